@@ -1,0 +1,50 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+# Both are idempotent: the virtualenv is rebuilt only when pyproject.toml changes,
+# Debian's chromium is installed only when it is missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SCENARIO ?= db-pool-exhaustion
+
+.PHONY: demo test check lint types deps chromium world clean
+
+demo: deps chromium
+	@echo "== MCP tools for the $(SCENARIO) replay (world on loopback, servers over stdio)"
+	$(BIN)/graph tools --scenario $(SCENARIO)
+	@echo "== Playwright reads the dashboard, GitHub gives PR 847, Slack posts to #oncall-backend"
+	$(BIN)/graph tools --scenario $(SCENARIO) \
+	  --call playwright.browser_navigate --args '{"url": "$${DASHBOARDS_URL}/orders-db.html"}' \
+	  --call playwright.browser_snapshot \
+	  --call github.get_pull_request --args '{"repo": "acme/orders-api", "number": 847}' \
+	  --call slack.post_message --args '{"channel": "#oncall-backend", "text": "demo: orders-db pool at 95%"}'
+
+test: deps chromium
+	$(BIN)/python -m pytest
+
+check: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+deps: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium (needed by the Playwright MCP server)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+world: deps
+	$(BIN)/graph world --scenario $(SCENARIO)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

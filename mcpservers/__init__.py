@@ -1,0 +1,1 @@
+"""The project's own stdio MCP servers (GitHub on PyGithub, Slack on slack_sdk)."""

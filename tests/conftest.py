@@ -1,0 +1,25 @@
+"""Shared fixtures: a clean environment for every test, and the repository's paths."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+_LEAKY = ("GITHUB_TOKEN", "GITHUB_API_URL", "SLACK_BOT_TOKEN", "SLACK_API_URL", "DASHBOARDS_URL")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees the developer's tokens or URLs, and none leaks its own to the next."""
+    for name in _LEAKY:
+        monkeypatch.delenv(name, raising=False)
+    for name in [n for n in os.environ if n.startswith("INCIDENT_GRAPH_")]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(ROOT)
+    yield
