@@ -17,14 +17,14 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import anyio.to_thread
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
@@ -39,20 +39,24 @@ BlocksArg = Annotated[
 ]
 
 
-class PostedMessage(TypedDict):
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PostedMessage(_Result):
     channel: str
     ts: str
     text: str
     thread_ts: str | None
 
 
-class UpdatedMessage(TypedDict):
+class UpdatedMessage(_Result):
     channel: str
     ts: str
     text: str
 
 
-class ChannelInfo(TypedDict):
+class ChannelInfo(_Result):
     id: str
     name: str
     is_member: bool

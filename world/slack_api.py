@@ -161,18 +161,14 @@ class SlackStandIn:
         name = self._channels[cid].lstrip("#")
         created = self._epoch_us // 1_000_000
         empty = {"value": "", "creator": "", "last_set": 0}
+        unset = ("is_group", "is_im", "is_mpim", "is_private", "is_archived", "is_shared")
         return {
             "id": cid,
             "name": name,
             "name_normalized": name,
             "is_channel": True,
-            "is_group": False,
-            "is_im": False,
-            "is_mpim": False,
-            "is_private": False,
-            "is_archived": False,
+            **dict.fromkeys(unset, False),
             "is_general": name == "general",
-            "is_shared": False,
             "is_member": True,
             "created": created,
             "topic": empty,
