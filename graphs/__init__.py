@@ -1,0 +1,1 @@
+"""Graph wiring, state, settings and the `graph` command line."""

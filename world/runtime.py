@@ -76,6 +76,7 @@ class World:
             "GITHUB_TOKEN": self.github_token,
             "SLACK_API_URL": ep.slack_api_url,
             "SLACK_BOT_TOKEN": self.slack_token,
+            "REPLAY_NOW": self.loaded.spec.now,
         }
 
     def alert_payload(self) -> dict[str, Any]:

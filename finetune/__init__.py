@@ -1,0 +1,1 @@
+"""Past incidents to training data, LoRA fine-tuning and export to the local runtimes."""

@@ -1,0 +1,1 @@
+"""OpenTelemetry traces, token and cost counters, and structured logs for every node."""

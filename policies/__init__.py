@@ -1,0 +1,1 @@
+"""Policy files (`policies/*.yaml`) and the engine of the security guardian's gate."""

@@ -1,0 +1,118 @@
+"""`mcp_servers.yaml`: validation, `${VAR}` expansion, mutating flags, and servers that fail."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from mcphost.config import ConfigError, ServerConfig, expand, load_config
+from mcphost.host import ServerStartError, ToolHost
+from tests.conftest import ROOT
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mcp_servers.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_project_config_declares_the_three_servers() -> None:
+    config = load_config(ROOT / "mcp_servers.yaml")
+    assert set(config.servers) == {"playwright", "github", "slack"}
+    github = config.servers["github"]
+    assert not github.is_mutating("get_pull_request")
+    assert github.is_mutating("revert_pull_request")
+    assert config.servers["slack"].is_mutating("post_message")
+    assert not config.servers["playwright"].is_mutating("browser_snapshot")
+
+
+def test_unknown_tools_count_as_mutating() -> None:
+    server = ServerConfig(command="x", tools={"read": ["get"]})
+    assert server.is_mutating("delete_everything")
+    assert not server.is_mutating("get")
+
+
+def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "absent.yaml")
+
+
+def test_invalid_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(write(tmp_path, "servers: [unclosed\n"))
+
+
+def test_unknown_key_names_server_and_field(tmp_path: Path) -> None:
+    path = write(tmp_path, "servers:\n  github:\n    command: x\n    comand: y\n")
+    with pytest.raises(ConfigError, match=r"server 'github', comand: Extra inputs"):
+        load_config(path)
+
+
+def test_stdio_server_needs_a_command(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="server 'slack'.*needs 'command'"):
+        load_config(write(tmp_path, "servers:\n  slack:\n    args: [-m, x]\n"))
+
+
+def test_no_servers_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="servers"):
+        load_config(write(tmp_path, "servers: {}\n"))
+
+
+def test_tool_cannot_be_both_read_and_mutating(tmp_path: Path) -> None:
+    text = "servers:\n  g:\n    command: x\n    tools: {read: [a, b], mutating: [b]}\n"
+    with pytest.raises(ConfigError, match="both read and mutating: b"):
+        load_config(write(tmp_path, text))
+
+
+def test_expansion_uses_variables_and_defaults() -> None:
+    server = ServerConfig(
+        command="${PYTHON}",
+        args=["--url=${API:-http://default}", "${TOKEN}"],
+        env={"T": "${TOKEN}"},
+    )
+    out = expand("g", server, {"PYTHON": "/bin/py", "TOKEN": "s3cret"})
+    assert out.command == "/bin/py"
+    assert out.args == ["--url=http://default", "s3cret"]
+    assert out.env == {"T": "s3cret"}
+
+
+def test_missing_variable_names_server_field_and_fix() -> None:
+    server = ServerConfig(command="x", env={"GITHUB_TOKEN": "${GITHUB_TOKEN}"})
+    with pytest.raises(ConfigError, match=r"server 'github', env.GITHUB_TOKEN: \$\{GITHUB_TOKEN\}"):
+        expand("github", server, {})
+
+
+@pytest.mark.integration
+async def test_server_that_exits_is_named_with_its_stderr(tmp_path: Path) -> None:
+    crash = "import sys; print('fatal: GITHUB_TOKEN rejected', file=sys.stderr); sys.exit(3)"
+    config = load_config(
+        write(
+            tmp_path,
+            f'servers:\n  github:\n    command: {sys.executable}\n    args: [-c, "{crash}"]\n',
+        )
+    )
+    with pytest.raises(ServerStartError) as info:
+        async with ToolHost(config, {}):
+            pass
+    message = str(info.value)
+    assert "MCP server 'github' did not start" in message
+    assert "fatal: GITHUB_TOKEN rejected" in message
+
+
+@pytest.mark.integration
+async def test_server_that_hangs_times_out(tmp_path: Path) -> None:
+    text = (
+        f"servers:\n  slow:\n    command: {sys.executable}\n"
+        '    args: [-c, "import time; time.sleep(30)"]\n    startup_timeout_s: 1\n'
+    )
+    with pytest.raises(ServerStartError, match="'slow' did not start: no answer within 1 s"):
+        async with ToolHost(load_config(write(tmp_path, text)), {}):
+            pass
+
+
+async def test_unknown_server_name_is_refused() -> None:
+    config = load_config(ROOT / "mcp_servers.yaml")
+    with pytest.raises(ServerStartError, match="no MCP server named jira"):
+        ToolHost(config, {}, only=["jira"])
