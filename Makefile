@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCENARIO ?= db-pool-exhaustion
 
-.PHONY: demo test check lint types deps chromium world clean
+.PHONY: demo test check bench bench-tools deps chromium world clean
 
 demo: deps chromium
 	@echo "== MCP tools for the $(SCENARIO) replay (world on loopback, servers over stdio)"
@@ -28,6 +28,11 @@ check: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+bench: bench-tools
+
+bench-tools: deps chromium
+	$(BIN)/python bench/tools_latency.py --repeat 5
 
 deps: $(STAMP)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from graphs import tools_cmd, world_cmd
 from graphs.errors import CliError
@@ -39,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     tools.add_argument(
         "--call",
         metavar="SERVER.TOOL",
-        action="append",
+        dest="calls",
+        action=_CallAction,
         default=[],
         help="call a tool and print its result; repeat to call several in order "
         "in the same session (e.g. navigate, then snapshot)",
@@ -47,14 +49,30 @@ def build_parser() -> argparse.ArgumentParser:
     tools.add_argument(
         "--args",
         metavar="JSON",
-        action="append",
-        default=[],
-        help="arguments for the --call at the same position (default {}); "
+        dest="calls",
+        action=_ArgsAction,
+        help="arguments for the --call just before it (default {}); "
         "${DASHBOARDS_URL}, ${GITHUB_API_URL}, ${SLACK_API_URL} expand to the world's",
     )
     tools.add_argument("--mcp", metavar="FILE", help="MCP server config (default mcp_servers.yaml)")
     tools.set_defaults(handler=tools_cmd.run)
     return parser
+
+
+class _CallAction(argparse.Action):
+    """`--call NAME` appends [NAME, None]; the `--args` after it fills the None."""
+
+    def __call__(self, _parser: Any, namespace: Any, values: Any, _option: Any = None) -> None:
+        calls = list(getattr(namespace, self.dest) or [])
+        setattr(namespace, self.dest, [*calls, [values, None]])
+
+
+class _ArgsAction(argparse.Action):
+    def __call__(self, parser: Any, namespace: Any, values: Any, _option: Any = None) -> None:
+        calls = getattr(namespace, self.dest) or []
+        if not calls or calls[-1][1] is not None:
+            parser.error("each --args must follow its own --call SERVER.TOOL")
+        calls[-1][1] = values
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,7 @@ Call = tuple[str, dict[str, Any]]
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.mcp:
         settings = settings.model_copy(update={"mcp_servers_file": Path(args.mcp)})
-    calls = _calls(args.call, args.args)
+    calls = [(name, _parse_args(raw or "{}")) for name, raw in args.calls]
     loaded = load_scenario(settings, args.scenario)
     with World(loaded) as world:
         _progress(f"world for {loaded.spec.name} on {world.endpoints.dashboards_url} (dashboards)")
@@ -66,13 +66,6 @@ async def _call(
         print(f"tool error from {name}: {result.text}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
-
-
-def _calls(names: list[str], raw_args: list[str]) -> list[Call]:
-    if len(raw_args) > len(names):
-        raise CliError("more --args than --call; give one --args after each --call")
-    padded = raw_args + ["{}"] * (len(names) - len(raw_args))
-    return [(name, _parse_args(raw)) for name, raw in zip(names, padded, strict=True)]
 
 
 def _parse_args(raw: str) -> dict[str, Any]:

@@ -61,10 +61,11 @@ def test_browser_cannot_leave_the_dashboards(host: ToolsInThread, world: World) 
 def test_github_returns_the_culprit_pr_with_patch(host: ToolsInThread) -> None:
     result = host.call("github.get_pull_request", {"repo": "acme/orders-api", "number": 847})
     assert result.status == "success", result.text
-    text = result.text
-    assert "847" in text
-    assert "2026-03-14T10:04:00" in text or "merged_at" in text
-    assert "@@" in text, "the patch is part of the answer"
+    pr = result.data
+    assert pr["number"] == 847
+    assert pr["merged_at"] == "2026-03-10T10:04:00Z"
+    patches = {f["filename"]: f["patch"] for f in pr["file_diffs"]}
+    assert "@@" in patches["app/orders/history.py"], "the patch is part of the answer"
 
 
 def test_slack_post_is_recorded_by_the_stand_in(host: ToolsInThread, world: World) -> None:
@@ -145,3 +146,19 @@ def test_cli_server_that_does_not_start_is_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "MCP server 'github' did not start" in done.stderr
     assert "No module named no_such_module" in done.stderr
+
+
+def test_cli_pairs_each_args_with_the_call_before_it() -> None:
+    done = graph(
+        "tools", "--scenario", SCENARIO,
+        "--call", "slack.list_channels",
+        "--call", "github.get_pull_request", "--args", '{"repo": "acme/orders-api", "number": 847}',
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert '"merged_at": "2026-03-10T10:04:00Z"' in done.stdout
+
+
+def test_cli_args_without_a_call_is_a_usage_error() -> None:
+    done = graph("tools", "--scenario", SCENARIO, "--args", "{}")
+    assert done.returncode == 2
+    assert "each --args must follow its own --call" in done.stderr
