@@ -1,0 +1,134 @@
+"""A LangChain chat model that runs a GGUF file in this process with llama.cpp.
+
+Greedy decoding (temperature 0, seed 0). Per call, `max_tokens` and an OpenAI-style
+`response_format` (`{"type": "json_object", "schema": {...}}` constrains the output with a
+grammar built from the JSON schema) can be bound with `.bind(...)`. A loaded `Llama` is shared
+per (path, context, threads) within the process and guarded by a lock: it is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGeneration, ChatResult
+from llama_cpp import Llama
+from pydantic import Field
+
+_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+_CALL_OPTIONS = frozenset({"max_tokens", "response_format"})
+
+
+@dataclass
+class LoadedModel:
+    llama: Llama
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_LOADED: dict[tuple[str, int, int], LoadedModel] = {}
+_LOADING = threading.Lock()
+
+
+def load_llama(path: Path, n_ctx: int, n_threads: int) -> LoadedModel:
+    """The process-wide `Llama` for this file and settings, loaded on first use."""
+    key = (str(path.resolve()), n_ctx, n_threads)
+    with _LOADING:
+        if key not in _LOADED:
+            if not path.is_file():
+                raise FileNotFoundError(f"no GGUF file at {path}")
+            llama = Llama(
+                model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0
+            )
+            _LOADED[key] = LoadedModel(llama)
+        return _LOADED[key]
+
+
+class EmbeddedChatModel(BaseChatModel):
+    """llama.cpp in process on a local GGUF file (the default provider without Ollama)."""
+
+    model: str = Field(description="name reported in metadata: catalog name or file stem")
+    model_path: Path
+    n_ctx: int = 4096
+    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    max_tokens: int = 512
+    response_format: dict[str, Any] | None = None
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp-embedded"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": self.model, "model_path": str(self.model_path), "n_ctx": self.n_ctx}
+
+    def load(self) -> LoadedModel:
+        return load_llama(self.model_path, self.n_ctx, self.n_threads)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,  # noqa: ARG002 (BaseChatModel's)
+        **kwargs: Any,
+    ) -> ChatResult:
+        request = self._request(messages, stop, kwargs)
+        loaded = self.load()
+        with loaded.lock:
+            response = loaded.llama.create_chat_completion(**request)
+        if not isinstance(response, dict):
+            raise TypeError("llama.cpp returned a stream for a non-streaming request")
+        return self._result(response)
+
+    def _request(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        unknown = {k for k in kwargs if k not in _CALL_OPTIONS and not k.startswith("ls_")}
+        if unknown:
+            raise TypeError(f"EmbeddedChatModel does not take {sorted(unknown)}")
+        request: dict[str, Any] = {
+            "messages": [_to_llama(message) for message in messages],
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            "temperature": 0.0,
+            "seed": 0,
+            "stop": stop or [],
+        }
+        response_format = kwargs.get("response_format", self.response_format)
+        if response_format is not None:
+            request["response_format"] = response_format
+        return request
+
+    def _result(self, response: Any) -> ChatResult:
+        choice = response["choices"][0]
+        usage = response.get("usage") or {}
+        tokens_in = int(usage.get("prompt_tokens", 0))
+        tokens_out = int(usage.get("completion_tokens", 0))
+        message = AIMessage(
+            content=choice["message"].get("content") or "",
+            usage_metadata=UsageMetadata(
+                input_tokens=tokens_in,
+                output_tokens=tokens_out,
+                total_tokens=tokens_in + tokens_out,
+            ),
+            response_metadata={
+                "model_name": self.model,
+                "model_provider": "llama.cpp",
+                "finish_reason": choice.get("finish_reason"),
+            },
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _to_llama(message: BaseMessage) -> dict[str, str]:
+    role = _ROLES.get(message.type)
+    if role is None:
+        raise ValueError(
+            f"the embedded model takes system, human and AI messages, not {message.type!r}"
+        )
+    return {"role": role, "content": str(message.text)}
