@@ -1,0 +1,1 @@
+"""Ingest: turn a webhook body (Alertmanager, Grafana, generic) into one typed `Alert`."""
