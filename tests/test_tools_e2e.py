@@ -12,8 +12,8 @@ import pytest
 
 from graphs.settings import Settings
 from graphs.toolset import open_tools
+from mcphost.threaded import ThreadedToolHost
 from tests.conftest import ROOT, SCENARIOS
-from tests.session_thread import ToolsInThread
 from world.loader import load
 from world.runtime import World
 
@@ -30,8 +30,8 @@ def world() -> Iterator[World]:
 
 
 @pytest.fixture(scope="module")
-def host(world: World) -> Iterator[ToolsInThread]:
-    with ToolsInThread(lambda: open_tools(Settings(), world.env())) as started:
+def host(world: World) -> Iterator[ThreadedToolHost]:
+    with ThreadedToolHost(lambda: open_tools(Settings(), world.env())) as started:
         yield started
 
 
@@ -41,25 +41,25 @@ def graph(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_playwright_reads_the_dashboard(host: ToolsInThread, world: World) -> None:
+def test_playwright_reads_the_dashboard(host: ThreadedToolHost, world: World) -> None:
     url = f"{world.endpoints.dashboards_url}/orders-db.html"
-    navigated = host.call("playwright.browser_navigate", {"url": url})
+    navigated = host.call_sync("playwright.browser_navigate", {"url": url})
     assert navigated.status == "success", navigated.text
-    snapshot = host.call("playwright.browser_snapshot", {})
+    snapshot = host.call_sync("playwright.browser_snapshot", {})
     assert snapshot.status == "success"
     assert "95%" in snapshot.text
     assert url in snapshot.text
 
 
-def test_browser_cannot_leave_the_dashboards(host: ToolsInThread, world: World) -> None:
+def test_browser_cannot_leave_the_dashboards(host: ThreadedToolHost, world: World) -> None:
     slack_url = world.endpoints.slack_api_url + "auth.test"
-    result = host.call("playwright.browser_navigate", {"url": slack_url})
+    result = host.call_sync("playwright.browser_navigate", {"url": slack_url})
     assert result.status == "error"
     assert "ERR_BLOCKED_BY_CLIENT" in result.text
 
 
-def test_github_returns_the_culprit_pr_with_patch(host: ToolsInThread) -> None:
-    result = host.call("github.get_pull_request", {"repo": "acme/orders-api", "number": 847})
+def test_github_returns_the_culprit_pr_with_patch(host: ThreadedToolHost) -> None:
+    result = host.call_sync("github.get_pull_request", {"repo": "acme/orders-api", "number": 847})
     assert result.status == "success", result.text
     pr = result.data
     assert pr["number"] == 847
@@ -68,16 +68,16 @@ def test_github_returns_the_culprit_pr_with_patch(host: ToolsInThread) -> None:
     assert "@@" in patches["app/orders/history.py"], "the patch is part of the answer"
 
 
-def test_slack_post_is_recorded_by_the_stand_in(host: ToolsInThread, world: World) -> None:
+def test_slack_post_is_recorded_by_the_stand_in(host: ThreadedToolHost, world: World) -> None:
     args = {"channel": "#oncall-backend", "text": "orders-db pool at 95% (test)"}
-    result = host.call("slack.post_message", args)
+    result = host.call_sync("slack.post_message", args)
     assert result.status == "success", result.text
     assert [m.text for m in world.slack.received("#oncall-backend")][-1] == args["text"]
 
 
-def test_unknown_channel_is_a_clear_tool_error(host: ToolsInThread, world: World) -> None:
+def test_unknown_channel_is_a_clear_tool_error(host: ThreadedToolHost, world: World) -> None:
     before = len(world.slack.messages)
-    result = host.call("slack.post_message", {"channel": "#nope", "text": "x"})
+    result = host.call_sync("slack.post_message", {"channel": "#nope", "text": "x"})
     assert result.status == "error"
     assert "channel_not_found" in result.text
     assert len(world.slack.messages) == before

@@ -1,0 +1,1 @@
+"""Execute: run the actions the guardian allowed or a human approved, once each."""

@@ -1,0 +1,1 @@
+"""Security guardian: every proposed mutation passes the policy; approvals via `interrupt()`."""

@@ -1,0 +1,175 @@
+"""Gather evidence through the MCP read tools: dashboards (Playwright), PRs and commits (GitHub).
+
+A tool that fails or a server that dies costs its evidence, never the run: the problem
+is recorded and the bundle is marked partial.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from agents.root_cause.ranking import Change
+from agents.root_cause.snapshot import page_lines, signal_lines
+from graphs.resources import Resources
+from graphs.state import Alert, Evidence
+
+LOOKBACK = timedelta(hours=72)
+MAX_PAGES = 3
+DETAIL_PRS = 4
+_URL = re.compile(r"^https?://\S+$")
+
+
+@dataclass
+class Bundle:
+    evidence: list[Evidence] = field(default_factory=list)
+    signals: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.problems)
+
+
+class ToolFailed(Exception):
+    pass
+
+
+def dashboard_urls(alert: Alert) -> list[str]:
+    """Links in the alert's annotations, one per page (query strings ignored), at most 3."""
+    pages: dict[str, str] = {}
+    for value in alert.annotations.values():
+        if _URL.match(value.strip()):
+            pages.setdefault(value.strip().split("?")[0], value.strip())
+    return list(pages.values())[:MAX_PAGES]
+
+
+async def call(res: Resources, tool: str, args: dict[str, Any]) -> Any:
+    try:
+        result = await res.call_tool(tool, args)
+    except Exception as exc:  # transport failure: the server died or hung
+        raise ToolFailed(f"{tool} unavailable: {type(exc).__name__}: {exc}".strip()) from exc
+    if result.status == "error":
+        raise ToolFailed(f"{tool} failed: {result.text[:300]}")
+    return result.data
+
+
+async def read_dashboards(res: Resources, alert: Alert, bundle: Bundle) -> None:
+    for i, url in enumerate(dashboard_urls(alert)):
+        try:
+            await call(res, "playwright.browser_navigate", {"url": url})
+            snapshot = await res.call_tool("playwright.browser_snapshot", {})
+            if snapshot.status == "error":
+                raise ToolFailed(f"playwright.browser_snapshot failed: {snapshot.text[:300]}")
+        except ToolFailed as exc:
+            bundle.problems.append(f"dashboard {url}: {exc}")
+            bundle.evidence.append(_page(i, url, "unreadable", str(exc), ok=False))
+            continue
+        lines = page_lines(snapshot.text)
+        signals = signal_lines(lines)
+        bundle.signals += signals
+        title = lines[0] if lines and len(lines[0]) < 100 and lines[0][0] != "…" else url
+        bundle.evidence.append(_page(i, url, title, "\n".join(signals)))
+
+
+async def read_changes(res: Resources, repo: str, start: datetime, bundle: Bundle) -> None:
+    window = {"repo": repo, "since": _iso(start - LOOKBACK), "until": _iso(start)}
+    try:
+        pulls = (await call(res, "github.list_pull_requests", {**window, "state": "merged"}))[
+            "pull_requests"
+        ]
+    except ToolFailed as exc:
+        bundle.problems.append(f"pull requests of {repo}: {exc}")
+        pulls = []
+    bundle.changes += [_pull_change(repo, p) for p in pulls]
+    try:
+        commits = (await call(res, "github.list_commits", window))["commits"]
+    except ToolFailed as exc:
+        bundle.problems.append(f"commits of {repo}: {exc}")
+        return
+    merged = {p["merge_commit_sha"] for p in pulls}
+    for commit in commits:
+        if commit["sha"] not in merged and not re.search(r"\(#\d+\)\s*$", _first(commit)):
+            bundle.changes.append(_commit_change(repo, commit))
+
+
+async def read_patches(res: Resources, changes: list[Change], bundle: Bundle) -> list[Change]:
+    """Changes with the patches of the first few fetched (they are ranked again after)."""
+    detailed = await asyncio.gather(*(_detail(res, c, bundle) for c in changes[:DETAIL_PRS]))
+    return [*detailed, *changes[DETAIL_PRS:]]
+
+
+async def _detail(res: Resources, change: Change, bundle: Bundle) -> Change:
+    if change.kind == "pr":
+        tool, args = "github.get_pull_request", {"repo": change.repo, "number": change.number}
+    else:
+        tool, args = "github.get_commit", {"repo": change.repo, "sha": change.sha}
+    try:
+        data = await call(res, tool, args)
+    except ToolFailed as exc:
+        bundle.problems.append(f"{change.ref} details: {exc}")
+        return change
+    patches = {d["filename"]: d.get("patch") or "" for d in data["file_diffs"]}
+    body = data.get("body") or data.get("message") or ""
+    bundle.evidence.append(
+        Evidence(
+            id=f"{change.repo}:{change.ref}",
+            kind="pull_request" if change.kind == "pr" else "commit",
+            source=data.get("url", change.repo),
+            title=f"{change.ref}: {change.title}",
+            excerpt=(body[:400] + "\nfiles: " + ", ".join(patches)).strip(),
+        )
+    )
+    return Change(
+        **{**change.__dict__, "files": tuple(patches) or change.files, "patches": patches}
+    )
+
+
+def _page(i: int, url: str, title: str, excerpt: str, ok: bool = True) -> Evidence:
+    return Evidence(
+        id=f"dashboard:{i}", kind="dashboard", source=url, title=title[:120], excerpt=excerpt, ok=ok
+    )
+
+
+def _pull_change(repo: str, pull: dict[str, Any]) -> Change:
+    return Change(
+        kind="pr",
+        repo=repo,
+        ref=f"PR #{pull['number']}",
+        number=pull["number"],
+        sha=pull.get("merge_commit_sha"),
+        title=pull["title"],
+        author=pull.get("author") or "?",
+        merged_at=_time(pull["merged_at"]),
+        files=tuple(pull.get("files") or ()),
+    )
+
+
+def _commit_change(repo: str, commit: dict[str, Any]) -> Change:
+    return Change(
+        kind="commit",
+        repo=repo,
+        ref=commit["sha"][:7],
+        number=None,
+        sha=commit["sha"],
+        title=_first(commit),
+        author=commit.get("author") or "?",
+        merged_at=_time(commit["date"]),
+        files=(),
+    )
+
+
+def _first(commit: dict[str, Any]) -> str:
+    return str(commit["message"]).splitlines()[0] if commit["message"] else ""
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,199 @@
+"""Pure root-cause logic: the model's answer schema, the prompt's values, the final record
+(from the model or, when it fails twice, from the ranking alone), and proposed actions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+
+from agents.prompting import quote
+from agents.root_cause.patterns import added_lines
+from agents.root_cause.ranking import NO_CAUSE_BELOW, Change, top_finding
+from agents.triage.logic import alert_text
+from graphs.state import Alert, Candidate, ProposedAction, RootCause, Triage
+
+CHOICES = 3
+CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
+
+
+class CauseAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cause: str
+    explanation: str = Field(max_length=400)
+    confidence: Literal["low", "medium", "high"]
+
+
+def answer_schema(options: list[str]) -> type[CauseAnswer]:
+    """CauseAnswer whose `cause` must be one of `options` (an enum in the JSON schema)."""
+
+    def one_of(value: str) -> str:
+        if value not in options:
+            raise ValueError(f"cause must be one of {options}")
+        return value
+
+    return create_model(
+        "CauseAnswer",
+        __base__=CauseAnswer,
+        cause=(str, Field(json_schema_extra={"enum": list[Any](options)})),
+        __validators__={"_one_of": field_validator("cause")(one_of)},
+    )
+
+
+def options(top: list[Candidate]) -> list[str]:
+    return [c.ref for c in top] + ["none"]
+
+
+def prompt_values(
+    alert: Alert,
+    tri: Triage,
+    signals: list[str],
+    top: list[Candidate],
+    changes: dict[str, Change],
+    lookback_h: int,
+) -> dict[str, Any]:
+    return {
+        "alert_name": alert.name,
+        "service": tri.service or "an unknown service",
+        "severity": tri.severity,
+        "started": alert.starts_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "alert_text": quote(alert_text(alert), 400),
+        "signals": quote("\n".join(signals[:14]), 1400),
+        "candidates": [_candidate_values(c, changes.get(c.ref), alert.starts_at) for c in top],
+        "lookback_hours": lookback_h,
+        "options": json.dumps(options(top)),
+    }
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the investigation found, before anyone chose."""
+
+    alert: Alert
+    top: list[Candidate]
+    changes: dict[str, Change]
+    signals: list[str]
+    partial: bool
+
+
+def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
+    """The root cause from the model's answer, or from the ranking when there is none."""
+    top = found.top
+    if answer is None:
+        best = top[0] if top and top[0].score >= NO_CAUSE_BELOW else None
+        base = _base(found, "", min(best.score, 0.9) if best else 0.5, "ranking")
+    else:
+        best = next((c for c in top if c.ref == answer.cause), None)
+        base = _base(found, answer.explanation, CONFIDENCE[answer.confidence], "model")
+    if best is None:
+        return _no_change(found, base)
+    return _change(best, found, base)
+
+
+def propose(incident_id: str, cause: RootCause) -> list[ProposedAction]:
+    if cause.kind != "pr" or cause.pr is None or cause.repo is None:
+        return []
+    args: dict[str, str | int | float | bool | None] = {"pr": cause.pr, "repo": cause.repo}
+    reason = f"PR #{cause.pr} is the likely cause; reverting it removes the change"
+    return [
+        ProposedAction(
+            id=action_id(incident_id, "revert_pull_request", args),
+            tool="revert_pull_request",
+            args=args,
+            reason=reason,
+        )
+    ]
+
+
+def action_id(incident_id: str, tool: str, args: dict[str, Any]) -> str:
+    raw = json.dumps([incident_id, tool, args], sort_keys=True)
+    return f"{tool}-{hashlib.sha256(raw.encode()).hexdigest()[:12]}"
+
+
+def _base(found: Findings, explanation: str, confidence: float, by: str) -> dict[str, Any]:
+    return {
+        "summary": explanation,
+        "confidence": confidence,
+        "decided_by": by,
+        "candidates": tuple(found.top),
+        "partial_evidence": found.partial,
+    }
+
+
+def _change(best: Candidate, found: Findings, base: dict[str, Any]) -> RootCause:
+    change = found.changes.get(best.ref)
+    finding = top_finding(change) if change else None
+    file = finding.file if finding else _main_file(best.files)
+    where = f"{file}:{finding.line}" if finding and file else (file or "its files")
+    minutes = round((found.alert.starts_at - best.merged_at).total_seconds() / 60)
+    evidence = (
+        f'{best.ref} "{best.title}" by {best.author}, merged {minutes} min before the alert, '
+        f"changed {where}" + (f": {finding.message}" if finding else "")
+    )
+    return RootCause(
+        **{**base, "summary": _join(_symptom(found.alert), base["summary"], evidence)},
+        kind="pr" if best.kind == "pr" else "commit",
+        pr=best.number,
+        commit=best.sha[:7] if best.sha else None,
+        repo=best.repo,
+        file=file,
+        line=finding.line if finding else None,
+    )
+
+
+def _no_change(found: Findings, base: dict[str, Any]) -> RootCause:
+    strongest = key_signals(found.signals)
+    evidence = "No recent change explains it. Key signals: " + " / ".join(strongest)
+    summary = _join(_symptom(found.alert), base["summary"], evidence)
+    return RootCause(**{**base, "summary": summary}, kind="none")
+
+
+def _candidate_values(c: Candidate, change: Change | None, start: datetime) -> dict[str, Any]:
+    added = [t for p in (change.patches.values() if change else []) for _, t in added_lines(p)]
+    return {
+        "ref": c.ref,
+        "title": c.title,
+        "author": c.author,
+        "minutes": round((start - c.merged_at).total_seconds() / 60),
+        "files": ", ".join(c.files[:6]),
+        "reasons": "; ".join(c.reasons[1:4]) or "none",
+        "patch": quote("\n".join(t.rstrip() for t in added[:14]), 700) if added else "",
+    }
+
+
+def _symptom(alert: Alert) -> str:
+    return alert.annotations.get("summary", alert.name)
+
+
+def _main_file(files: tuple[str, ...]) -> str | None:
+    code = [f for f in files if "test" not in f and not f.endswith(".md")]
+    return next(iter(code or files), None)
+
+
+FAILURE_WORDS = ("missing", "nxdomain", "error", "fail", "not permitted", "expired", "denied",
+                 "refused", "timeout", "invalid", "deleted", "oom")  # fmt: skip
+
+
+def key_signals(signals: list[str], count: int = 2) -> list[str]:
+    """The lines that between them name the most distinct failure words (greedy cover)."""
+    chosen: list[str] = []
+    covered: set[str] = set()
+    for _ in range(count):
+        best = max(signals, key=lambda line: len(_failures(line) - covered), default=None)
+        if best is None or not _failures(best) - covered:
+            break
+        chosen.append(best)
+        covered |= _failures(best)
+    return chosen
+
+
+def _failures(line: str) -> set[str]:
+    return {w for w in FAILURE_WORDS if w in line.lower()}
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p.strip().rstrip(".") + "." for p in parts if p and p.strip())

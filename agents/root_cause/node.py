@@ -1,0 +1,85 @@
+"""Root-cause node: gather evidence, rank candidates, let the large model choose, propose."""
+
+from __future__ import annotations
+
+from langchain_core.messages import HumanMessage
+from langgraph.runtime import Runtime
+
+from agents.prompting import render
+from agents.root_cause import evidence, logic
+from agents.root_cause.ranking import keywords, rank
+from agents.triage.logic import alert_text
+from graphs import routing
+from graphs.context import Context
+from graphs.meter import metered
+from graphs.models.structured import StructuredOutputError
+from graphs.resources import Resources, resources
+from graphs.state import IncidentState, ModelChoice
+
+MAX_TOKENS = 160
+
+
+@metered("root_cause")
+async def root_cause(state: IncidentState, runtime: Runtime[Context]) -> IncidentState:
+    res = resources(runtime.context)
+    choice = routing.root_cause_model(res.model_names, state["triage"].severity)
+    found, bundle = await investigate(res, state)
+    answer, problem = await _choose(res, choice, found, state)
+    cause = logic.decide(answer, found)
+    problems = bundle.problems + ([problem] if problem else [])
+    return {
+        "evidence": bundle.evidence,
+        "root_cause": cause,
+        "actions": logic.propose(state["incident_id"], cause),
+        "routing": [choice],
+        "problems": problems,
+    }
+
+
+async def investigate(
+    res: Resources, state: IncidentState
+) -> tuple[logic.Findings, evidence.Bundle]:
+    alert, tri = state["alert"], state["triage"]
+    bundle = evidence.Bundle()
+    await evidence.read_dashboards(res, alert, bundle)
+    service = res.catalog.get(tri.service) if tri.service else None
+    repo = service.repo if service else None
+    if repo:
+        await evidence.read_changes(res, repo, alert.starts_at, bundle)
+    else:
+        bundle.problems.append("no repository is mapped to the alerting service")
+    signals = "\n".join(bundle.signals)
+    kw = keywords([alert.name, alert_text(alert), *alert.labels.values(), signals])
+    ranked = rank(bundle.changes, alert.starts_at, repo or "", signals, kw)
+    order = {c.ref: i for i, c in enumerate(ranked)}
+    changes = sorted(bundle.changes, key=lambda c: order.get(c.ref, len(order)))
+    detailed = await evidence.read_patches(res, changes, bundle)
+    ranked = rank(detailed, alert.starts_at, repo or "", signals, kw)
+    found = logic.Findings(
+        alert=alert,
+        top=ranked[: logic.CHOICES],
+        changes={c.ref: c for c in detailed},
+        signals=bundle.signals,
+        partial=bundle.partial,
+    )
+    return found, bundle
+
+
+async def _choose(
+    res: Resources, choice: ModelChoice, found: logic.Findings, state: IncidentState
+) -> tuple[logic.CauseAnswer | None, str | None]:
+    values = logic.prompt_values(
+        found.alert,
+        state["triage"],
+        found.signals,
+        found.top,
+        found.changes,
+        int(evidence.LOOKBACK.total_seconds() // 3600),
+    )
+    schema = logic.answer_schema(logic.options(found.top))
+    prompt = render("root_cause", values)
+    try:
+        answer = await res.ask(choice.role, schema, [HumanMessage(prompt)], max_tokens=MAX_TOKENS)
+    except StructuredOutputError as exc:
+        return None, f"root-cause model output invalid twice ({exc}); used the ranking alone"
+    return answer.value, None

@@ -1,0 +1,2 @@
+"""Triage: severity from rules over the alert and the service catalog (the model advises),
+category, owning service and channel."""

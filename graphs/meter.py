@@ -1,0 +1,76 @@
+"""Per-node accounting: wall time, time in LLM calls and in tools, tokens, and the model used.
+
+`@metered("triage")` wraps a node; inside it `record_llm` / `record_tool` add to the
+current node's meter, and the node's result gains one `NodeUsage` in `usage`.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ParamSpec
+
+from graphs.state import IncidentState, NodeUsage
+
+P = ParamSpec("P")
+
+
+@dataclass
+class _Meter:
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    llm_s: float = 0.0
+    tool_s: float = 0.0
+
+
+_current: ContextVar[_Meter | None] = ContextVar("incident_graph_meter", default=None)
+
+
+def record_llm(model: str, input_tokens: int, output_tokens: int, seconds: float) -> None:
+    meter = _current.get()
+    if meter is not None:
+        meter.model = model
+        meter.input_tokens += input_tokens
+        meter.output_tokens += output_tokens
+        meter.llm_s += seconds
+
+
+def record_tool(seconds: float) -> None:
+    meter = _current.get()
+    if meter is not None:
+        meter.tool_s += seconds
+
+
+def metered(
+    node: str,
+) -> Callable[[Callable[P, Awaitable[IncidentState]]], Callable[P, Awaitable[IncidentState]]]:
+    def wrap(fn: Callable[P, Awaitable[IncidentState]]) -> Callable[P, Awaitable[IncidentState]]:
+        @functools.wraps(fn)
+        async def run(*args: P.args, **kwargs: P.kwargs) -> IncidentState:
+            meter, started_at = _Meter(), datetime.now(UTC)
+            token = _current.set(meter)
+            started = time.perf_counter()
+            try:
+                update = await fn(*args, **kwargs)
+            finally:
+                _current.reset(token)
+            usage = NodeUsage(
+                node=node,
+                model=meter.model,
+                input_tokens=meter.input_tokens,
+                output_tokens=meter.output_tokens,
+                llm_s=meter.llm_s,
+                tool_s=meter.tool_s,
+                duration_s=time.perf_counter() - started,
+                started_at=started_at,
+            )
+            return {**update, "usage": [*update.get("usage", []), usage]}
+
+        return run
+
+    return wrap

@@ -1,0 +1,110 @@
+"""A run's live resources: MCP tool sessions, models, the service catalog and the clock.
+
+Nodes reach them through `resources(runtime.context)`. The CLI and the service register
+them under a key; LangGraph Studio, which can only send plain JSON, names a scenario
+and gets that scenario's world, built once per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from pydantic import BaseModel
+
+from graphs.context import Context
+from graphs.meter import record_llm, record_tool
+from graphs.models.factory import get_chat_model
+from graphs.models.structured import Structured, StructuredOutputError, structured_call
+from graphs.settings import Settings
+from graphs.state import Role
+from mcphost.host import ToolResult
+from mcphost.threaded import ThreadedToolHost
+from policies.engine import Policy
+from world.scenario import Service
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    tools: ThreadedToolHost
+    catalog: Mapping[str, Service]
+    clock: Callable[[], datetime]
+    model_names: dict[Role, str]
+    policy: Policy
+    progress: Callable[[str], None] = lambda _line: None
+    _models: dict[str, BaseChatModel] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def call_tool(self, qualified: str, args: Mapping[str, Any]) -> ToolResult:
+        started = time.perf_counter()
+        try:
+            return await self.tools.call(qualified, args)
+        finally:
+            record_tool(time.perf_counter() - started)
+
+    async def ask(
+        self, role: Role, schema: type[T], messages: list[BaseMessage], max_tokens: int
+    ) -> Structured[T]:
+        """A structured answer from the role's model; tokens and time go to the node's meter."""
+        name = self.model_names[role]
+        self.progress(f"asking the {role} model ({name}) for {schema.__name__}…")
+        model = await asyncio.to_thread(self.model, name)
+        try:
+            answer = await structured_call(model, schema, messages, max_tokens=max_tokens)
+        except StructuredOutputError as exc:
+            record_llm(name, exc.input_tokens, exc.output_tokens, exc.duration_s)
+            raise
+        record_llm(name, answer.input_tokens, answer.output_tokens, answer.duration_s)
+        return answer
+
+    def preload(self, models: Mapping[str, BaseChatModel]) -> None:
+        """Use these chat models for these names (a library user's own, or a test double)."""
+        with self._lock:
+            self._models.update(models)
+
+    def model(self, name: str) -> BaseChatModel:
+        with self._lock:
+            if name not in self._models:
+                self._models[name] = get_chat_model(name, self.settings, fetch=False)
+            return self._models[name]
+
+
+_registry: dict[str, Resources] = {}
+_registry_lock = threading.Lock()
+
+
+def register(key: str, value: Resources) -> None:
+    with _registry_lock:
+        _registry[key] = value
+
+
+def unregister(key: str) -> None:
+    with _registry_lock:
+        _registry.pop(key, None)
+
+
+def resources(context: Context) -> Resources:
+    with _registry_lock:
+        if context.resources_key in _registry:
+            return _registry[context.resources_key]
+        if context.scenario:
+            key = f"scenario:{context.scenario}"
+            if key not in _registry:
+                from graphs.replay import studio_resources  # a replay world for Studio
+
+                _registry[key] = studio_resources(context)
+            return _registry[key]
+    raise LookupError(
+        "no resources for this run: give the context a 'scenario' (LangGraph Studio) "
+        "or run it through `graph run` / `graph serve`"
+    )

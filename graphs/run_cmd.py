@@ -1,0 +1,80 @@
+"""`graph run --scenario NAME|PATH [--json] [--approvals deny|approve|ask] [--resume ID]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from graphs.context import Approvals
+from graphs.errors import EXIT_FAILED, EXIT_OK, CliError, load_scenario
+from graphs.models.weights import WeightsError
+from graphs.replay import Replay, RunOptions, replay
+from graphs.report import render
+from graphs.result import to_json
+from graphs.settings import Settings
+from mcphost.config import ConfigError
+from mcphost.host import ServerStartError
+
+STARTUP_ERRORS = (ConfigError, ServerStartError, WeightsError)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenario", required=True, help="a name under scenarios/ or a folder")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--approvals", choices=["deny", "approve", "ask"],
+        help="what happens to actions that need approval (default: ask on a terminal, "
+        "deny otherwise)",
+    )  # fmt: skip
+    parser.add_argument("--approver", default="", help="name recorded for --approvals approve")
+    parser.add_argument("--model-small", default="", metavar="M", help="small model name or .gguf")
+    parser.add_argument("--model-large", default="", metavar="M", help="large model name or .gguf")
+    parser.add_argument("--resume", metavar="INCIDENT_ID", help="continue a paused incident")
+
+
+def options(args: argparse.Namespace, progress: bool = True) -> RunOptions:
+    approvals: Approvals = args.approvals or ("ask" if sys.stdin.isatty() else "deny")
+    return RunOptions(
+        approvals=approvals,
+        approver=args.approver,
+        model_small=args.model_small,
+        model_large=args.model_large,
+        resume=args.resume,
+        ask=ask_on_terminal if approvals == "ask" and sys.stdin.isatty() else None,
+        progress=say if progress else RunOptions.progress,
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    loaded = load_scenario(settings, args.scenario)
+    say(f"replaying {loaded.spec.name}: {loaded.spec.title}")
+    result = execute(loaded, settings, options(args))
+    print(json.dumps(to_json(result), indent=2) if args.json else render(result, to_json(result)))
+    return EXIT_OK if to_json(result)["passed"] else EXIT_FAILED
+
+
+def execute(loaded: Any, settings: Settings, opts: RunOptions) -> Replay:
+    try:
+        return asyncio.run(replay(loaded, settings, opts))
+    except STARTUP_ERRORS as exc:
+        raise CliError(str(exc)) from exc
+    except (LookupError, FileNotFoundError) as exc:
+        raise CliError(str(exc)) from exc
+
+
+def ask_on_terminal(request: dict[str, Any]) -> dict[str, Any]:
+    print("\n── approval needed " + "─" * 50, file=sys.stderr)
+    print(f"action:  {request['tool']} {request['args']}", file=sys.stderr)
+    print(f"why:     {request['reason']}", file=sys.stderr)
+    print(f"rules:   {', '.join(request['rules'])}", file=sys.stderr)
+    print(f"cause:   {request['root_cause'][:500]}", file=sys.stderr)
+    reply = input("approve? [y/N] ").strip().lower()
+    name = input("your name: ").strip() if reply in ("y", "yes") else ""
+    return {"approved": reply in ("y", "yes"), "approver": name or "terminal user"}
+
+
+def say(line: str) -> None:
+    print(f"· {line}", file=sys.stderr, flush=True)

@@ -1,0 +1,195 @@
+"""The incident's state: one TypedDict whose values are frozen pydantic models.
+
+Nodes return `IncidentState` fragments; list fields with a reducer accumulate across
+nodes. Free text from alerts, dashboards, PRs and commits is untrusted and marked so
+(`trusted=False`) wherever it is carried. Nothing here holds secrets.
+"""
+
+from __future__ import annotations
+
+import operator
+from datetime import datetime
+from typing import Annotated, Literal, TypedDict
+
+from pydantic import BaseModel, ConfigDict
+
+Severity = Literal["critical", "high", "medium", "low"]
+Verdict = Literal["allowed", "needs_approval", "blocked"]
+Role = Literal["small", "large"]
+Scalar = str | int | float | bool | None
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RawAlert(Frozen):
+    """A webhook body exactly as received (JSON text), and which source sent it."""
+
+    format: Literal["alertmanager", "grafana", "generic"]
+    body: str
+
+
+class Alert(Frozen):
+    source: Literal["alertmanager", "grafana", "generic"]
+    fingerprint: str
+    name: str
+    status: Literal["firing", "resolved"]
+    starts_at: datetime
+    labels: dict[str, str]  # trusted: set by the monitoring system's rules
+    annotations: dict[str, str]  # untrusted free text (summary, description, links)
+    values: dict[str, float] = {}
+    generator_url: str | None = None
+    group_key: str | None = None
+
+
+class ModelAdvice(Frozen):
+    """What a model suggested; advisory only, recorded beside the rule-based answer."""
+
+    model: str
+    severity: Severity | None = None
+    category: str | None = None
+    confidence: float = 0.0
+    valid: bool = True
+
+
+class Triage(Frozen):
+    severity: Severity
+    category: str
+    service: str | None
+    team: str | None
+    channel: str | None
+    tier: int | None
+    environment: str | None
+    reasons: tuple[str, ...]
+    advice: tuple[ModelAdvice, ...] = ()
+
+
+class Evidence(Frozen):
+    id: str
+    kind: Literal["dashboard", "pull_request", "commit", "alert"]
+    source: str
+    title: str
+    excerpt: str
+    trusted: bool = False
+    ok: bool = True
+
+
+class Candidate(Frozen):
+    kind: Literal["pr", "commit"]
+    repo: str
+    ref: str  # "PR #847" or a short sha
+    number: int | None
+    sha: str | None
+    title: str
+    author: str
+    merged_at: datetime
+    files: tuple[str, ...]
+    score: float
+    reasons: tuple[str, ...]
+
+
+class RootCause(Frozen):
+    kind: Literal["pr", "commit", "none", "unknown"]
+    pr: int | None = None
+    commit: str | None = None
+    repo: str | None = None
+    file: str | None = None
+    line: int | None = None
+    summary: str
+    confidence: float
+    decided_by: Literal["model", "ranking"]
+    candidates: tuple[Candidate, ...] = ()
+    partial_evidence: bool = False
+    trusted: bool = False  # the summary was written after reading untrusted text
+
+
+class ProposedAction(Frozen):
+    id: str  # idempotency key: incident, tool and arguments
+    tool: str
+    args: dict[str, Scalar]
+    reason: str
+
+
+class GateDecision(Frozen):
+    action_id: str
+    tool: str
+    verdict: Verdict
+    rules: tuple[str, ...]
+    approved: bool | None = None
+    approver: str | None = None
+
+
+class ActionOutcome(Frozen):
+    action_id: str
+    tool: str
+    executed: bool
+    status: Literal["success", "error", "skipped"]
+    detail: str
+
+
+class Notification(Frozen):
+    channel: str
+    text: str
+    ok: bool
+    ts: str | None = None
+    error: str | None = None
+
+
+class ModelChoice(Frozen):
+    node: str
+    role: Role
+    model: str
+    reason: str
+
+
+class NodeUsage(Frozen):
+    node: str
+    model: str | None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    llm_s: float = 0.0
+    tool_s: float = 0.0
+    duration_s: float = 0.0
+    started_at: datetime
+
+
+class IncidentInput(TypedDict):
+    """What a run starts from: the alert as its source posted it."""
+
+    incident_id: str
+    raw_alert: RawAlert
+
+
+class IncidentState(TypedDict, total=False):
+    incident_id: str
+    raw_alert: RawAlert
+    alert: Alert
+    triage: Triage
+    evidence: Annotated[list[Evidence], operator.add]
+    root_cause: RootCause
+    actions: list[ProposedAction]
+    decisions: Annotated[list[GateDecision], operator.add]
+    outcomes: Annotated[list[ActionOutcome], operator.add]
+    notifications: Annotated[list[Notification], operator.add]
+    routing: Annotated[list[ModelChoice], operator.add]
+    usage: Annotated[list[NodeUsage], operator.add]
+    problems: Annotated[list[str], operator.add]
+
+
+STATE_TYPES: tuple[type[BaseModel], ...] = (
+    RawAlert,
+    Alert,
+    ModelAdvice,
+    Triage,
+    Evidence,
+    Candidate,
+    RootCause,
+    ProposedAction,
+    GateDecision,
+    ActionOutcome,
+    Notification,
+    ModelChoice,
+    NodeUsage,
+)
+"""Every type the checkpointer may deserialize (LANGGRAPH_STRICT_MSGPACK allowlist)."""
