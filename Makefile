@@ -8,18 +8,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCENARIO ?= db-pool-exhaustion
+APPROVALS ?= deny
 
 .PHONY: demo test check bench bench-tools deps chromium weights world clean
 
 demo: deps chromium weights
-	@echo "== MCP tools for the $(SCENARIO) replay (world on loopback, servers over stdio)"
-	$(BIN)/graph tools --scenario $(SCENARIO)
-	@echo "== Playwright reads the dashboard, GitHub gives PR 847, Slack posts to #oncall-backend"
-	$(BIN)/graph tools --scenario $(SCENARIO) \
-	  --call playwright.browser_navigate --args '{"url": "$${DASHBOARDS_URL}/orders-db.html"}' \
-	  --call playwright.browser_snapshot \
-	  --call github.get_pull_request --args '{"repo": "acme/orders-api", "number": 847}' \
-	  --call slack.post_message --args '{"channel": "#oncall-backend", "text": "demo: orders-db pool at 95%"}'
+	@echo "== replaying $(SCENARIO) on the embedded local models (world on loopback, MCP over stdio)"
+	$(BIN)/graph run --scenario $(SCENARIO) --approvals $(APPROVALS)
 
 test: deps chromium weights
 	$(BIN)/python -m pytest

@@ -8,6 +8,7 @@ go to SQLite, so an interrupted incident resumes in a new process with `resume=I
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -22,7 +23,8 @@ from graphs.checkpoints import sqlite_checkpointer
 from graphs.checks import evaluate
 from graphs.context import Approvals, Context
 from graphs.graph import Graph, build_graph
-from graphs.models.factory import resolve_provider, weights_path
+from graphs.models.embedded import EmbeddedChatModel, load_llama
+from graphs.models.factory import get_chat_model, resolve_provider, weights_path
 from graphs.resources import Resources
 from graphs.settings import Settings
 from graphs.state import IncidentState, RawAlert, Role
@@ -89,6 +91,8 @@ def check_models(settings: Settings, options: RunOptions) -> None:
 async def replay(loaded: LoadedScenario, settings: Settings, options: RunOptions) -> Replay:
     started = time.perf_counter()
     check_models(settings, options)
+    warm = threading.Thread(target=_warm_models, args=(settings, options), daemon=True)
+    warm.start()  # loads weights while the world and the MCP servers start
     with (
         World(loaded) as world,
         ThreadedToolHost(lambda: open_tools(settings, world.env())) as tools,
@@ -173,6 +177,13 @@ def _describe(node: str, update: Any) -> str:
     return f"✓ {node} {u.duration_s:.1f}s{model}"
 
 
+def _warm_models(settings: Settings, options: RunOptions) -> None:
+    for name in model_names(settings, options).values():
+        model = get_chat_model(name, settings, fetch=False)
+        if name not in options.chat_models and isinstance(model, EmbeddedChatModel):
+            load_llama(model.model_path, model.n_ctx, model.n_threads)
+
+
 def _resources(
     loaded: LoadedScenario, settings: Settings, tools: ThreadedToolHost, options: RunOptions
 ) -> Resources:
@@ -197,4 +208,7 @@ def studio_resources(context: Context) -> Resources:
     world = World(loaded).start()
     tools = ThreadedToolHost(lambda: open_tools(settings, world.env())).start()
     options = RunOptions(model_small=context.model_small, model_large=context.model_large)
-    return _resources(loaded, settings, tools, options)
+    res = _resources(loaded, settings, tools, options)
+    body = json.dumps(world.alert_payload())
+    res.scenario_alert = RawAlert(format=loaded.spec.alert.format, body=body)
+    return res

@@ -24,7 +24,7 @@ from graphs.meter import record_llm, record_tool
 from graphs.models.factory import get_chat_model
 from graphs.models.structured import Structured, StructuredOutputError, structured_call
 from graphs.settings import Settings
-from graphs.state import Role
+from graphs.state import RawAlert, Role
 from mcphost.host import ToolResult
 from mcphost.threaded import ThreadedToolHost
 from policies.engine import Policy
@@ -41,6 +41,7 @@ class Resources:
     clock: Callable[[], datetime]
     model_names: dict[Role, str]
     policy: Policy
+    scenario_alert: RawAlert | None = None  # Studio: the scenario's alert, when input has none
     progress: Callable[[str], None] = lambda _line: None
     _models: dict[str, BaseChatModel] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -108,3 +109,9 @@ def resources(context: Context) -> Resources:
         "no resources for this run: give the context a 'scenario' (LangGraph Studio) "
         "or run it through `graph run` / `graph serve`"
     )
+
+
+async def aresources(context: Context) -> Resources:
+    """`resources` off the event loop: building Studio's world reads files and starts servers,
+    which `langgraph dev` (blockbuster) refuses on its loop. Use it in a run's first node."""
+    return await asyncio.to_thread(resources, context)

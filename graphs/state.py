@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 from datetime import datetime
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
@@ -155,10 +155,14 @@ class NodeUsage(Frozen):
 
 
 class IncidentInput(TypedDict):
-    """What a run starts from: the alert as its source posted it."""
+    """What a run starts from: the alert as its source posted it.
 
-    incident_id: str
-    raw_alert: RawAlert
+    In LangGraph Studio both may be left out: `incident_id` defaults to the thread's id
+    and the alert comes from the context's `scenario` (see `agents.ingest.node`).
+    """
+
+    incident_id: NotRequired[str]
+    raw_alert: NotRequired[RawAlert]
 
 
 class IncidentState(TypedDict, total=False):

@@ -24,7 +24,7 @@ CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
 class CauseAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     cause: str
-    explanation: str = Field(max_length=400)
+    explanation: str = Field(max_length=280)
     confidence: Literal["low", "medium", "high"]
 
 
@@ -62,7 +62,7 @@ def prompt_values(
         "severity": tri.severity,
         "started": alert.starts_at.strftime("%Y-%m-%d %H:%M UTC"),
         "alert_text": quote(alert_text(alert), 400),
-        "signals": quote("\n".join(signals[:14]), 1400),
+        "signals": quote("\n".join(signals[:10]), 1000),
         "candidates": [_candidate_values(c, changes.get(c.ref), alert.starts_at) for c in top],
         "lookback_hours": lookback_h,
         "options": json.dumps(options(top)),
@@ -161,7 +161,7 @@ def _candidate_values(c: Candidate, change: Change | None, start: datetime) -> d
         "minutes": round((start - c.merged_at).total_seconds() / 60),
         "files": ", ".join(c.files[:6]),
         "reasons": "; ".join(c.reasons[1:4]) or "none",
-        "patch": quote("\n".join(t.rstrip() for t in added[:14]), 700) if added else "",
+        "patch": quote("\n".join(t.rstrip() for t in added[:12]), 520) if added else "",
     }
 
 

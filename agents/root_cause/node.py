@@ -16,7 +16,7 @@ from graphs.models.structured import StructuredOutputError
 from graphs.resources import Resources, resources
 from graphs.state import IncidentState, ModelChoice
 
-MAX_TOKENS = 160
+MAX_TOKENS = 128
 
 
 @metered("root_cause")
