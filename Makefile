@@ -24,10 +24,15 @@ check: deps
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: bench-tools
+bench: bench-tools bench-pipeline
 
 bench-tools: deps chromium
 	$(BIN)/python bench/tools_latency.py --repeat 5
+
+# replays on the default local pair, then on instant scripted models; e.g. PIPELINE_ARGS="--repeat 3"
+.PHONY: bench-pipeline
+bench-pipeline: deps chromium weights
+	$(BIN)/python bench/pipeline.py $(PIPELINE_ARGS)
 
 deps: $(STAMP)
 
@@ -49,6 +54,13 @@ chromium:
 
 world: deps
 	$(BIN)/graph world --scenario $(SCENARIO)
+
+# LangGraph Studio's local server, offline (docs/studio.md). --allow-blocking: the replay
+# world and the MCP sessions run on event loops of their own, which blockbuster refuses.
+.PHONY: studio
+studio: deps chromium weights
+	LANGGRAPH_CLI_NO_ANALYTICS=1 LANGGRAPH_NO_VERSION_CHECK=true LANGSMITH_TRACING=false \
+	  $(BIN)/langgraph dev --no-browser --allow-blocking --host 127.0.0.1 --port 2024
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -1,14 +1,16 @@
 """Per-node accounting: wall time, time in LLM calls and in tools, tokens, and the model used.
 
-`@metered("triage")` wraps a node; inside it `record_llm` / `record_tool` add to the
-current node's meter, and the node's result gains one `NodeUsage` in `usage`.
+`@metered("triage")` wraps a node; inside it `record_llm` and `tool_call()` add to the
+current node's meter, and the node's result gains one `NodeUsage` in `usage`. Tool time is
+wall time with at least one call in flight, so concurrent calls (asyncio.gather) count once.
 """
 
 from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +28,8 @@ class _Meter:
     output_tokens: int = 0
     llm_s: float = 0.0
     tool_s: float = 0.0
+    tools_in_flight: int = 0
+    tools_busy_since: float = 0.0
 
 
 _current: ContextVar[_Meter | None] = ContextVar("incident_graph_meter", default=None)
@@ -40,10 +44,22 @@ def record_llm(model: str, input_tokens: int, output_tokens: int, seconds: float
         meter.llm_s += seconds
 
 
-def record_tool(seconds: float) -> None:
+@contextmanager
+def tool_call() -> Iterator[None]:
+    """Time one tool call; overlapping calls add their union, not their sum."""
     meter = _current.get()
-    if meter is not None:
-        meter.tool_s += seconds
+    if meter is None:
+        yield
+        return
+    if meter.tools_in_flight == 0:
+        meter.tools_busy_since = time.perf_counter()
+    meter.tools_in_flight += 1
+    try:
+        yield
+    finally:
+        meter.tools_in_flight -= 1
+        if meter.tools_in_flight == 0:
+            meter.tool_s += time.perf_counter() - meter.tools_busy_since
 
 
 def metered(

@@ -7,6 +7,7 @@ go to SQLite, so an interrupted incident resumes in a new process with `resume=I
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -97,6 +98,9 @@ async def replay(loaded: LoadedScenario, settings: Settings, options: RunOptions
         World(loaded) as world,
         ThreadedToolHost(lambda: open_tools(settings, world.env())) as tools,
     ):
+        # llama.cpp silences the whole process's stdout/stderr while it loads: let it finish
+        # before the graph prints progress (a failed warm-up surfaces at first use instead)
+        await asyncio.to_thread(warm.join)
         res = _resources(loaded, settings, tools, options)
         key = f"run:{uuid.uuid4().hex}"
         registry.register(key, res)
@@ -179,9 +183,14 @@ def _describe(node: str, update: Any) -> str:
 
 def _warm_models(settings: Settings, options: RunOptions) -> None:
     for name in model_names(settings, options).values():
-        model = get_chat_model(name, settings, fetch=False)
-        if name not in options.chat_models and isinstance(model, EmbeddedChatModel):
-            load_llama(model.model_path, model.n_ctx, model.n_threads)
+        if name in options.chat_models:
+            continue  # injected (a test's scripted model): no weights to load
+        try:
+            model = get_chat_model(name, settings, fetch=False)
+            if isinstance(model, EmbeddedChatModel):
+                load_llama(model.model_path, model.n_ctx, model.n_threads)
+        except Exception:  # the same load, in the node, raises it again with context
+            return
 
 
 def _resources(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +19,7 @@ from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
 from graphs.context import Context
-from graphs.meter import record_llm, record_tool
+from graphs.meter import record_llm, tool_call
 from graphs.models.factory import get_chat_model
 from graphs.models.structured import Structured, StructuredOutputError, structured_call
 from graphs.settings import Settings
@@ -47,11 +46,8 @@ class Resources:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def call_tool(self, qualified: str, args: Mapping[str, Any]) -> ToolResult:
-        started = time.perf_counter()
-        try:
+        with tool_call():
             return await self.tools.call(qualified, args)
-        finally:
-            record_tool(time.perf_counter() - started)
 
     async def ask(
         self, role: Role, schema: type[T], messages: list[BaseMessage], max_tokens: int

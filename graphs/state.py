@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import operator
 from datetime import datetime
-from typing import Annotated, Literal, NotRequired, TypedDict
+from typing import Annotated, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypedDict  # pydantic's schemas (Studio's forms) need it before 3.12
 
 Severity = Literal["critical", "high", "medium", "low"]
 Verdict = Literal["allowed", "needs_approval", "blocked"]

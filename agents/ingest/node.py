@@ -6,7 +6,6 @@ comes from the context's `scenario`, and the incident id defaults to the thread'
 
 from __future__ import annotations
 
-from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 from agents.ingest.logic import parse_alert
@@ -17,11 +16,10 @@ from graphs.state import IncidentState, RawAlert
 
 
 @metered("ingest")
-async def ingest(
-    state: IncidentState, runtime: Runtime[Context], config: RunnableConfig
-) -> IncidentState:
+async def ingest(state: IncidentState, runtime: Runtime[Context]) -> IncidentState:
     raw = await _raw_alert(state, runtime.context)
-    incident_id = state.get("incident_id") or config.get("configurable", {}).get("thread_id")
+    run = runtime.execution_info
+    incident_id = state.get("incident_id") or (run.thread_id if run else None)
     if not incident_id:
         raise ValueError("no incident id: give incident_id in the input or run on a thread")
     return {"incident_id": str(incident_id), "raw_alert": raw, "alert": parse_alert(raw)}

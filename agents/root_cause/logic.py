@@ -18,6 +18,7 @@ from agents.triage.logic import alert_text
 from graphs.state import Alert, Candidate, ProposedAction, RootCause, Triage
 
 CHOICES = 3
+PATCHES_SHOWN = 2  # the model reads the added lines of the best two; titles and files of all
 CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
 
 
@@ -62,8 +63,11 @@ def prompt_values(
         "severity": tri.severity,
         "started": alert.starts_at.strftime("%Y-%m-%d %H:%M UTC"),
         "alert_text": quote(alert_text(alert), 400),
-        "signals": quote("\n".join(signals[:10]), 1000),
-        "candidates": [_candidate_values(c, changes.get(c.ref), alert.starts_at) for c in top],
+        "signals": quote("\n".join(signals[:8]), 800),
+        "candidates": [
+            _candidate_values(c, changes.get(c.ref) if i < PATCHES_SHOWN else None, alert.starts_at)
+            for i, c in enumerate(top)
+        ],
         "lookback_hours": lookback_h,
         "options": json.dumps(options(top)),
     }
