@@ -118,7 +118,10 @@ def test_fallback_to_ranking_and_revert_proposal() -> None:
     alert = Alert(source="alertmanager", fingerprint="f", name="DBConnectionPoolHigh",
                   status="firing", starts_at=START, labels={},
                   annotations={"summary": "orders-db connection pool at 95%"})  # fmt: skip
-    cause = decide(None, Findings(alert, ranked[:3], {c.ref: c for c in found}, [], False))
+    findings_ = Findings.split(
+        ranked, alert=alert, changes={c.ref: c for c in found}, signals=[], partial=False
+    )
+    cause = decide(None, findings_)
     assert (cause.kind, cause.pr, cause.decided_by) == ("pr", 847, "ranking")
     assert (cause.file, cause.line) == ("app/orders/history.py", 26)
     assert "N+1" in cause.summary and "connection pool" in cause.summary
@@ -133,3 +136,18 @@ def test_fallback_to_ranking_and_revert_proposal() -> None:
 def test_key_signals_cover_distinct_failures() -> None:
     lines = ["error: failed to change record", "error: failed again", "CNAME MISSING (NXDOMAIN)"]
     assert key_signals(lines) == ["error: failed to change record", "CNAME MISSING (NXDOMAIN)"]
+
+
+def test_implausible_changes_are_never_options() -> None:
+    start = datetime(2026, 3, 12, 8, 2, tzinfo=UTC)
+    ranked = rank(changes("ssl-cert-expiry"), start, "acme/platform-infra", "", set())
+    alert = Alert(source="grafana", fingerprint="f", name="TLSCertificateExpiringSoon",
+                  status="firing", starts_at=start, labels={}, annotations={})  # fmt: skip
+    found = Findings.split(
+        ranked, alert=alert, changes={}, signals=["CNAME MISSING"], partial=False
+    )
+    assert found.top == [] and found.ruled_out, "shown to the model, but not as options"
+    assert answer_schema([c.ref for c in found.top] + ["none"]).model_json_schema()["properties"][
+        "cause"
+    ]["enum"] == ["none"]
+    assert decide(None, found).kind == "none"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -18,6 +18,7 @@ from agents.triage.logic import alert_text
 from graphs.state import Alert, Candidate, ProposedAction, RootCause, Triage
 
 CHOICES = 3
+RULED_OUT_SHOWN = 2
 PATCHES_SHOWN = 2  # the model reads the added lines of the best two; titles and files of all
 CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
 
@@ -49,14 +50,8 @@ def options(top: list[Candidate]) -> list[str]:
     return [c.ref for c in top] + ["none"]
 
 
-def prompt_values(
-    alert: Alert,
-    tri: Triage,
-    signals: list[str],
-    top: list[Candidate],
-    changes: dict[str, Change],
-    lookback_h: int,
-) -> dict[str, Any]:
+def prompt_values(found: Findings, tri: Triage, lookback_h: int) -> dict[str, Any]:
+    alert, top, changes, signals = found.alert, found.top, found.changes, found.signals
     return {
         "alert_name": alert.name,
         "service": tri.service or "an unknown service",
@@ -68,6 +63,7 @@ def prompt_values(
             _candidate_values(c, changes.get(c.ref) if i < PATCHES_SHOWN else None, alert.starts_at)
             for i, c in enumerate(top)
         ],
+        "ruled_out": [_candidate_values(c, None, alert.starts_at) for c in found.ruled_out],
         "lookback_hours": lookback_h,
         "options": json.dumps(options(top)),
     }
@@ -78,17 +74,24 @@ class Findings:
     """What the investigation found, before anyone chose."""
 
     alert: Alert
-    top: list[Candidate]
+    top: list[Candidate]  # plausible candidates (ranking score at least NO_CAUSE_BELOW)
     changes: dict[str, Change]
     signals: list[str]
     partial: bool
+    ruled_out: list[Candidate] = field(default_factory=list)  # shown, never options
+
+    @classmethod
+    def split(cls, ranked: list[Candidate], **rest: Any) -> Findings:
+        plausible = [c for c in ranked if c.score >= NO_CAUSE_BELOW][:CHOICES]
+        unlikely = [c for c in ranked if c.score < NO_CAUSE_BELOW][:RULED_OUT_SHOWN]
+        return cls(top=plausible, ruled_out=unlikely, **rest)
 
 
 def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
     """The root cause from the model's answer, or from the ranking when there is none."""
     top = found.top
     if answer is None:
-        best = top[0] if top and top[0].score >= NO_CAUSE_BELOW else None
+        best = top[0] if top else None
         base = _base(found, "", min(best.score, 0.9) if best else 0.5, "ranking")
     else:
         best = next((c for c in top if c.ref == answer.cause), None)
@@ -123,7 +126,7 @@ def _base(found: Findings, explanation: str, confidence: float, by: str) -> dict
         "summary": explanation,
         "confidence": confidence,
         "decided_by": by,
-        "candidates": tuple(found.top),
+        "candidates": tuple(found.top + found.ruled_out),
         "partial_evidence": found.partial,
     }
 

@@ -55,9 +55,9 @@ async def investigate(
     changes = sorted(bundle.changes, key=lambda c: order.get(c.ref, len(order)))
     detailed = await evidence.read_patches(res, changes, bundle)
     ranked = rank(detailed, alert.starts_at, repo or "", signals, kw)
-    found = logic.Findings(
+    found = logic.Findings.split(
+        ranked,
         alert=alert,
-        top=ranked[: logic.CHOICES],
         changes={c.ref: c for c in detailed},
         signals=bundle.signals,
         partial=bundle.partial,
@@ -68,14 +68,8 @@ async def investigate(
 async def _choose(
     res: Resources, choice: ModelChoice, found: logic.Findings, state: IncidentState
 ) -> tuple[logic.CauseAnswer | None, str | None]:
-    values = logic.prompt_values(
-        found.alert,
-        state["triage"],
-        found.signals,
-        found.top,
-        found.changes,
-        int(evidence.LOOKBACK.total_seconds() // 3600),
-    )
+    lookback_h = int(evidence.LOOKBACK.total_seconds() // 3600)
+    values = logic.prompt_values(found, state["triage"], lookback_h)
     schema = logic.answer_schema(logic.options(found.top))
     prompt = render("root_cause", values)
     try:
