@@ -75,16 +75,16 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
 def scoreboard(results: list[dict[str, Any]], summary: dict[str, Any]) -> str:
     names = [c for c in CHECKS if c in summary["checks"]]
     width = max(len(r["scenario"]) for r in results)
-    head = f"{'scenario':<{width}}  " + "  ".join(f"{n[:12]:<12}" for n in names)
+    head = f"{'scenario':<{width}}  " + "  ".join(f"{n:<13}" for n in names)
     lines = [head + "  time     tokens  result", "-" * (len(head) + 29)]
     for r in results:
-        marks = "  ".join(f"{_mark(r['checks'].get(n)):<12}" for n in names)
+        marks = "  ".join(f"{_mark(r['checks'].get(n)):<13}" for n in names)
         tok = sum(t["input"] + t["output"] for t in r["tokens"].values())
         status = "PASS" if r["passed"] else "FAIL"
         lines.append(
             f"{r['scenario']:<{width}}  {marks}  {r['duration_s']:5.1f}s  {tok:6d}  {status}"
         )
-    totals = "  ".join(f"{c['passed']}/{c['of']:<10}" for c in summary["checks"].values())
+    totals = "  ".join(f"{c['passed']}/{c['of']:<11}" for c in summary["checks"].values())
     lines += ["-" * (len(head) + 29), f"{'total':<{width}}  {totals}"]
     lines.append(
         f"{summary['passed']}/{summary['scenarios']} scenarios passed · duration p50 "

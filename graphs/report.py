@@ -72,7 +72,9 @@ def _actions(result: dict[str, Any]) -> list[str]:
     lines = ["", "actions"]
     for a in result["actions"]:
         ran = "executed" if a["executed"] else "not executed"
-        who = f" by {a['approver']}" if a["approver"] else ""
+        who = ""
+        if a["approved"] is not None:
+            who = f", {'approved' if a['approved'] else 'denied'} by {a['approver']}"
         lines.append(
             f"  {a['tool']} {a['args']}: {a['verdict']}{who} [{', '.join(a['rules'])}] · {ran}"
         )

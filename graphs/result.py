@@ -39,6 +39,7 @@ def to_json(run: Replay) -> dict[str, Any]:
                 "verdict": verdicts[a.id].verdict if a.id in verdicts else None,
                 "executed": bool(a.id in ran and ran[a.id].executed),
                 "rules": list(verdicts[a.id].rules) if a.id in verdicts else [],
+                "approved": verdicts[a.id].approved if a.id in verdicts else None,
                 "approver": verdicts[a.id].approver if a.id in verdicts else None,
             }
             for a in state.get("actions", [])
