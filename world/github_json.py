@@ -1,125 +1,32 @@
 """GitHub's JSON shapes (REST and GraphQL) for the stand-in in `world.github_api`.
 
-Pure builders: scenario data plus the stand-in's base URL in, GitHub wire JSON out.
-Ids, node ids and 40-digit SHAs are derived deterministically from names, so a replay
-sees the same values every time.
+Pure builders: scenario data and the views of `world.github_views` plus the stand-in's
+base URL in, GitHub wire JSON out (users, repos, pull requests, files, commits, issues,
+comments, and a GraphQL `PullRequest`). Diff text lives in `world.github_diff`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from itertools import groupby
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any
 
+from world.github_views import (
+    WEB,
+    CommentView,
+    CommitView,
+    IssueView,
+    Site,
+    fake_sha,
+    head_ref,
+    iso,
+    merge_sha,
+    node_id,
+    num_id,
+    pr_times,
+)
 from world.scenario import FileChange, PullRequest, parse_time
 
-WEB = "https://github.com"
-DOCS = "https://docs.github.com/rest"
-VIEWER = "incident-graph[bot]"
 JSONObj = dict[str, Any]
-FileStatus = Literal["added", "modified", "removed", "renamed"]
-
-
-@dataclass(frozen=True)
-class CommitView:
-    sha: str
-    message: str
-    author: str
-    date: datetime
-    files: tuple[FileChange, ...]
-    parents: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class IssueView:
-    number: int
-    title: str
-    body: str
-    user: str
-    created_at: datetime
-    state: str = "open"
-    is_pull: bool = False
-    closed_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class CommentView:
-    id: int
-    number: int
-    body: str
-    user: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Site:
-    """Where one repository lives: `api` is the stand-in's base URL (no trailing slash)."""
-
-    api: str
-    repo: str
-
-    @property
-    def repo_api(self) -> str:
-        return f"{self.api}/repos/{self.repo}"
-
-    @property
-    def repo_web(self) -> str:
-        return f"{WEB}/{self.repo}"
-
-
-def iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if dt else None
-
-
-def fake_sha(*parts: object) -> str:
-    return hashlib.sha1("\0".join(map(str, parts)).encode()).hexdigest()
-
-
-def full_sha(sha: str) -> str:
-    """A scenario's short SHA extended to 40 hex digits (the short one stays a prefix)."""
-    return sha + fake_sha(sha)[len(sha) :]
-
-
-def num_id(*parts: object) -> int:
-    return int(fake_sha(*parts)[:8], 16)
-
-
-def node_id(kind: str, key: str) -> str:
-    return f"{kind}_kwDO" + base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
-
-
-def node_key(kind: str, node: str) -> str | None:
-    """The key a `node_id(kind, key)` was made from; None for anything else."""
-    prefix = f"{kind}_kwDO"
-    if not node.startswith(prefix):
-        return None
-    raw = node[len(prefix) :]
-    try:
-        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-    except ValueError:
-        return None
-
-
-def merge_sha(repo: str, pr: PullRequest) -> str:
-    """The PR's merge commit: its scenario SHA made 40 digits long, or a made-up one."""
-    return (
-        full_sha(pr.merge_commit_sha) if pr.merge_commit_sha else fake_sha(repo, pr.number, "merge")
-    )
-
-
-def head_ref(pr: PullRequest) -> str:
-    return pr.head or f"{pr.user}/pr-{pr.number}"
-
-
-def pr_times(pr: PullRequest, now: datetime) -> tuple[datetime, datetime, datetime | None]:
-    """(created_at, updated_at, closed_at) of a pull request, filling what it leaves out."""
-    merged = parse_time(pr.merged_at) if pr.merged_at else None
-    created = parse_time(pr.created_at) if pr.created_at else (merged or now) - timedelta(hours=1)
-    closed = (merged or created) if pr.state == "closed" else None
-    return created, merged or created, closed
 
 
 def user(api: str, login: str, kind: str | None = None) -> JSONObj:
@@ -361,60 +268,3 @@ def graphql_pull(site: Site, pr: PullRequest, branch: str, now: datetime) -> JSO
             "url": site.repo_web,
         },
     }
-
-
-def unified_diff(files: list[FileChange] | tuple[FileChange, ...]) -> str:
-    """The text GitHub serves for `Accept: application/vnd.github.diff`."""
-    return "".join(_file_diff(f) for f in files)
-
-
-def _file_diff(change: FileChange) -> str:
-    name, blob = change.filename, fake_sha(change.filename, change.patch)[:7]
-    old, new = f"a/{name}", f"b/{name}"
-    head = [f"diff --git a/{name} b/{name}"]
-    if change.status == "added":
-        head += ["new file mode 100644", f"index 0000000..{blob}"]
-        old = "/dev/null"
-    elif change.status == "removed":
-        head += ["deleted file mode 100644", f"index {blob}..0000000"]
-        new = "/dev/null"
-    else:
-        head += [f"index {fake_sha(name)[:7]}..{blob} 100644"]
-    patch = change.patch if change.patch.endswith("\n") or not change.patch else change.patch + "\n"
-    return "\n".join([*head, f"--- {old}", f"+++ {new}", ""]) + patch
-
-
-_FLIP: dict[FileStatus, FileStatus] = {"added": "removed", "removed": "added"}
-
-
-def inverted(change: FileChange) -> FileChange:
-    """The change that undoes `change` (what a revert PR shows)."""
-    lines = [_invert_line(ln) for ln in change.patch.splitlines(keepends=True)]
-    runs = groupby(lines, key=lambda ln: ln[:1] in ("+", "-") and not ln.startswith("@@"))
-    # in each run of changed lines, removals come first, as git prints them
-    ordered = [
-        ln for changed, run in runs for ln in (sorted(run, key=_is_added) if changed else run)
-    ]
-    added, removed = change.counts()
-    return FileChange(
-        filename=change.filename,
-        status=_FLIP.get(change.status, change.status),
-        additions=removed,
-        deletions=added,
-        patch="".join(ordered),
-    )
-
-
-def _invert_line(line: str) -> str:
-    if line.startswith("@@"):
-        parts = line.split(" ")
-        if len(parts) >= 3 and parts[1].startswith("-") and parts[2].startswith("+"):
-            parts[1], parts[2] = "-" + parts[2][1:], "+" + parts[1][1:]
-        return " ".join(parts)
-    if line[:1] in ("+", "-"):
-        return ("-" if line[0] == "+" else "+") + line[1:]
-    return line
-
-
-def _is_added(line: str) -> bool:
-    return line.startswith("+")

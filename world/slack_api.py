@@ -6,19 +6,19 @@ Serve `SlackStandIn(scenario, token).app` and point slack_sdk at it unchanged wi
 bodies, the token as `Authorization: Bearer` (or a form/query `token` field), and
 answers `{"ok": true, ...}` or HTTP 200 `{"ok": false, "error": "..."}` like Slack.
 `GET /_world/messages` (no auth) lists the recorded messages for other processes.
+
+This module owns the workspace (channels, messages, timestamps) and the method handlers;
+request parsing and argument checks live in `world.slack_args`.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
-import json
 import threading
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -26,12 +26,36 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from world.scenario import Scenario
+from world.slack_args import (
+    CONVERSATION_TYPES,
+    MAX_TEXT,
+    SlackError,
+    blocks_arg,
+    cursor_start,
+    limit_arg,
+    next_cursor,
+    optional_str,
+    read_call,
+    required,
+    text_arg,
+    types_arg,
+)
+
+__all__ = [
+    "BOT_ID",
+    "BOT_USER_ID",
+    "CONVERSATION_TYPES",
+    "MAX_TEXT",
+    "TEAM_ID",
+    "SlackError",
+    "SlackMessage",
+    "SlackStandIn",
+    "channel_id",
+]
 
 BOT_USER_ID = "U0INCIDENT"
 BOT_ID = "B0INCIDENT"
 TEAM_ID = "T0INCIDENT"
-CONVERSATION_TYPES = frozenset({"public_channel", "private_channel", "mpim", "im"})
-MAX_TEXT = 40_000
 _TS_STEP_US = 100
 
 
@@ -57,28 +81,6 @@ class SlackMessage:
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "at": self.at.isoformat()}
-
-
-class SlackError(Exception):
-    """An answer of `{"ok": false, "error": error}` (HTTP 200 unless Slack says otherwise)."""
-
-    def __init__(self, error: str, status: int = 200, detail: str | None = None) -> None:
-        super().__init__(error)
-        self.error = error
-        self.status = status
-        self.detail = detail
-
-    def response(self) -> JSONResponse:
-        body: dict[str, Any] = {"ok": False, "error": self.error}
-        if self.detail:
-            body["response_metadata"] = {"messages": [f"[ERROR] {self.detail}"]}
-        return JSONResponse(body, status_code=self.status)
-
-
-@dataclass(frozen=True)
-class _Call:
-    args: dict[str, Any]
-    token: str | None
 
 
 class SlackStandIn:
@@ -119,7 +121,7 @@ class SlackStandIn:
         try:
             if handler is None:
                 raise SlackError("unknown_method", status=404)
-            call = await _read_call(request)
+            call = await read_call(request)
             self._authenticate(call.token)
             return JSONResponse({"ok": True, **handler(call.args)})
         except SlackError as exc:
@@ -146,15 +148,15 @@ class SlackStandIn:
         }
 
     def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        limit = _limit(args.get("limit"))
-        types = _types(args.get("types"))
+        limit = limit_arg(args.get("limit"))
+        types = types_arg(args.get("types"))
         ids = list(self._channels) if "public_channel" in types else []
-        start = _cursor_start(args.get("cursor"), ids)
+        start = cursor_start(args.get("cursor"), ids)
         page = ids[start : start + limit]
         after = ids[start + limit : start + limit + 1]
         return {
             "channels": [self._channel_json(cid) for cid in page],
-            "response_metadata": {"next_cursor": _cursor(after[0]) if after else ""},
+            "response_metadata": {"next_cursor": next_cursor(after[0]) if after else ""},
         }
 
     def _channel_json(self, cid: str) -> dict[str, Any]:
@@ -177,12 +179,12 @@ class SlackStandIn:
         }
 
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
-        cid = self._resolve(_required(args, "channel"))
-        text = _text(args.get("text"))
-        blocks = _blocks(args.get("blocks"))
+        cid = self._resolve(required(args, "channel"))
+        text = text_arg(args.get("text"))
+        blocks = blocks_arg(args.get("blocks"))
         if not text and not blocks:
             raise SlackError("no_text")
-        thread_ts = _optional_str(args, "thread_ts")
+        thread_ts = optional_str(args, "thread_ts")
         with self._lock:
             ts, at = self._next_stamp()
             message = SlackMessage(
@@ -199,10 +201,10 @@ class SlackStandIn:
         return {"channel": cid, "ts": message.ts, "message": _message_json(message)}
 
     def _update(self, args: dict[str, Any]) -> dict[str, Any]:
-        cid = self._resolve(_required(args, "channel"))
-        ts = _required(args, "ts")
-        text = _text(args.get("text"))
-        blocks = _blocks(args.get("blocks"))
+        cid = self._resolve(required(args, "channel"))
+        ts = required(args, "ts")
+        text = text_arg(args.get("text"))
+        blocks = blocks_arg(args.get("blocks"))
         if not text and not blocks:
             raise SlackError("no_text")
         with self._lock:
@@ -253,112 +255,3 @@ def _message_json(message: SlackMessage) -> dict[str, Any]:
     if message.updated:
         body["edited"] = {"user": message.user, "ts": message.ts}
     return body
-
-
-async def _read_call(request: Request) -> _Call:
-    """Query parameters and body merged; the token from the header or a form/query field."""
-    args: dict[str, Any] = dict(request.query_params)
-    body = await request.body()
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if body.strip() and ctype == "application/json":
-        args.update(_json_object(body))
-    elif body.strip() and ctype == "application/x-www-form-urlencoded":
-        args.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    elif ctype == "multipart/form-data":
-        form = await request.form()
-        args.update({k: v for k, v in form.items() if isinstance(v, str)})
-    auth = request.headers.get("authorization", "")
-    bearer = auth[len("Bearer ") :].strip() if auth.lower().startswith("bearer ") else None
-    form_token = None if ctype == "application/json" else args.get("token")
-    query_token = request.query_params.get("token")
-    return _Call(args=args, token=bearer or form_token or query_token)
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SlackError("invalid_json") from exc
-    if not isinstance(parsed, dict):
-        raise SlackError("json_not_object")
-    return parsed
-
-
-def _required(args: dict[str, Any], name: str) -> str:
-    value = args.get(name)
-    if not isinstance(value, str) or not value:
-        raise SlackError("invalid_arguments", detail=f"missing required field: {name}")
-    return value
-
-
-def _optional_str(args: dict[str, Any], name: str) -> str | None:
-    value = args.get(name)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise SlackError("invalid_arguments", detail=f"{name} must be a string")
-    return value
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise SlackError("invalid_arguments", detail="text must be a string")
-    if len(value) > MAX_TEXT:
-        raise SlackError("msg_too_long")
-    return value
-
-
-def _blocks(value: Any) -> list[dict[str, Any]] | None:
-    """Blocks as given (a list, or a JSON string from a form post); None when absent."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError as exc:
-            raise SlackError("invalid_blocks_format") from exc
-    if not isinstance(value, list):
-        raise SlackError("invalid_blocks_format")
-    for block in value:
-        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-            raise SlackError("invalid_blocks", detail="each block needs a string 'type'")
-    return value
-
-
-def _limit(value: Any) -> int:
-    if value is None or value == "":
-        return 100
-    try:
-        limit = int(value)
-    except (TypeError, ValueError) as exc:
-        raise SlackError("invalid_limit") from exc
-    if limit < 0:
-        raise SlackError("invalid_limit")
-    return min(limit, 1000) or 100
-
-
-def _types(value: Any) -> set[str]:
-    if value is None or value == "":
-        return {"public_channel"}
-    types = {t.strip() for t in str(value).split(",") if t.strip()}
-    if not types <= CONVERSATION_TYPES:
-        raise SlackError("invalid_types")
-    return types
-
-
-def _cursor(cid: str) -> str:
-    return base64.b64encode(f"channel:{cid}".encode()).decode()
-
-
-def _cursor_start(value: Any, ids: list[str]) -> int:
-    if value is None or value == "":
-        return 0
-    try:
-        kind, _, cid = base64.b64decode(str(value), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise SlackError("invalid_cursor") from exc
-    if kind != "channel" or cid not in ids:
-        raise SlackError("invalid_cursor")
-    return ids.index(cid)
