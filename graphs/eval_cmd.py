@@ -1,4 +1,5 @@
-"""`graph eval --scenarios DIR [--json]`: replay every scenario and print a scoreboard."""
+"""`graph eval --scenarios DIR [--json] [--otel-file PATH]`: replay every scenario and print a
+scoreboard."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from graphs.errors import EXIT_FAILED, EXIT_OK, CliError
 from graphs.result import to_json
-from graphs.run_cmd import execute, options, say
+from graphs.run_cmd import add_otel_file, execute, options, say, telemetry_for
 from graphs.settings import Settings
 from world.loader import ScenarioError, discover, load_file
 
@@ -31,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--approvals", choices=["deny", "approve"], default="deny")
     parser.add_argument("--model-small", default="", metavar="M")
     parser.add_argument("--model-large", default="", metavar="M")
+    add_otel_file(parser)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -43,9 +45,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(str(exc)) from exc
     opts = options(argparse.Namespace(**vars(args), approver="", resume=None))
     results = []
-    for i, scenario in enumerate(loaded, 1):
-        say(f"[{i}/{len(loaded)}] {scenario.spec.name}")
-        results.append(to_json(execute(scenario, settings, opts)))
+    with telemetry_for(settings, args.otel_file):
+        for i, scenario in enumerate(loaded, 1):
+            say(f"[{i}/{len(loaded)}] {scenario.spec.name}")
+            results.append(to_json(execute(scenario, settings, opts)))
     summary = summarize(results)
     print(json.dumps({"scenarios": results, "summary": summary}, indent=2) if args.json
           else scoreboard(results, summary))  # fmt: skip

@@ -31,6 +31,7 @@ from graphs.settings import Settings
 from graphs.state import IncidentState, RawAlert, Role
 from graphs.toolset import open_tools
 from mcphost.threaded import ThreadedToolHost
+from observability.logs import log
 from observability.tracing import workflow_span
 from policies.engine import load_policy
 from world.github_api import GitHubWrite
@@ -139,8 +140,9 @@ async def _run(
     config: Any = {"configurable": {"thread_id": incident_id}}
     async with sqlite_checkpointer(settings.checkpoint_db) as saver:
         graph = build_graph(saver)
-        with workflow_span(incident_id) as trace_id:
+        with workflow_span(incident_id, spec.name) as trace_id:
             paused = await _drive(graph, first, config, context, options)
+            log().info("incident finished", incident_id=incident_id, interrupted=paused)
         snapshot = await graph.aget_state(config)
     if not snapshot.values:
         raise LookupError(f"no incident {incident_id!r} in {settings.checkpoint_db}")

@@ -16,16 +16,19 @@ from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
+from langchain_ollama import ChatOllama
 from pydantic import BaseModel
 
 from graphs.context import Context
-from graphs.meter import record_llm, tool_call
+from graphs.meter import current_node, record_llm, tool_call
+from graphs.models.embedded import EmbeddedChatModel
 from graphs.models.factory import get_chat_model
 from graphs.models.structured import Structured, StructuredOutputError, structured_call
 from graphs.settings import Settings
 from graphs.state import RawAlert, Role
 from mcphost.host import ToolResult
 from mcphost.threaded import ThreadedToolHost
+from observability.tracing import chat_span, tool_failed, tool_span
 from policies.engine import Policy
 from world.scenario import Service
 
@@ -46,23 +49,30 @@ class Resources:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def call_tool(self, qualified: str, args: Mapping[str, Any]) -> ToolResult:
-        with tool_call():
-            return await self.tools.call(qualified, args)
+        with tool_span(qualified) as span, tool_call():
+            result = await self.tools.call(qualified, args)
+            if result.status == "error":
+                tool_failed(span, qualified, result.text)
+            return result
 
     async def ask(
         self, role: Role, schema: type[T], messages: list[BaseMessage], max_tokens: int
     ) -> Structured[T]:
-        """A structured answer from the role's model; tokens and time go to the node's meter."""
+        """A structured answer from the role's model, in a `chat <model>` span; tokens and time
+        go to the node's meter and the GenAI metrics."""
         name = self.model_names[role]
         self.progress(f"asking the {role} model ({name}) for {schema.__name__}…")
         model = await asyncio.to_thread(self.model, name)
-        try:
-            answer = await structured_call(model, schema, messages, max_tokens=max_tokens)
-        except StructuredOutputError as exc:
-            record_llm(name, exc.input_tokens, exc.output_tokens, exc.duration_s)
-            raise
-        record_llm(name, answer.input_tokens, answer.output_tokens, answer.duration_s)
-        return answer
+        with chat_span(provider_name(model), name, max_tokens, current_node()) as call:
+            try:
+                answer = await structured_call(model, schema, messages, max_tokens=max_tokens)
+            except StructuredOutputError as exc:
+                record_llm(name, exc.input_tokens, exc.output_tokens, exc.duration_s)
+                call.usage(exc.input_tokens, exc.output_tokens, exc.duration_s)
+                raise
+            record_llm(name, answer.input_tokens, answer.output_tokens, answer.duration_s)
+            call.usage(answer.input_tokens, answer.output_tokens, answer.duration_s)
+            return answer
 
     def preload(self, models: Mapping[str, BaseChatModel]) -> None:
         """Use these chat models for these names (a library user's own, or a test double)."""
@@ -74,6 +84,15 @@ class Resources:
             if name not in self._models:
                 self._models[name] = get_chat_model(name, self.settings, fetch=False)
             return self._models[name]
+
+
+def provider_name(model: BaseChatModel) -> str:
+    """`gen_ai.provider.name`: llama.cpp, ollama, or an injected model's own type."""
+    if isinstance(model, EmbeddedChatModel):
+        return "llama.cpp"
+    if isinstance(model, ChatOllama):
+        return "ollama"
+    return model._llm_type
 
 
 _registry: dict[str, Resources] = {}

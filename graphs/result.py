@@ -6,9 +6,12 @@ from collections import defaultdict
 from typing import Any
 
 from graphs.replay import Replay
+from graphs.settings import load_settings
+from observability.pricing import Pricing, load_pricing
 
 
-def to_json(run: Replay) -> dict[str, Any]:
+def to_json(run: Replay, pricing: Pricing | None = None) -> dict[str, Any]:
+    """`pricing` defaults to the settings' `pricing_file` (read on each call)."""
     state = run.state
     cause = state.get("root_cause")
     verdicts = {d.action_id: d for d in state.get("decisions", [])}
@@ -47,7 +50,7 @@ def to_json(run: Replay) -> dict[str, Any]:
         "models": {r.node: r.model for r in state.get("routing", [])},
         "routing": [r.model_dump() for r in state.get("routing", [])],
         "tokens": tokens(run),
-        "cost_usd": dict.fromkeys(tokens(run), 0.0),
+        "cost_usd": costs(run, pricing or load_pricing(load_settings().pricing_file)),
         "timeline": [
             {
                 "node": u.node,
@@ -71,3 +74,12 @@ def tokens(run: Replay) -> dict[str, dict[str, int]]:
         out[u.node]["input"] += u.input_tokens
         out[u.node]["output"] += u.output_tokens
     return dict(out)
+
+
+def costs(run: Replay, pricing: Pricing) -> dict[str, float]:
+    """USD per node, each model call priced by its model (see observability/pricing.py)."""
+    out = dict.fromkeys(tokens(run), 0.0)
+    for u in run.state.get("usage", []):
+        if u.model is not None:
+            out[u.node] += pricing.cost(u.model, u.input_tokens, u.output_tokens)
+    return {node: round(usd, 9) for node, usd in out.items()}

@@ -1,4 +1,5 @@
-"""`graph run --scenario NAME|PATH [--json] [--approvals deny|approve|ask] [--resume ID]`."""
+"""`graph run --scenario NAME|PATH [--json] [--approvals deny|approve|ask] [--resume ID]
+[--otel-file PATH]`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from graphs.context import Approvals
@@ -17,6 +21,8 @@ from graphs.result import to_json
 from graphs.settings import Settings
 from mcphost.config import ConfigError
 from mcphost.host import ServerStartError
+from observability.pricing import PricingError
+from observability.telemetry import installed, setup_telemetry
 
 STARTUP_ERRORS = (ConfigError, ServerStartError, WeightsError)
 
@@ -33,6 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-small", default="", metavar="M", help="small model name or .gguf")
     parser.add_argument("--model-large", default="", metavar="M", help="large model name or .gguf")
     parser.add_argument("--resume", metavar="INCIDENT_ID", help="continue a paused incident")
+    add_otel_file(parser)
+
+
+def add_otel_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--otel-file", type=Path, metavar="PATH",
+        help="append the run's spans and metrics to PATH as OTLP JSON lines (`graph trace`)",
+    )  # fmt: skip
 
 
 def options(args: argparse.Namespace, progress: bool = True) -> RunOptions:
@@ -51,7 +65,8 @@ def options(args: argparse.Namespace, progress: bool = True) -> RunOptions:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     loaded = load_scenario(settings, args.scenario)
     say(f"replaying {loaded.spec.name}: {loaded.spec.title}")
-    result = execute(loaded, settings, options(args))
+    with telemetry_for(settings, args.otel_file):
+        result = execute(loaded, settings, options(args))
     print(json.dumps(to_json(result), indent=2) if args.json else render(result, to_json(result)))
     return EXIT_OK if to_json(result)["passed"] else EXIT_FAILED
 
@@ -63,6 +78,19 @@ def execute(loaded: Any, settings: Settings, opts: RunOptions) -> Replay:
         raise CliError(str(exc)) from exc
     except (LookupError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from exc
+
+
+@contextmanager
+def telemetry_for(settings: Settings, otel_file: Path | None) -> Iterator[None]:
+    """The settings' exporters (or `--otel-file`) for a command; flushed when it ends."""
+    if otel_file is not None:
+        settings = settings.model_copy(update={"otel_exporter": "file", "otel_file": otel_file})
+    try:
+        value = setup_telemetry(settings)
+    except (PricingError, ValueError, OSError) as exc:
+        raise CliError(f"telemetry: {exc}") from exc
+    with installed(value):
+        yield
 
 
 def ask_on_terminal(request: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     policy_file: Path = Field(
         default=Path("policies/default.yaml"), description="the security guardian's policy"
     )
+    pricing_file: Path = Field(
+        default=Path("observability/pricing.yaml"),
+        description="model prices (USD) for cost_usd, `graph cost` and the cost counter",
+    )
     checkpoint_db: Path = Field(
         default_factory=lambda: _state_dir() / "checkpoints.sqlite",
         description="SQLite file of LangGraph checkpoints (one thread per incident)",
@@ -58,6 +62,24 @@ class Settings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1, description="llama.cpp CPU threads"
     )
     llm_context: int = Field(default=4096, description="context window (tokens) for local models")
+    # --- observability (observability/telemetry.py, observability/logs.py) ---
+    otel_exporter: Literal["none", "console", "otlp-http", "otlp-grpc", "file"] = Field(
+        default="none", description="where spans and metrics go during `graph run` / `graph eval`"
+    )
+    otel_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "otel_endpoint", "INCIDENT_GRAPH_OTEL_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
+        ),
+        description="OTLP collector (default http://127.0.0.1:4318 for otlp-http, "
+        "127.0.0.1:4317 for otlp-grpc; also OTEL_EXPORTER_OTLP_ENDPOINT)",
+    )
+    otel_file: Path | None = Field(
+        default=None, description="OTLP JSON-lines file for otel_exporter 'file'"
+    )
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto", description="auto: JSON lines unless stderr is a terminal"
+    )
 
 
 def default_models_dir() -> Path:

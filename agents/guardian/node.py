@@ -10,6 +10,7 @@ from graphs.context import Context
 from graphs.meter import metered
 from graphs.resources import resources
 from graphs.state import GateDecision, IncidentState
+from observability.tracing import gate_decision
 
 
 @metered("guardian")
@@ -34,4 +35,6 @@ async def guardian(state: IncidentState, runtime: Runtime[Context]) -> IncidentS
                 approver=approver,
             )
         )
+    for d in decisions:  # after any interrupt, so a resumed run records each decision once
+        gate_decision(d.tool, d.verdict, d.rules, d.approved, d.approver)
     return {"decisions": decisions}

@@ -26,8 +26,8 @@ def headline(state: IncidentState) -> str:
     return f"{tri.severity.upper()} {alert.name} on {service}"
 
 
-def lines(state: IncidentState) -> list[str]:
-    """The message body as plain lines (also the text fallback)."""
+def lines(state: IncidentState, trace_id: str | None = None) -> list[str]:
+    """The message body as plain lines (also the text fallback); the last is the footer."""
     tri = state["triage"]
     out = [f"Severity {tri.severity} ({tri.category}); " + "; ".join(tri.reasons)]
     cause = state.get("root_cause")
@@ -42,12 +42,13 @@ def lines(state: IncidentState) -> list[str]:
             )
     out += [f"• {escape(e.title)} ({e.source})" for e in state.get("evidence", [])[:4] if e.ok]
     out += _action_lines(state)
-    out.append(f"Incident {state['incident_id']}")
+    trace = f" · trace {trace_id}" if trace_id else ""
+    out.append(f"Incident {state['incident_id']}{trace}")
     return out
 
 
-def blocks(state: IncidentState) -> list[dict[str, Any]]:
-    body = lines(state)
+def blocks(state: IncidentState, trace_id: str | None = None) -> list[dict[str, Any]]:
+    body = lines(state, trace_id)
     sev = state["triage"].severity
     return [
         {"type": "header", "text": {"type": "plain_text", "text": headline(state)[:150]}},
@@ -60,8 +61,8 @@ def blocks(state: IncidentState) -> list[dict[str, Any]]:
     ]
 
 
-def text(state: IncidentState) -> str:
-    return headline(state) + "\n" + "\n".join(lines(state))
+def text(state: IncidentState, trace_id: str | None = None) -> str:
+    return headline(state) + "\n" + "\n".join(lines(state, trace_id))
 
 
 def _cause_ref(state: IncidentState) -> str:

@@ -12,6 +12,7 @@ from graphs.context import Context
 from graphs.meter import metered
 from graphs.resources import resources
 from graphs.state import GateDecision, IncidentState, Notification, ProposedAction
+from observability.tracing import current_trace_id, gate_decision
 
 
 @metered("notify")
@@ -20,7 +21,8 @@ async def notify(state: IncidentState, runtime: Runtime[Context]) -> IncidentSta
     channel = state["triage"].channel
     if channel is None:
         return {"problems": ["no owning channel in the service catalog; nobody was notified"]}
-    text = logic.text(state)
+    trace_id = current_trace_id()
+    text = logic.text(state, trace_id)
     args = {"channel": channel, "text": text}
     action = ProposedAction(
         id=action_id(state["incident_id"], "post_message", {"channel": channel}),
@@ -30,12 +32,13 @@ async def notify(state: IncidentState, runtime: Runtime[Context]) -> IncidentSta
     )
     verdict, rules = res.policy.decide(action, facts(state, res.catalog))
     decision = GateDecision(action_id=action.id, tool=action.tool, verdict=verdict, rules=rules)
+    gate_decision(action.tool, verdict, rules)
     if verdict != "allowed":
         note = Notification(channel=channel, text=text, ok=False, error=f"{verdict} by {rules}")
         return {"decisions": [decision], "notifications": [note]}
     tool, _ = TOOLS["post_message"]
     try:
-        result = await res.call_tool(tool, {**args, "blocks": logic.blocks(state)})
+        result = await res.call_tool(tool, {**args, "blocks": logic.blocks(state, trace_id)})
         ok, error = result.status == "success", None if result.status == "success" else result.text
         ts = (result.data or {}).get("ts") if ok else None
     except Exception as exc:  # the Slack server died: recorded, the run still completes

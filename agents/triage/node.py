@@ -14,6 +14,7 @@ from graphs.meter import metered
 from graphs.models.structured import StructuredOutputError
 from graphs.resources import Resources, resources
 from graphs.state import Alert, IncidentState, ModelAdvice, ModelChoice, Triage
+from observability.tracing import incident_triaged
 
 
 @metered("triage")
@@ -21,6 +22,7 @@ async def triage(state: IncidentState, runtime: Runtime[Context]) -> IncidentSta
     res = resources(runtime.context)
     alert = state["alert"]
     decided = logic.triage(alert, res.catalog)
+    incident_triaged(decided.severity)
     first = routing.triage_first(res.model_names)
     advice = [await _advise(res, first, alert, decided)]
     chosen = [first]
