@@ -1,8 +1,9 @@
 """Structured logs (structlog) to stderr, stamped with the current span's trace and span ids.
 
 JSON lines when the stream is not a terminal (or `log_format="json"`), readable key=value
-lines on a terminal. Until `configure_logging` runs (the CLI does at start-up) the logger drops
-everything, so library use prints nothing and structlog's global configuration is untouched.
+lines (warnings and errors) on a terminal. Until `configure_logging` runs (the CLI does at
+start-up) the logger drops everything, so library use prints nothing and structlog's global
+configuration is untouched.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class _Stderr:
 
 
 def configure_logging(log_format: LogFormat = "auto", stream: TextIO | None = None) -> None:
-    """INFO and above to `stream` (default stderr): JSON off a terminal, console on one."""
+    """To `stream` (default stderr): JSON lines from INFO off a terminal; on a terminal,
+    readable lines from WARNING (the CLI's progress lines already say what INFO would)."""
     global _logger
     terminal = (stream or sys.stderr).isatty()
     as_json = log_format == "json" or (log_format == "auto" and not terminal)
@@ -50,7 +52,9 @@ def configure_logging(log_format: LogFormat = "auto", stream: TextIO | None = No
     )
     _logger = structlog.wrap_logger(
         structlog.PrintLogger(stream) if stream is not None else _Stderr(),
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.INFO if as_json or not terminal else logging.WARNING
+        ),
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
