@@ -45,10 +45,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(str(exc)) from exc
     opts = options(argparse.Namespace(**vars(args), approver="", resume=None))
     results = []
-    with telemetry_for(settings, args.otel_file):
+    with telemetry_for(settings, args.otel_file) as tel:
         for i, scenario in enumerate(loaded, 1):
             say(f"[{i}/{len(loaded)}] {scenario.spec.name}")
-            results.append(to_json(execute(scenario, settings, opts)))
+            results.append(to_json(execute(scenario, settings, opts), tel.pricing))
     summary = summarize(results)
     print(json.dumps({"scenarios": results, "summary": summary}, indent=2) if args.json
           else scoreboard(results, summary))  # fmt: skip

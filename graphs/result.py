@@ -7,10 +7,11 @@ from typing import Any
 
 from graphs.replay import Replay
 from graphs.settings import load_settings
-from observability.pricing import Pricing, load_pricing
+from observability.pricing import load_pricing
+from observability.telemetry import Pricer
 
 
-def to_json(run: Replay, pricing: Pricing | None = None) -> dict[str, Any]:
+def to_json(run: Replay, pricing: Pricer | None = None) -> dict[str, Any]:
     """`pricing` defaults to the settings' `pricing_file` (read on each call)."""
     state = run.state
     cause = state.get("root_cause")
@@ -76,7 +77,7 @@ def tokens(run: Replay) -> dict[str, dict[str, int]]:
     return dict(out)
 
 
-def costs(run: Replay, pricing: Pricing) -> dict[str, float]:
+def costs(run: Replay, pricing: Pricer) -> dict[str, float]:
     """USD per node, each model call priced by its model (see observability/pricing.py)."""
     out = dict.fromkeys(tokens(run), 0.0)
     for u in run.state.get("usage", []):

@@ -22,7 +22,7 @@ from graphs.settings import Settings
 from mcphost.config import ConfigError
 from mcphost.host import ServerStartError
 from observability.pricing import PricingError
-from observability.telemetry import installed, setup_telemetry
+from observability.telemetry import Telemetry, installed, setup_telemetry
 
 STARTUP_ERRORS = (ConfigError, ServerStartError, WeightsError)
 
@@ -65,10 +65,11 @@ def options(args: argparse.Namespace, progress: bool = True) -> RunOptions:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     loaded = load_scenario(settings, args.scenario)
     say(f"replaying {loaded.spec.name}: {loaded.spec.title}")
-    with telemetry_for(settings, args.otel_file):
+    with telemetry_for(settings, args.otel_file) as tel:
         result = execute(loaded, settings, options(args))
-    print(json.dumps(to_json(result), indent=2) if args.json else render(result, to_json(result)))
-    return EXIT_OK if to_json(result)["passed"] else EXIT_FAILED
+    report = to_json(result, tel.pricing)
+    print(json.dumps(report, indent=2) if args.json else render(result, report))
+    return EXIT_OK if report["passed"] else EXIT_FAILED
 
 
 def execute(loaded: Any, settings: Settings, opts: RunOptions) -> Replay:
@@ -81,7 +82,7 @@ def execute(loaded: Any, settings: Settings, opts: RunOptions) -> Replay:
 
 
 @contextmanager
-def telemetry_for(settings: Settings, otel_file: Path | None) -> Iterator[None]:
+def telemetry_for(settings: Settings, otel_file: Path | None) -> Iterator[Telemetry]:
     """The settings' exporters (or `--otel-file`) for a command; flushed when it ends."""
     if otel_file is not None:
         settings = settings.model_copy(update={"otel_exporter": "file", "otel_file": otel_file})
@@ -90,7 +91,7 @@ def telemetry_for(settings: Settings, otel_file: Path | None) -> Iterator[None]:
     except (PricingError, ValueError, OSError) as exc:
         raise CliError(f"telemetry: {exc}") from exc
     with installed(value):
-        yield
+        yield value
 
 
 def ask_on_terminal(request: dict[str, Any]) -> dict[str, Any]:
