@@ -1,4 +1,5 @@
-"""Wiring only: ingest → triage → (low: notify) → root_cause → guardian → (execute) → notify."""
+"""Wiring only: ingest → triage → (low: notify) → root_cause → guardian → (approval) →
+(execute) → notify."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
+from agents.approval.node import approval
 from agents.execute.node import execute
 from agents.guardian.node import guardian
 from agents.ingest.node import ingest
@@ -13,7 +15,7 @@ from agents.notify.node import notify
 from agents.root_cause.node import root_cause
 from agents.triage.node import triage
 from graphs.context import Context
-from graphs.routing import after_guardian, after_triage
+from graphs.routing import after_approval, after_guardian, after_triage
 from graphs.state import IncidentInput, IncidentState
 
 Graph = CompiledStateGraph[IncidentState, Context, IncidentInput, IncidentState]
@@ -25,13 +27,15 @@ def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> Graph:
     builder.add_node("triage", triage)
     builder.add_node("root_cause", root_cause)
     builder.add_node("guardian", guardian)
+    builder.add_node("approval", approval)
     builder.add_node("execute", execute)
     builder.add_node("notify", notify)
     builder.add_edge(START, "ingest")
     builder.add_edge("ingest", "triage")
     builder.add_conditional_edges("triage", after_triage, ["root_cause", "notify"])
     builder.add_edge("root_cause", "guardian")
-    builder.add_conditional_edges("guardian", after_guardian, ["execute", "notify"])
+    builder.add_conditional_edges("guardian", after_guardian, ["approval", "execute", "notify"])
+    builder.add_conditional_edges("approval", after_approval, ["execute", "notify"])
     builder.add_edge("execute", "notify")
     builder.add_edge("notify", END)
     return builder.compile(checkpointer=checkpointer, name="incident")

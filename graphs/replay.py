@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
@@ -33,11 +34,12 @@ from graphs.toolset import open_tools
 from mcphost.threaded import ThreadedToolHost
 from observability.logs import log
 from observability.tracing import workflow_span
+from policies.audit import AuditStore
 from policies.engine import load_policy
 from world.github_api import GitHubWrite
 from world.loader import LoadedScenario, load
 from world.runtime import World
-from world.scenario import parse_time
+from world.scenario import Service, parse_time
 from world.slack_api import SlackMessage
 
 Ask = Callable[[dict[str, Any]], dict[str, Any]]
@@ -141,7 +143,7 @@ async def _run(
     async with sqlite_checkpointer(settings.checkpoint_db) as saver:
         graph = build_graph(saver)
         with workflow_span(incident_id, spec.name) as trace_id:
-            paused = await _drive(graph, first, config, context, options)
+            paused = await drive(graph, first, config, context, options)
             log().info("incident finished", incident_id=incident_id, interrupted=paused)
         snapshot = await graph.aget_state(config)
     if not snapshot.values:
@@ -150,7 +152,7 @@ async def _run(
     return incident_id, state, trace_id, paused
 
 
-async def _drive(
+async def drive(
     graph: Graph, first: Any, config: Any, context: Context, options: RunOptions
 ) -> bool:
     """Run until the graph ends; True when it stopped at an approval nobody could answer."""
@@ -199,13 +201,28 @@ def _resources(
     loaded: LoadedScenario, settings: Settings, tools: ThreadedToolHost, options: RunOptions
 ) -> Resources:
     now = parse_time(loaded.spec.now)
+    return build_resources(settings, tools, loaded.spec.services, lambda: now, options)
+
+
+def build_resources(
+    settings: Settings,
+    tools: ThreadedToolHost,
+    catalog: Mapping[str, Service],
+    clock: Callable[[], datetime],
+    options: RunOptions,
+) -> Resources:
+    """A run's resources from its parts (replays: the scenario's; `graph serve`: its own)."""
+    policy = load_policy(settings.policy_file)
+    if policy.error:  # said at start-up; the guardian blocks every mutation
+        log().warning("policy unavailable", reason=policy.error)
     res = Resources(
         settings=settings,
         tools=tools,
-        catalog=loaded.spec.services,
-        clock=lambda: now,
+        catalog=catalog,
+        clock=clock,
         model_names=model_names(settings, options),
-        policy=load_policy(settings.policy_file),
+        policy=policy,
+        audit=AuditStore(settings.audit_db),
         progress=options.progress,
     )
     res.preload(options.chat_models)

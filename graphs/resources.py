@@ -29,6 +29,7 @@ from graphs.state import RawAlert, Role
 from mcphost.host import ToolResult
 from mcphost.threaded import ThreadedToolHost
 from observability.tracing import chat_span, tool_failed, tool_span
+from policies.audit import AuditStore
 from policies.engine import Policy
 from world.scenario import Service
 
@@ -43,6 +44,7 @@ class Resources:
     clock: Callable[[], datetime]
     model_names: dict[Role, str]
     policy: Policy
+    audit: AuditStore | None = None  # where gate decisions and approvals are persisted
     scenario_alert: RawAlert | None = None  # Studio: the scenario's alert, when input has none
     progress: Callable[[str], None] = lambda _line: None
     _models: dict[str, BaseChatModel] = field(default_factory=dict)

@@ -17,6 +17,7 @@ def to_json(run: Replay, pricing: Pricer | None = None) -> dict[str, Any]:
     cause = state.get("root_cause")
     verdicts = {d.action_id: d for d in state.get("decisions", [])}
     ran = {o.action_id: o for o in state.get("outcomes", [])}
+    approvals = {a.action_id: a for a in state.get("approvals", [])}
     return {
         "scenario": run.loaded.spec.name,
         "incident_id": run.incident_id,
@@ -43,8 +44,10 @@ def to_json(run: Replay, pricing: Pricer | None = None) -> dict[str, Any]:
                 "verdict": verdicts[a.id].verdict if a.id in verdicts else None,
                 "executed": bool(a.id in ran and ran[a.id].executed),
                 "rules": list(verdicts[a.id].rules) if a.id in verdicts else [],
-                "approved": verdicts[a.id].approved if a.id in verdicts else None,
-                "approver": verdicts[a.id].approver if a.id in verdicts else None,
+                "answers": dict(verdicts[a.id].answers) if a.id in verdicts else {},
+                "origin": a.origin.model_dump(),
+                "approved": approvals[a.id].approved if a.id in approvals else None,
+                "approver": approvals[a.id].approver if a.id in approvals else None,
             }
             for a in state.get("actions", [])
         ],

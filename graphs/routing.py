@@ -44,6 +44,14 @@ def after_triage(state: IncidentState) -> Literal["root_cause", "notify"]:
     return "notify" if state["triage"].severity == "low" else "root_cause"
 
 
-def after_guardian(state: IncidentState) -> Literal["execute", "notify"]:
-    runnable = [d for d in state.get("decisions", []) if d.verdict == "allowed" or d.approved]
-    return "execute" if runnable else "notify"
+def after_guardian(state: IncidentState) -> Literal["approval", "execute", "notify"]:
+    verdicts = {d.verdict for d in state.get("decisions", [])}
+    if "needs_approval" in verdicts:
+        return "approval"
+    return "execute" if "allowed" in verdicts else "notify"
+
+
+def after_approval(state: IncidentState) -> Literal["execute", "notify"]:
+    approved = any(a.approved for a in state.get("approvals", []))
+    allowed = any(d.verdict == "allowed" for d in state.get("decisions", []))
+    return "execute" if approved or allowed else "notify"

@@ -67,6 +67,10 @@ class Triage(Frozen):
 
 
 class Evidence(Frozen):
+    """What one read returned. `source` (the URL or API the pipeline itself called) is
+    trusted; `title` and `excerpt` are free text anyone could have written, so
+    `trusted` is False unless every byte came from trusted metadata."""
+
     id: str
     kind: Literal["dashboard", "pull_request", "commit", "alert"]
     source: str
@@ -105,20 +109,51 @@ class RootCause(Frozen):
     trusted: bool = False  # the summary was written after reading untrusted text
 
 
+class Provenance(Frozen):
+    """Where a value came from, and whether an attacker could have written it.
+
+    Trusted: alert labels from an authenticated source, GitHub metadata (PR numbers,
+    authors, merge times, paths), the service catalog, the pipeline's own rules.
+    Untrusted: any free text, and anything a model wrote after reading free text.
+    """
+
+    trusted: bool
+    source: str
+
+
+PIPELINE = Provenance(trusted=True, source="pipeline rule")
+
+
 class ProposedAction(Frozen):
     id: str  # idempotency key: incident, tool and arguments
     tool: str
     args: dict[str, Scalar]
     reason: str
+    origin: Provenance = PIPELINE  # who decided to act
+    provenance: dict[str, Provenance] = {}  # per argument
 
 
 class GateDecision(Frozen):
+    """The gate's verdict on one action and everything that led to it (also the audit row)."""
+
     action_id: str
     tool: str
     verdict: Verdict
-    rules: tuple[str, ...]
-    approved: bool | None = None
-    approver: str | None = None
+    rules: tuple[str, ...]  # ids of the rules, checks and escalations that fired
+    policy_verdict: Verdict | None = None  # the deterministic verdict before any model spoke
+    checks: tuple[str, ...] = ()  # inventory checks, "id: ok|failed: detail"
+    answers: dict[str, str] = {}  # quarantined and privileged model answers (enum values)
+    args: dict[str, Scalar] = {}
+    decided_at: datetime | None = None
+
+
+class Approval(Frozen):
+    """A human's answer to a `needs_approval` action (or the run mode's automatic one)."""
+
+    action_id: str
+    approved: bool
+    approver: str
+    at: datetime
 
 
 class ActionOutcome(Frozen):
@@ -175,6 +210,7 @@ class IncidentState(TypedDict, total=False):
     root_cause: RootCause
     actions: list[ProposedAction]
     decisions: Annotated[list[GateDecision], operator.add]
+    approvals: Annotated[list[Approval], operator.add]
     outcomes: Annotated[list[ActionOutcome], operator.add]
     notifications: Annotated[list[Notification], operator.add]
     routing: Annotated[list[ModelChoice], operator.add]
@@ -190,8 +226,10 @@ STATE_TYPES: tuple[type[BaseModel], ...] = (
     Evidence,
     Candidate,
     RootCause,
+    Provenance,
     ProposedAction,
     GateDecision,
+    Approval,
     ActionOutcome,
     Notification,
     ModelChoice,

@@ -12,7 +12,7 @@ Gate decisions are `gate.decision` events on the deciding node's span. Everythin
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -155,8 +155,10 @@ def gate_decision(
     rules: Sequence[str],
     approved: bool | None = None,
     approver: str | None = None,
+    details: Mapping[str, str | Sequence[str]] | None = None,
 ) -> None:
-    """The gate's verdict on one action: an event on the current span, a counter, a log line."""
+    """The gate's verdict on one action (or a human's answer to it): an event on the current
+    span, a counter, a log line. `details` carries provenance, checks and model answers."""
     attributes: dict[str, str | bool | Sequence[str]] = {
         "gate.action": action, "gate.verdict": verdict, "gate.rules": list(rules),
     }  # fmt: skip
@@ -164,12 +166,22 @@ def gate_decision(
         attributes["gate.approved"] = approved
     if approver:
         attributes["gate.approver"] = approver
+    attributes.update(details or {})
     trace.get_current_span().add_event("gate.decision", attributes)
     t = telemetry()
     if t.enabled:
         t.instruments.gate_verdicts.add(1, {"action": action, "verdict": verdict})
     log().info("gate decision", action=action, verdict=verdict, rules=list(rules),
                approved=approved, approver=approver)  # fmt: skip
+
+
+def gate_approval(action: str, action_id: str, approved: bool, approver: str) -> None:
+    """A human's (or the run mode's) answer to a `needs_approval` verdict: an event and a log."""
+    attributes = {"gate.action": action, "gate.action_id": action_id,
+                  "gate.approved": approved, "gate.approver": approver}  # fmt: skip
+    trace.get_current_span().add_event("gate.approval", attributes)
+    log().info("gate approval", action=action, action_id=action_id, approved=approved,
+               approver=approver)  # fmt: skip
 
 
 def incident_triaged(severity: str) -> None:

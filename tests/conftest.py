@@ -15,11 +15,13 @@ _LEAKY = ("GITHUB_TOKEN", "GITHUB_API_URL", "SLACK_BOT_TOKEN", "SLACK_API_URL", 
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test sees the developer's tokens or URLs, and none leaks its own to the next."""
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test sees the developer's tokens or URLs, and none leaks its own to the next.
+    Each test has its own audit trail (so rate limits never carry over)."""
     for name in _LEAKY:
         monkeypatch.delenv(name, raising=False)
     for name in [n for n in os.environ if n.startswith("INCIDENT_GRAPH_")]:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INCIDENT_GRAPH_AUDIT_DB", str(tmp_path / "audit.sqlite"))
     monkeypatch.chdir(ROOT)
     yield

@@ -28,10 +28,15 @@ CAUSE = json.dumps(
 )
 
 
+READER = json.dumps({"instructions": "no", "asks_for": "nothing"})
+JUDGE = json.dumps({"verdict": "needs_approval", "reason": "consistent"})
+
+
 def scripted(small: str = TRIAGE, large: str = CAUSE) -> dict[str, Any]:
+    """Answers in call order: triage then the gate's reader; root cause then the judge."""
     return {
-        "small": FakeListChatModel(responses=[small]),
-        "large": FakeListChatModel(responses=[large]),
+        "small": FakeListChatModel(responses=[small, READER]),
+        "large": FakeListChatModel(responses=[large, JUDGE]),
     }
 
 
@@ -54,7 +59,9 @@ def test_db_pool_replay_passes_and_matches_the_result_contract(settings: Setting
     assert result["root_cause"]["file"] == "app/orders/history.py"
     assert result["actions"][0]["verdict"] == "needs_approval"
     assert result["actions"][0]["executed"] is False, "deny is the default"
-    assert [n for n, _ in updates] == ["ingest", "triage", "root_cause", "guardian", "notify"]
+    assert [n for n, _ in updates] == [
+        "ingest", "triage", "root_cause", "guardian", "approval", "notify"
+    ]
     known = set(IncidentState.__annotations__)
     for node, update in updates:
         assert set(update) <= known, f"{node} returned keys the state lacks"

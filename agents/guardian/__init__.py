@@ -1,1 +1,1 @@
-"""Security guardian: every proposed mutation passes the policy; approvals via `interrupt()`."""
+"""Security guardian: every proposed mutation through the dual-LLM policy gate (policies/)."""

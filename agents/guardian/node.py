@@ -1,40 +1,33 @@
-"""Guardian node: a verdict per proposed action; `needs_approval` asks a human."""
+"""Guardian node: every proposed mutation through the dual-LLM policy gate.
+
+Only verdicts here; asking a human is the `approval` node's job, so a resumed run does
+not ask the models again (code before `interrupt()` runs again on resume).
+"""
 
 from __future__ import annotations
 
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
 
-from agents.guardian import logic
+from agents.guardian import gatekeeper, logic
 from graphs.context import Context
 from graphs.meter import metered
 from graphs.resources import resources
 from graphs.state import GateDecision, IncidentState
-from observability.tracing import gate_decision
 
 
 @metered("guardian")
 async def guardian(state: IncidentState, runtime: Runtime[Context]) -> IncidentState:
     res = resources(runtime.context)
-    facts = logic.facts(state, res.catalog)
-    decisions = []
-    for action in state.get("actions", []):
-        verdict, rules = res.policy.decide(action, facts)
-        approved, approver = None, None
-        if verdict == "needs_approval":
-            auto = logic.automatic(runtime.context)
-            answer = auto or logic.answer(interrupt(logic.request(action, rules, state)))
-            approved, approver = answer
-        decisions.append(
-            GateDecision(
-                action_id=action.id,
-                tool=action.tool,
-                verdict=verdict,
-                rules=rules,
-                approved=approved,
-                approver=approver,
-            )
-        )
-    for d in decisions:  # after any interrupt, so a resumed run records each decision once
-        gate_decision(d.tool, d.verdict, d.rules, d.approved, d.approver)
-    return {"decisions": decisions}
+    actions = state.get("actions", [])
+    inv = logic.inventory(state, res.catalog, res.clock(), res.policy.links)
+    decisions: list[GateDecision] = []
+    gate = gatekeeper.gate_for(res, state, inv, decisions)
+    for action in actions:
+        decisions.append(await gate.review(action, inv))
+    gatekeeper.record(res, state, actions, decisions)
+    problems = [f"policy: {res.policy.error}"] if res.policy.error and actions else []
+    return {
+        "decisions": decisions,
+        "routing": gatekeeper.models_used(res, decisions),
+        "problems": problems,
+    }

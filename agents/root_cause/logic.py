@@ -15,7 +15,7 @@ from agents.prompting import quote
 from agents.root_cause.patterns import added_lines
 from agents.root_cause.ranking import NO_CAUSE_BELOW, Change, top_finding
 from agents.triage.logic import alert_text
-from graphs.state import Alert, Candidate, ProposedAction, RootCause, Triage
+from graphs.state import Alert, Candidate, ProposedAction, Provenance, RootCause, Triage
 
 CHOICES = 3
 RULED_OUT_SHOWN = 2
@@ -106,12 +106,20 @@ def propose(incident_id: str, cause: RootCause) -> list[ProposedAction]:
         return []
     args: dict[str, str | int | float | bool | None] = {"pr": cause.pr, "repo": cause.repo}
     reason = f"PR #{cause.pr} is the likely cause; reverting it removes the change"
+    chosen = Provenance(trusted=False, source=f"root cause decided by the {cause.decided_by} "
+                        "after reading untrusted text")  # fmt: skip
     return [
         ProposedAction(
             id=action_id(incident_id, "revert_pull_request", args),
             tool="revert_pull_request",
             args=args,
             reason=reason,
+            origin=chosen,
+            provenance={
+                "pr": Provenance(trusted=False, source="GitHub PR number, chosen by the "
+                                 f"{cause.decided_by} among the merged PRs"),  # fmt: skip
+                "repo": Provenance(trusted=True, source="service catalog: the service's repo"),
+            },
         )
     ]
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatResult
 from llama_cpp import Llama
+from llama_cpp import llama_cpp as llama_lib
 from pydantic import Field
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
@@ -43,11 +46,36 @@ def load_llama(path: Path, n_ctx: int, n_threads: int) -> LoadedModel:
         if key not in _LOADED:
             if not path.is_file():
                 raise FileNotFoundError(f"no GGUF file at {path}")
-            llama = Llama(
-                model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0
-            )
+            with _plain_cpu_buffers():
+                llama = Llama(
+                    model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0
+                )
             _LOADED[key] = LoadedModel(llama)
         return _LOADED[key]
+
+
+@contextmanager
+def _plain_cpu_buffers() -> Iterator[None]:
+    """Load weights into plain CPU buffers (llama.cpp's `--no-repack`).
+
+    On CPUs with AMX (Sapphire Rapids and later) llama.cpp repacks weights for its AMX
+    kernels, and the first multi-token prompt then crashes the process with SIGSEGV
+    where the kernel does not grant AMX tile state (measured here, llama-cpp-python
+    0.3.36). Plain buffers work on every CPU; `Llama` does not expose the switch, so the
+    default parameters it asks for are adjusted while it loads (under `_LOADING`).
+    """
+    original = llama_lib.llama_model_default_params
+
+    def params() -> llama_lib.llama_model_params:
+        p: llama_lib.llama_model_params = original()
+        p.use_extra_bufts = False
+        return p
+
+    llama_lib.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        llama_lib.llama_model_default_params = original
 
 
 class EmbeddedChatModel(BaseChatModel):

@@ -1,0 +1,1 @@
+"""Approval: a human answers each `needs_approval` verdict through LangGraph's `interrupt()`."""
