@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     checkpoint_db: Path = Field(
         default_factory=lambda: _state_dir() / "checkpoints.sqlite",
         description="SQLite file of LangGraph checkpoints (one thread per incident)",
+    )
+    audit_db: Path = Field(
+        default_factory=lambda: _state_dir() / "audit.sqlite",
+        description="SQLite file of the guardian's decisions and approvals (`graph audit`)",
     )
     chromium_path: str = Field(
         default="/usr/bin/chromium", description="browser binary for the Playwright MCP server"
@@ -79,6 +83,50 @@ class Settings(BaseSettings):
     )
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto", description="auto: JSON lines unless stderr is a terminal"
+    )
+    # --- the webhook service (graph serve: graphs/service, docs/service.md) ---
+    service_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token for the alert webhooks and the incident API "
+        "(`Authorization: Bearer <token>`)",
+    )
+    service_hmac_secret: SecretStr | None = Field(
+        default=None,
+        description="shared secret for HMAC-SHA256 signed webhooks (Grafana's "
+        "X-Grafana-Alerting-Signature, or X-Signature-256: sha256=<hex>)",
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, description="Slack app signing secret for POST /slack/interactions"
+    )
+    approvers: Annotated[
+        tuple[str, ...],
+        NoDecode,
+        BeforeValidator(lambda v: tuple(p.strip() for p in v.split(",") if p.strip())
+                        if isinstance(v, str) else v),
+    ] = Field(
+        default=(),
+        description="comma-separated Slack user ids, Slack user names or API approver names "
+        "allowed to approve or deny actions (empty: nobody can)",
+    )  # fmt: skip
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL (postgresql://...) for the inbox and checkpoints of "
+        "`graph serve`; unset: SQLite files (inbox_db, checkpoint_db)",
+    )
+    inbox_db: Path = Field(
+        default_factory=lambda: _state_dir() / "inbox.sqlite",
+        description="SQLite file (WAL) of the service's durable inbox: alerts, incidents, approvals",
+    )
+    service_workers: int = Field(
+        default=1, ge=0, description="incidents `graph serve` runs at once (0: accept only)"
+    )
+    dedup_window_s: float = Field(
+        default=21600.0, gt=0,
+        description="alerts of one group or fingerprint within this many seconds of the last "
+        "join the open incident (6 h: longer than Alertmanager's default repeat_interval)",
+    )  # fmt: skip
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="larger webhook bodies are refused with 413"
     )
 
 
