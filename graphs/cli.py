@@ -11,7 +11,18 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from graphs import cost_cmd, eval_cmd, models_cmd, run_cmd, tools_cmd, trace_cmd, world_cmd
+from graphs import (
+    audit_cmd,
+    cost_cmd,
+    eval_cmd,
+    models_cmd,
+    policy_cmd,
+    run_cmd,
+    serve_cmd,
+    tools_cmd,
+    trace_cmd,
+    world_cmd,
+)
 from graphs.errors import CliError
 from graphs.settings import load_settings
 from observability.logs import configure_logging
@@ -77,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     trace = sub.add_parser("trace", help="print a trace from an OTLP/JSON lines file as a tree")
     trace_cmd.add_arguments(trace)
     trace.set_defaults(handler=trace_cmd.run)
+    serve = sub.add_parser("serve", help="the webhook service: alerts in, incidents, Slack")
+    serve_cmd.add_arguments(serve)
+    serve.set_defaults(handler=serve_cmd.run)
+    policy = sub.add_parser("policy", help="validate a policy file or explain its decisions")
+    policy_cmd.add_arguments(policy)
+    policy.set_defaults(handler=policy_cmd.run)
+    audit = sub.add_parser("audit", help="the guardian's decisions and approvals")
+    audit_cmd.add_arguments(audit)
+    audit.set_defaults(handler=audit_cmd.run)
     return parser
 
 

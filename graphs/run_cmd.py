@@ -98,8 +98,16 @@ def ask_on_terminal(request: dict[str, Any]) -> dict[str, Any]:
     print("\n── approval needed " + "─" * 50, file=sys.stderr)
     print(f"action:  {request['tool']} {request['args']}", file=sys.stderr)
     print(f"why:     {request['reason']}", file=sys.stderr)
+    print(f"decided: {request.get('origin', '?')}", file=sys.stderr)
     print(f"rules:   {', '.join(request['rules'])}", file=sys.stderr)
+    for check in request.get("checks", []):
+        print(f"check:   {check}", file=sys.stderr)
+    answers = request.get("answers") or {}
+    if answers:
+        print("models:  " + ", ".join(f"{k}={v}" for k, v in answers.items()), file=sys.stderr)
     print(f"cause:   {request['root_cause'][:500]}", file=sys.stderr)
+    for item in request.get("evidence", []):
+        print(f"evidence: {item[:160]}", file=sys.stderr)
     reply = input("approve? [y/N] ").strip().lower()
     name = input("your name: ").strip() if reply in ("y", "yes") else ""
     return {"approved": reply in ("y", "yes"), "approver": name or "terminal user"}

@@ -177,7 +177,7 @@ def gate_decision(
 
 def gate_approval(action: str, action_id: str, approved: bool, approver: str) -> None:
     """A human's (or the run mode's) answer to a `needs_approval` verdict: an event and a log."""
-    attributes = {"gate.action": action, "gate.action_id": action_id,
+    attributes: dict[str, str | bool] = {"gate.action": action, "gate.action_id": action_id,
                   "gate.approved": approved, "gate.approver": approver}  # fmt: skip
     trace.get_current_span().add_event("gate.approval", attributes)
     log().info("gate approval", action=action, action_id=action_id, approved=approved,

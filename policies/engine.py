@@ -40,7 +40,10 @@ class ArgMatch(Strict):
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
         if value is not None:
-            re.compile(value)
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"matches: not a regular expression ({exc})") from exc
         return value
 
     def holds(self, value: Scalar) -> bool:
@@ -147,12 +150,13 @@ class PolicyError(ValueError):
 def parse_policy(path: Path) -> PolicyFile:
     text = path.read_text(encoding="utf-8")
     try:
-        return PolicyFile.model_validate(yaml.safe_load(text))
+        data = yaml.safe_load(text)
+        return PolicyFile.model_validate(data)
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
     except ValidationError as exc:
         problems = "; ".join(
-            f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)
+            f"{_where(e['loc'], data)}: {e['msg']}" for e in exc.errors(include_url=False)
         )
         raise PolicyError(f"{path}: invalid policy: {problems}") from exc
 
@@ -215,5 +219,12 @@ def _spent(rule: Rule, used: Usage) -> str | None:
     return None
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(top level)"
+def _where(loc: tuple[int | str, ...], data: object) -> str:
+    """`rules[2] (id revert-x).when.hours`: the path, with the rule's id when it has one."""
+    where = ".".join(str(part) for part in loc) or "(top level)"
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        rules = data.get("rules") if isinstance(data, dict) else None
+        rule = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
+        name = f" (id {rule['id']})" if isinstance(rule, dict) and "id" in rule else ""
+        where = f"rules[{loc[1]}]{name}" + "".join(f".{p}" for p in loc[2:])
+    return where
