@@ -123,9 +123,18 @@ def build_server(client: WebClient) -> FastMCP:
         blocks: BlocksArg = None,
         thread_ts: Annotated[str | None, Field(description="reply in this thread")] = None,
     ) -> PostedMessage:
-        """Post a message to a Slack channel; returns the channel id and the message ts."""
+        """Post a message to a Slack channel; returns the channel id and the message ts.
+
+        Links never unfurl: a link that got into the text cannot pull a preview of its page.
+        """
         send = partial(
-            client.chat_postMessage, channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
+            client.chat_postMessage,
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
         )
         response = await _call("chat.postMessage", f"channel {channel!r}", send)
         return PostedMessage(

@@ -1,77 +1,115 @@
 """Pure message building: Block Kit blocks and a plain-text fallback from the incident state.
 
-Untrusted text (summaries, evidence) is escaped so it cannot mention people or channels
-(`<!channel>`, `<@U…>`) or form links; trusted fields (severity, service, PR numbers,
-verdicts) come from state.
+The body comes from the `message.md.j2` template. Trusted fields (severity, service,
+team, PR numbers, repo, verdicts, incident and trace ids) are filled in escaped; untrusted
+text (the root-cause summary, evidence titles, problems, the alert's summary annotation)
+goes through `sanitize.sanitize` and is rendered as a quote, so it can neither mention
+people or channels nor link to a host outside `allowed_hosts`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphs.state import IncidentState
+from agents.notify.sanitize import LINK_REMOVED, as_quote, clip, escape, sanitize
+from agents.prompting import render
+from graphs.state import Evidence, IncidentState
 
+__all__ = ["EMOJI", "TEMPLATE", "blocks", "escape", "fields", "headline", "lines", "text"]
+
+TEMPLATE = "message.md.j2"
 EMOJI = {"critical": ":red_circle:", "high": ":large_orange_circle:",
          "medium": ":large_yellow_circle:", "low": ":white_circle:"}  # fmt: skip
-
-
-def escape(text: str) -> str:
-    """Slack's own escaping: `&`, `<` and `>` make mentions and links inert."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+NO_HOSTS: frozenset[str] = frozenset()
+_LIMITS = {"alert": 300, "cause": 1500, "problems": 400, "title": 200, "source": 300}
+_EVIDENCE = 4
 
 
 def headline(state: IncidentState) -> str:
+    """Severity, alert name and service: trusted values, unescaped (a plain_text header)."""
     tri, alert = state["triage"], state["alert"]
     service = tri.service or alert.labels.get("service", "unknown service")
     return f"{tri.severity.upper()} {alert.name} on {service}"
 
 
-def lines(state: IncidentState, trace_id: str | None = None) -> list[str]:
-    """The message body as plain lines (also the text fallback); the last is the footer."""
-    tri = state["triage"]
-    out = [f"Severity {tri.severity} ({tri.category}); " + "; ".join(tri.reasons)]
-    cause = state.get("root_cause")
-    if cause is None:
-        out.append("Root cause: not investigated (low severity).")
-    else:
-        out.append(f"Root cause ({_cause_ref(state)}): {escape(cause.summary)}")
-        if cause.partial_evidence:
-            out.append(
-                ":warning: Evidence is partial: "
-                + escape("; ".join(state.get("problems", []))[:400])
-            )
-    out += [f"• {escape(e.title)} ({e.source})" for e in state.get("evidence", [])[:4] if e.ok]
-    out += _action_lines(state)
-    trace = f" · trace {trace_id}" if trace_id else ""
-    out.append(f"Incident {state['incident_id']}{trace}")
-    return out
+def fields(
+    state: IncidentState, trace_id: str | None = None, *, allowed_hosts: frozenset[str] = NO_HOSTS
+) -> dict[str, Any]:
+    """The template's values: trusted ones escaped, untrusted ones sanitized and quoted."""
+    tri, cause = state["triage"], state.get("root_cause")
+    problems = "; ".join(state.get("problems", []))
+    partial = cause is not None and cause.partial_evidence
+    return {
+        "severity": escape(tri.severity),
+        "category": escape(tri.category),
+        "reasons": escape("; ".join(tri.reasons)),
+        "alert": _quoted(_alert_summary(state), "alert", allowed_hosts),
+        "cause_ref": escape(_cause_ref(state)) if cause else None,
+        "cause": _quoted(cause.summary, "cause", allowed_hosts) if cause else None,
+        "partial": _quoted(problems, "problems", allowed_hosts) if partial else None,
+        "evidence": _evidence(state.get("evidence", []), allowed_hosts),
+        "actions": [escape(line) for line in _action_lines(state)],
+        "incident_id": escape(state["incident_id"]),
+        "trace_id": escape(trace_id) if trace_id else None,
+    }
 
 
-def blocks(state: IncidentState, trace_id: str | None = None) -> list[dict[str, Any]]:
-    body = lines(state, trace_id)
+def lines(
+    state: IncidentState, trace_id: str | None = None, *, allowed_hosts: frozenset[str] = NO_HOSTS
+) -> list[str]:
+    """The message body as paragraphs (also the text fallback); the last is the footer."""
+    body = render("notify", fields(state, trace_id, allowed_hosts=allowed_hosts), TEMPLATE)
+    return [part.strip("\n") for part in body.split("\n\n") if part.strip()]
+
+
+def blocks(
+    state: IncidentState, trace_id: str | None = None, *, allowed_hosts: frozenset[str] = NO_HOSTS
+) -> list[dict[str, Any]]:
+    body = lines(state, trace_id, allowed_hosts=allowed_hosts)
     sev = state["triage"].severity
     return [
         {"type": "header", "text": {"type": "plain_text", "text": headline(state)[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"{EMOJI[sev]} {body[0]}"[:3000]}},
         *[
-            {"type": "section", "text": {"type": "mrkdwn", "text": line[:3000]}}
-            for line in body[1:-1]
+            {"type": "section", "text": {"type": "mrkdwn", "text": part[:3000]}}
+            for part in body[1:-1]
         ],
         {"type": "context", "elements": [{"type": "mrkdwn", "text": body[-1]}]},
     ]
 
 
-def text(state: IncidentState, trace_id: str | None = None) -> str:
-    return headline(state) + "\n" + "\n".join(lines(state, trace_id))
+def text(
+    state: IncidentState, trace_id: str | None = None, *, allowed_hosts: frozenset[str] = NO_HOSTS
+) -> str:
+    body = lines(state, trace_id, allowed_hosts=allowed_hosts)
+    return escape(headline(state)) + "\n" + "\n".join(body)
+
+
+def _quoted(untrusted: str, kind: str, allowed_hosts: frozenset[str]) -> str:
+    safe = sanitize(clip(untrusted, _LIMITS[kind]), allowed_hosts).strip()
+    return as_quote(safe) if safe else ""
+
+
+def _alert_summary(state: IncidentState) -> str:
+    notes = state["alert"].annotations
+    return notes.get("summary") or notes.get("description") or ""
+
+
+def _evidence(items: list[Evidence], allowed_hosts: frozenset[str]) -> str:
+    """Up to four evidence titles with their source, one quoted bullet each."""
+    out = []
+    for item in [e for e in items if e.ok][:_EVIDENCE]:
+        title = sanitize(" ".join(clip(item.title, _LIMITS["title"]).split()), allowed_hosts)
+        source = sanitize(" ".join(clip(item.source, _LIMITS["source"]).split()), allowed_hosts)
+        out.append(f"• {title} ({item.kind if LINK_REMOVED in source else source})")
+    return as_quote("\n".join(out)) if out else ""
 
 
 def _cause_ref(state: IncidentState) -> str:
     cause = state["root_cause"]
-    where = (
-        f" {cause.file}:{cause.line}"
-        if cause.file and cause.line
-        else (f" {cause.file}" if cause.file else "")
-    )
+    path = (cause.file or "").replace("`", "")
+    spot = f"{path}:{cause.line}" if path and cause.line else path
+    where = f" `{spot}`" if spot else ""  # inline code: Slack never links a file name there
     if cause.kind == "pr":
         return f"{cause.repo} PR #{cause.pr}{where}"
     if cause.kind == "commit":

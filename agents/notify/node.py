@@ -33,7 +33,7 @@ async def notify(state: IncidentState, runtime: Runtime[Context]) -> IncidentSta
         return {"problems": ["no owning channel in the service catalog; nobody was notified"]}
     inv = inventory(state, res.catalog, res.clock(), res.policy.links)
     trace_id = current_trace_id()
-    text = logic.text(state, trace_id)
+    text = logic.text(state, trace_id, allowed_hosts=inv.links)
     action = ProposedAction(
         id=action_id(state["incident_id"], "post_message", {"channel": channel}),
         tool="post_message",
@@ -50,7 +50,9 @@ async def notify(state: IncidentState, runtime: Runtime[Context]) -> IncidentSta
         return {"decisions": [decision], "notifications": [note]}
     tool, _ = TOOLS["post_message"]
     try:
-        result = await res.call_tool(tool, {**action.args, "blocks": logic.blocks(state, trace_id)})
+        result = await res.call_tool(
+            tool, {**action.args, "blocks": logic.blocks(state, trace_id, allowed_hosts=inv.links)}
+        )
         ok, error = result.status == "success", None if result.status == "success" else result.text
         ts = (result.data or {}).get("ts") if ok else None
     except Exception as exc:  # the Slack server died: recorded, the run still completes
