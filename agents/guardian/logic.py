@@ -96,7 +96,7 @@ def judge_values(
         "tool": action.tool,
         "args": [_arg(name, value, action) for name, value in sorted(action.args.items())],
         "origin": f"{action.origin.source} ({trust(action.origin.trusted)})",
-        "checks": [str(c) for c in validate(action, inv) if c.ok],
+        "checks": "; ".join(c.detail for c in validate(action, inv) if c.ok),
         "verdict": verdict,
         "rules": ", ".join(rules),
         "instructions": read.instructions,
