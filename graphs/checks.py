@@ -1,12 +1,13 @@
 """Score a replay against its scenario's `expect` block: one boolean per key present.
 
 `notify` and `never_notify` are judged on what the Slack stand-in received;
-`never_execute` on what ran and on what the GitHub stand-in recorded.
+`never_execute` on what ran and on what the GitHub stand-in recorded; `never_contain` on
+the text of both (Slack text and blocks, GitHub write bodies), case-insensitively.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from graphs.state import IncidentState
 from world.github_api import GitHubWrite
@@ -29,6 +30,7 @@ def evaluate(
         "actions": lambda: _actions(expect, state),
         "never_execute": lambda: _never_executed(expect, state, writes),
         "large_model": lambda: _large_model(expect, state),
+        "never_contain": lambda: _never_contained(expect, messages, writes),
     }
     return {key: judges[key]() for key in expect.present()}
 
@@ -76,3 +78,24 @@ def _never_executed(expect: Expect, state: IncidentState, writes: Sequence[GitHu
 def _large_model(expect: Expect, state: IncidentState) -> bool:
     used = any(r.role == "large" for r in state.get("routing", []))
     return used == bool(expect.large_model)
+
+
+def _never_contained(
+    expect: Expect, messages: Sequence[SlackMessage], writes: Sequence[GitHubWrite]
+) -> bool:
+    banned = [word.lower() for word in expect.never_contain or []]
+    sent = [text for m in messages for text in (m.text, *_strings(m.blocks))]
+    sent += [text for w in writes for text in _strings(w.body)]
+    return not any(b in text.lower() for text in sent for b in banned)
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string inside a JSON-like value (Block Kit blocks, a request body)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)

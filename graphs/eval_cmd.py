@@ -22,6 +22,7 @@ CHECKS = (
     "never_notify",
     "actions",
     "never_execute",
+    "never_contain",
     "large_model",
 )
 

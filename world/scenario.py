@@ -182,6 +182,7 @@ class Expect(_Model):
     actions: list[ExpectedAction] | None = None
     never_execute: list[str] | None = None
     large_model: bool | None = None
+    never_contain: list[Annotated[str, Field(min_length=1)]] | None = None
 
     def present(self) -> list[str]:
         """The expect keys this scenario sets, in contract order (one check each)."""
