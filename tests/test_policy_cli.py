@@ -91,3 +91,25 @@ def test_a_replay_is_audited_and_graph_audit_shows_it(
     assert main(["audit", "--incident", done.incident_id]) == 0
     assert "approved by dana" in capsys.readouterr().out
     assert main(["audit", "--incident", "no-such-incident"]) == 1
+
+
+@pytest.mark.integration
+def test_explain_prints_every_decision_with_rules_checks_provenance_and_answers(
+    tmp_path: Path,
+) -> None:
+    from graphs import policy_cmd
+
+    settings = Settings(checkpoint_db=tmp_path / "c.sqlite", audit_db=tmp_path / "a.sqlite")
+    opts = RunOptions(model_small="small", model_large="large", chat_models=scripted())
+    done = asyncio.run(replay(load("db-pool-exhaustion", SCENARIOS), settings, opts))
+    text = "\n".join(policy_cmd.render(policy_cmd.decisions(done)))
+    assert "revert_pull_request {'pr': 847, 'repo': 'acme/orders-api'}" in text
+    assert "verdict   needs_approval (policy alone: needs_approval)" in text
+    assert (
+        "check     merged-in-window: ok" in text
+        and "model     privileged.verdict = needs_approval" in text
+    )
+    assert (
+        "decided   root cause decided by the model after reading untrusted text (untrusted)" in text
+    )
+    assert "post_message {'channel': '#oncall-backend'}" in text and "approval  denied" in text
