@@ -24,7 +24,7 @@ check: deps
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: bench-tools bench-pipeline bench-telemetry
+bench: bench-tools bench-pipeline bench-telemetry bench-ingest
 
 bench-tools: deps chromium
 	$(BIN)/python bench/tools_latency.py --repeat 5
@@ -38,6 +38,12 @@ bench-pipeline: deps chromium weights
 .PHONY: bench-telemetry
 bench-telemetry: deps chromium weights
 	$(BIN)/python bench/telemetry_overhead.py $(TELEMETRY_ARGS)
+
+# graph serve's durable acknowledgements: alerts/s, p50/p99 latency, duplicates make one
+# incident; e.g. INGEST_ARGS="--alerts 50000 --senders 16" or "--database-url postgresql://..."
+.PHONY: bench-ingest
+bench-ingest: deps
+	$(BIN)/python bench/ingest.py $(INGEST_ARGS)
 
 deps: $(STAMP)
 

@@ -1,4 +1,5 @@
-"""Checkpointers: SQLite by default (one thread per incident), strict msgpack allowlist."""
+"""Checkpointers: SQLite by default (one thread per incident), PostgreSQL for `graph serve`
+with a database URL; a strict msgpack allowlist for both."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
@@ -25,4 +27,18 @@ async def sqlite_checkpointer(path: Path) -> AsyncIterator[AsyncSqliteSaver]:
         await conn.execute("PRAGMA journal_mode=WAL")
         saver = AsyncSqliteSaver(conn, serde=serializer())
         await saver.setup()
+        yield saver
+
+
+@asynccontextmanager
+async def postgres_checkpointer(
+    url: str, setup: bool = False
+) -> AsyncIterator[BaseCheckpointSaver[str]]:
+    """Shared checkpoints on PostgreSQL (`graph serve` with a database URL); `setup` creates
+    or migrates the tables (once, at start-up)."""
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver  # only the service needs it
+
+    async with AsyncPostgresSaver.from_conn_string(url, serde=serializer()) as saver:
+        if setup:
+            await saver.setup()
         yield saver

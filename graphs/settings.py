@@ -105,8 +105,8 @@ class Settings(BaseSettings):
                         if isinstance(v, str) else v),
     ] = Field(
         default=(),
-        description="comma-separated Slack user ids, Slack user names or API approver names "
-        "allowed to approve or deny actions (empty: nobody can)",
+        description="who may approve or deny actions, comma-separated: Slack user ids "
+        "(U0123ABCD) for the buttons, names for the HTTP API (empty: nobody can)",
     )  # fmt: skip
     database_url: SecretStr | None = Field(
         default=None,
@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     )
     inbox_db: Path = Field(
         default_factory=lambda: _state_dir() / "inbox.sqlite",
-        description="SQLite file (WAL) of the service's durable inbox: alerts, incidents, approvals",
+        description="SQLite file (WAL) of the service's inbox: alerts, incidents, approvals",
     )
     service_workers: int = Field(
         default=1, ge=0, description="incidents `graph serve` runs at once (0: accept only)"

@@ -60,7 +60,12 @@ def test_db_pool_replay_passes_and_matches_the_result_contract(settings: Setting
     assert result["actions"][0]["verdict"] == "needs_approval"
     assert result["actions"][0]["executed"] is False, "deny is the default"
     assert [n for n, _ in updates] == [
-        "ingest", "triage", "root_cause", "guardian", "approval", "notify"
+        "ingest",
+        "triage",
+        "root_cause",
+        "guardian",
+        "approval",
+        "notify",
     ]
     known = set(IncidentState.__annotations__)
     for node, update in updates:

@@ -12,6 +12,7 @@ import re
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.json_schema import DEFAULT_REF_TEMPLATE
 from pydantic_core import ErrorDetails
 
 from agents.ingest.generic_schema import (
@@ -23,7 +24,7 @@ from agents.ingest.generic_schema import (
 )
 from graphs.state import Alert, RawAlert
 
-__all__ = ["AlertFormatError", "parse_alert"]
+__all__ = ["AlertFormatError", "parse_alert", "payload_json_schema"]
 
 Source = Literal["alertmanager", "grafana", "generic"]
 Status = Literal["firing", "resolved"]
@@ -102,6 +103,16 @@ def parse_alert(raw: RawAlert) -> Alert:
     if raw.format == "grafana":
         return _from_group(_validate(_GrafanaGroup, data, raw.format), raw.format)
     return _from_group(_validate(_AlertmanagerGroup, data, raw.format), raw.format)
+
+
+def payload_json_schema(source: Source, ref_template: str = DEFAULT_REF_TEMPLATE) -> dict[str, Any]:
+    """The JSON schema of a format's webhook body (the service's OpenAPI document)."""
+    models: dict[str, type[BaseModel]] = {
+        "alertmanager": _AlertmanagerGroup,
+        "grafana": _GrafanaGroup,
+        "generic": GenericAlert,
+    }
+    return models[source].model_json_schema(ref_template=ref_template)
 
 
 def _load_json(raw: RawAlert) -> Any:
