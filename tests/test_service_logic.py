@@ -181,7 +181,7 @@ def incident_view(**summary: Any) -> dict[str, Any]:
         ],
         "summary": {
             "severity": "critical",
-            "alert": {"summary": "pool at 95% <!channel>"},
+            "alert": {"summary": "pool at 95% <!channel> see https://evil.example/x"},
             "root_cause": {
                 "kind": "pr",
                 "pr": 847,
@@ -212,7 +212,8 @@ def test_the_incident_message_has_severity_links_evidence_and_buttons() -> None:
     rendered = json.dumps(blocks)
     assert "<https://github.com/acme/orders-api/pull/847|acme/orders-api PR #847>" in rendered
     assert "<http://127.0.0.1:1/orders-db.html|orders-db &lt;b&gt;>" in rendered
-    assert "<!channel>" not in rendered and "&lt;!channel&gt;" in rendered
+    assert "<!channel>" not in rendered and "[mention removed]" in rendered
+    assert "evil.example" not in rendered and "[link removed]" in rendered
     assert "<@U123>" not in rendered
     [buttons] = [b for b in blocks if b["type"] == "actions"]
     approve, deny = buttons["elements"]

@@ -29,7 +29,14 @@ POLL_S = 1.0
 
 
 class Outbox:
-    def __init__(self, inbox: Inbox, tools: ThreadedToolHost, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        inbox: Inbox,
+        tools: ThreadedToolHost,
+        metrics: Metrics,
+        links: frozenset[str] = frozenset(),
+    ) -> None:
+        self._links = links  # hosts a message may link to (the policy's `links`)
         self._inbox = inbox
         self._queries = Queries(inbox)
         self._tools = tools
@@ -68,7 +75,7 @@ class Outbox:
         if incident is None:
             return
         channel, ts = incident["channel"], incident["slack_ts"]
-        text, blocks = slack_ui.message(incident)
+        text, blocks = slack_ui.message(incident, self._links)
         if ts is None:
             posted = await self._call(
                 "slack.post_message", {"channel": channel, "text": text, "blocks": blocks}
@@ -86,7 +93,7 @@ class Outbox:
                 {"channel": channel, "ts": ts, "text": text, "blocks": blocks},
             )
         for seq, kind, detail in events:
-            line = slack_ui.reply(kind, detail)
+            line = slack_ui.reply(kind, detail, self._links)
             if line is not None:
                 await self._call(
                     "slack.post_message", {"channel": channel, "text": line, "thread_ts": ts}

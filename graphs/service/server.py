@@ -35,6 +35,7 @@ from graphs.service.workers import WorkerPool
 from graphs.toolset import open_tools, tool_variables
 from mcphost.config import expand, load_config
 from mcphost.threaded import ThreadedToolHost
+from policies.engine import load_policy
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ class ServiceServer:
             self._slack = ThreadedToolHost(
                 lambda: open_tools(cfg.runtime.settings, cfg.runtime.tool_env, only=["slack"])
             ).start()
-            outbox = Outbox(inbox, self._slack, metrics)
+            links = load_policy(cfg.runtime.settings.policy_file).links
+            outbox = Outbox(inbox, self._slack, metrics, links)
         self._pool = WorkerPool(jobs, cfg.runtime, cfg.workers, metrics, outbox)
         slack = SlackVerifier(cfg.slack_signing_secret) if cfg.slack_signing_secret else None
         service = Service(

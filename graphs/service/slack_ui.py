@@ -16,6 +16,8 @@ from urllib.parse import parse_qs
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agents.notify.sanitize import sanitize
+
 SEVERITY = {
     "critical": ":red_circle:",
     "high": ":large_orange_circle:",
@@ -30,10 +32,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _link(url: str, label: str) -> str:
+def _link(url: str, label: str, hosts: frozenset[str] = frozenset()) -> str:
+    """A link to a URL the pipeline itself read (trusted), with an untrusted label."""
+    text = sanitize(label, hosts)
     if not url.startswith(("http://", "https://")) or any(c in url for c in "<>| "):
-        return escape(label)
-    return f"<{url}|{escape(label).replace('|', '/')}>"
+        return text
+    return f"<{url}|{text.replace('|', '/')}>"
 
 
 def headline(incident: dict[str, Any]) -> str:
@@ -44,8 +48,11 @@ def headline(incident: dict[str, Any]) -> str:
     return f"{severity} {incident['name']} on {service}{resolved}"
 
 
-def message(incident: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    """The root message: (text fallback, blocks)."""
+def message(
+    incident: dict[str, Any], hosts: frozenset[str] = frozenset()
+) -> tuple[str, list[dict[str, Any]]]:
+    """The root message: (text fallback, blocks). Untrusted text is sanitized: mentions and
+    links to hosts outside `hosts` (the policy's `links`) are removed."""
     s = incident["summary"]
     emoji = SEVERITY.get(str(s.get("severity")), ":white_circle:")
     fields = [
@@ -63,10 +70,10 @@ def message(incident: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     ]
     alert = (s.get("alert") or {}).get("summary")
     if alert:
-        blocks.append(_section(f"{emoji} *Alert:* {escape(alert)}"))
-    blocks += _cause(s) + _evidence(s)
+        blocks.append(_section(f"{emoji} *Alert:* {sanitize(alert, hosts)}"))
+    blocks += _cause(s, hosts) + _evidence(s, hosts)
     for action in s.get("actions", []):
-        blocks += _action(incident, action)
+        blocks += _action(incident, action, hosts)
     traces = ", ".join(incident.get("trace_ids") or []) or "none yet"
     footer = f"Incident {incident['id']} · trace {traces}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer[:3000]}]})
@@ -77,7 +84,7 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
 
 
-def _cause(s: dict[str, Any]) -> list[dict[str, Any]]:
+def _cause(s: dict[str, Any], hosts: frozenset[str]) -> list[dict[str, Any]]:
     cause = s.get("root_cause")
     if not cause:
         return []
@@ -87,28 +94,31 @@ def _cause(s: dict[str, Any]) -> list[dict[str, Any]]:
         ref = _link(cause["links"][0], f"{cause['repo']} PR #{cause['pr']}")
     elif cause.get("commit"):
         ref = _link(cause["links"][-1], f"{cause['repo']} commit {cause['commit']}")
-    return [_section(f"*Root cause* ({ref}{where}): {escape(cause['summary'][:1500])}")]
+    return [_section(f"*Root cause* ({ref}{where}): {sanitize(cause['summary'][:1500], hosts)}")]
 
 
-def _evidence(s: dict[str, Any]) -> list[dict[str, Any]]:
+def _evidence(s: dict[str, Any], hosts: frozenset[str]) -> list[dict[str, Any]]:
     items = [e for e in s.get("evidence", []) if e.get("ok")][:5]
     if not items:
         return []
-    lines = [f"• {_link(e['source'], e['title'][:150])} ({e['kind']})" for e in items]
+    lines = [f"• {_link(e['source'], e['title'][:150], hosts)} ({e['kind']})" for e in items]
     return [_section("*Evidence*\n" + "\n".join(lines))]
 
 
-def _action(incident: dict[str, Any], action: dict[str, Any]) -> list[dict[str, Any]]:
+def _action(
+    incident: dict[str, Any], action: dict[str, Any], hosts: frozenset[str]
+) -> list[dict[str, Any]]:
     args = escape(json.dumps(action["args"], sort_keys=True))
     verdict = str(action.get("verdict") or "not reviewed").replace("_", " ")
     line = f"*Action* `{action['tool']}` {args}: {verdict}"
     ask = next((a for a in incident.get("approvals", []) if a["action_id"] == action["id"]), None)
     if action.get("approver"):
-        line += (
-            f", {'approved' if action['approved'] else 'denied'} by {escape(action['approver'])}"
-        )
+        who = sanitize(action["approver"], hosts)
+        line += f", {'approved' if action['approved'] else 'denied'} by {who}"
     elif ask and ask["status"] != "pending":
-        line += f", {'approved' if ask['approved'] else 'denied'} by {escape(ask['approver'])}"
+        line += (
+            f", {'approved' if ask['approved'] else 'denied'} by {sanitize(ask['approver'], hosts)}"
+        )
     if action.get("outcome"):
         line += f" · {'executed' if action['executed'] else action['outcome']}"
     blocks = [_section(line)]
@@ -137,28 +147,33 @@ def _button(label: str, action_id: str, value: str, style: str) -> dict[str, Any
     }
 
 
-def reply(kind: str, detail: dict[str, Any]) -> str | None:
+def reply(kind: str, detail: dict[str, Any], hosts: frozenset[str] = frozenset()) -> str | None:
     """A thread reply for a timeline event, or None when the root message says it all."""
     if kind == "stage":
-        return _stage(detail)
+        return _stage(detail, hosts)
     if kind == "approval_needed":
         args = escape(json.dumps(detail.get("args", {}), sort_keys=True))
         return f":raised_hand: approval needed: `{detail.get('tool')}` {args}"
     if kind == "decision":
         word = "approved" if detail["approved"] else "denied"
-        return f":ballot_box_with_check: {word} by {escape(detail['approver'])} ({detail['via']})"
+        who = sanitize(detail["approver"], hosts)
+        return f":ballot_box_with_check: {word} by {who} ({detail['via']})"
     if kind == "alert_joined":
-        return f":heavy_plus_sign: alerts joined: {escape(', '.join(detail['fingerprints']))}"
+        return (
+            f":heavy_plus_sign: alerts joined: {sanitize(', '.join(detail['fingerprints']), hosts)}"
+        )
     if kind == "resolved":
         return ":large_green_circle: resolved: the alert stopped firing"
     if kind == "failed":
-        return f":x: the pipeline failed: {escape(str(detail.get('error', ''))[:500])}"
+        return f":x: the pipeline failed: {sanitize(str(detail.get('error', ''))[:500], hosts)}"
     if kind == "requeued":
-        return f":arrows_counterclockwise: picked up again ({escape(detail.get('why', ''))})"
+        return (
+            f":arrows_counterclockwise: picked up again ({sanitize(detail.get('why', ''), hosts)})"
+        )
     return None  # completed: the root message shows the outcome
 
 
-def _stage(d: dict[str, Any]) -> str:
+def _stage(d: dict[str, Any], hosts: frozenset[str]) -> str:
     parts = [f":white_check_mark: *{d['node']}*"]
     if "duration_s" in d:
         parts.append(f"{d['duration_s']:.1f}s" + (f" on {d['model']}" if d.get("model") else ""))
@@ -172,7 +187,7 @@ def _stage(d: dict[str, Any]) -> str:
         f"{tool}: {verdict.replace('_', ' ')}" for tool, verdict in d.get("verdicts", {}).items()
     ]
     parts += [
-        f"{'approved' if a['approved'] else 'denied'} by {escape(a['approver'])}"
+        f"{'approved' if a['approved'] else 'denied'} by {sanitize(a['approver'], hosts)}"
         for a in d.get("approvals", [])
     ]
     parts += [f"{tool}: {status}" for tool, status in d.get("outcomes", {}).items()]
