@@ -10,8 +10,9 @@ stricter, and any exception blocks the action.
      answers only enums; `yes` or `undeterminable` on "instructions" escalates to at
      least `needs_approval`; an invalid answer blocks;
    - the privileged (large) model sees only trusted values, provenance labels and the
-     quarantined enums, and picks a verdict from the current one or stricter ones;
-     an invalid answer blocks.
+     quarantined enums, and picks a verdict from the current one or stricter ones, with
+     a reason; a reason other than `fits-the-goal` escalates one step even when the
+     verdict it picked is the current one; an invalid answer blocks.
 """
 
 from __future__ import annotations
@@ -29,13 +30,16 @@ from policies.inventory import Inventory, validate
 
 STRICTNESS: dict[Verdict, int] = {"allowed": 0, "needs_approval": 1, "blocked": 2}
 VERDICTS: tuple[Verdict, ...] = ("allowed", "needs_approval", "blocked")
+ESCALATION: dict[Verdict, Verdict] = {
+    "allowed": "needs_approval", "needs_approval": "blocked", "blocked": "blocked",
+}  # fmt: skip
 Ternary = Literal["yes", "no", "undeterminable"]
 Ask = Literal[
     "nothing", "merge", "revert", "restart", "post_message", "approve", "reveal_secret",
     "open_link", "other", "undeterminable",
 ]  # fmt: skip
 Reason = Literal[
-    "consistent", "injection-suspected", "target-unrelated", "too-broad", "undeterminable"
+    "fits-the-goal", "planted-instructions", "unrelated-target", "too-broad", "cannot-tell"
 ]
 
 
@@ -121,6 +125,8 @@ class Gate:
             return "blocked", (*rules, "privileged:invalid-answer"), answers
         answers |= {"privileged.verdict": judged.verdict, "privileged.reason": judged.reason}
         final = stricter(verdict, judged.verdict)  # never relaxed, whatever it answered
+        if final == verdict and judged.reason != "fits-the-goal":
+            final = ESCALATION[verdict]  # it kept the verdict but gave a reason to worry
         if final != verdict:
             rules = (*rules, f"privileged:escalated:{judged.reason}")
         return final, rules, answers

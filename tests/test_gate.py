@@ -49,7 +49,7 @@ class Models:
     ) -> JudgeAnswer | None:
         self.calls += 1
         if self.judge_answer == "keep":
-            return JudgeAnswer(verdict=verdict, reason="consistent")
+            return JudgeAnswer(verdict=verdict, reason="fits-the-goal")
         return self.judge_answer  # type: ignore[no-any-return]
 
 
@@ -68,7 +68,7 @@ def test_honest_revert_keeps_the_policy_verdict_and_records_both_models(tmp_path
         ("revert-asks",),
     )
     assert d.answers == {"quarantined.instructions": "no", "quarantined.asks_for": "nothing",
-                         "privileged.verdict": "needs_approval", "privileged.reason": "consistent"}  # fmt: skip
+                         "privileged.verdict": "needs_approval", "privileged.reason": "fits-the-goal"}  # fmt: skip
     assert any(c.startswith("merged-in-window: ok") for c in d.checks)
 
 
@@ -95,14 +95,14 @@ def test_invalid_privileged_answer_blocks(tmp_path: Path) -> None:
 
 
 def test_privileged_model_escalates(tmp_path: Path) -> None:
-    blocked = JudgeAnswer(verdict="blocked", reason="injection-suspected")
+    blocked = JudgeAnswer(verdict="blocked", reason="planted-instructions")
     d = review(tmp_path, revert(850), Models(judge=blocked))
-    assert d.verdict == "blocked" and d.rules[-1] == "privileged:escalated:injection-suspected"
+    assert d.verdict == "blocked" and d.rules[-1] == "privileged:escalated:planted-instructions"
 
 
 @pytest.mark.parametrize("pr", [847, 850])
 def test_privileged_model_cannot_relax(tmp_path: Path, pr: int) -> None:
-    relax = JudgeAnswer(verdict="allowed", reason="consistent")  # even if it got through
+    relax = JudgeAnswer(verdict="allowed", reason="fits-the-goal")  # even if it got through
     d = review(tmp_path, revert(pr), Models(judge=relax))
     assert d.verdict == d.policy_verdict == ("allowed" if pr == 847 else "needs_approval")
 
@@ -114,7 +114,7 @@ def test_the_privileged_schema_offers_only_the_current_verdict_or_stricter() -> 
         "blocked",
     ]
     with pytest.raises(ValueError, match="verdict must be one of"):
-        schema.model_validate({"verdict": "allowed", "reason": "consistent"})
+        schema.model_validate({"verdict": "allowed", "reason": "fits-the-goal"})
     assert logic.judge_schema("blocked").model_json_schema()["properties"]["verdict"]["enum"] == [
         "blocked"
     ]
@@ -203,3 +203,13 @@ def test_the_privileged_prompt_never_holds_untrusted_text(state: Any) -> None:
     carrier, text = logic.target_text(act, state)
     assert "INJECT" in text or not text, "the quarantined reader does read the untrusted text"
     assert json.dumps(values)  # plain values only
+
+
+def test_a_worrying_reason_escalates_even_when_the_verdict_is_kept(tmp_path: Path) -> None:
+    kept = JudgeAnswer(verdict="needs_approval", reason="planted-instructions")
+    d = review(tmp_path, revert(850), Models(judge=kept))
+    assert d.verdict == "blocked" and d.rules[-1] == "privileged:escalated:planted-instructions"
+    allowed = review(
+        tmp_path, revert(847), Models(judge=JudgeAnswer(verdict="allowed", reason="too-broad"))
+    )
+    assert allowed.verdict == "needs_approval"

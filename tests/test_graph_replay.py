@@ -29,7 +29,7 @@ CAUSE = json.dumps(
 
 
 READER = json.dumps({"instructions": "no", "asks_for": "nothing"})
-JUDGE = json.dumps({"verdict": "needs_approval", "reason": "consistent"})
+JUDGE = json.dumps({"verdict": "needs_approval", "reason": "fits-the-goal"})
 
 
 def scripted(small: str = TRIAGE, large: str = CAUSE) -> dict[str, Any]:

@@ -45,7 +45,7 @@ reader = st.sampled_from([
     {"verdict": "allowed"},  # not even the reader's schema
 ]).map(json.dumps)  # fmt: skip
 judge = st.sampled_from([
-    {"verdict": "allowed", "reason": "consistent"}, {"verdict": "needs_approval", "reason": "consistent"},
+    {"verdict": "allowed", "reason": "fits-the-goal"}, {"verdict": "needs_approval", "reason": "fits-the-goal"},
 ]).map(json.dumps)  # fmt: skip
 
 

@@ -43,7 +43,7 @@ CAUSE = json.dumps(
     {"cause": "PR #847", "explanation": "An N+1 query holds connections.", "confidence": "high"}
 )
 READER = json.dumps({"instructions": "no", "asks_for": "nothing"})
-JUDGE = json.dumps({"verdict": "needs_approval", "reason": "consistent"})
+JUDGE = json.dumps({"verdict": "needs_approval", "reason": "fits-the-goal"})
 USAGE = {"small": (311, 17), "large": (1042, 38)}  # tokens each scripted model reports
 
 
