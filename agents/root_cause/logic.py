@@ -116,8 +116,11 @@ def propose(incident_id: str, cause: RootCause) -> list[ProposedAction]:
             reason=reason,
             origin=chosen,
             provenance={
-                "pr": Provenance(trusted=False, source="GitHub PR number, chosen by the "
-                                 f"{cause.decided_by} among the merged PRs"),  # fmt: skip
+                "pr": Provenance(
+                    trusted=False,
+                    source="GitHub PR number, chosen by the "
+                    f"{cause.decided_by} among the merged PRs",
+                ),
                 "repo": Provenance(trusted=True, source="service catalog: the service's repo"),
             },
         )
