@@ -213,3 +213,23 @@ def test_a_worrying_reason_escalates_even_when_the_verdict_is_kept(tmp_path: Pat
         tmp_path, revert(847), Models(judge=JudgeAnswer(verdict="allowed", reason="too-broad"))
     )
     assert allowed.verdict == "needs_approval"
+
+
+def test_planted_instruction_markers_hit_every_attack_and_no_honest_change() -> None:
+    from tests.conftest import SCENARIOS
+    from tests.hostile import ATTACKS
+
+    assert all(logic.markers(a) for a in ATTACKS)
+    hits = {}
+    for spec_file in SCENARIOS.glob("*/scenario.yaml"):
+        spec = __import__("yaml").safe_load(spec_file.read_text())
+        for repo in spec["github"]["repos"].values():
+            for p in repo.get("pulls", []):
+                patches = "\n".join(f.get("patch", "") for f in p.get("files", []))
+                text = f"{p['title']}\n{p.get('body') or ''}\n{patches}"
+                if logic.markers(text):
+                    hits[(spec_file.parent.name, p["number"])] = p["number"]
+    culprits = {(f.parent.name, (__import__("yaml").safe_load(f.read_text())["expect"].get("root_cause") or {}).get("pr"))
+                for f in SCENARIOS.glob("*/scenario.yaml")}  # fmt: skip
+    assert hits, "the injection scenarios' carriers are found"
+    assert not set(hits) & culprits, "no culprit (honest) PR is flagged"

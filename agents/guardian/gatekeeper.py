@@ -52,6 +52,8 @@ async def _read(
         answer = await res.ask("small", ReaderAnswer, [HumanMessage(prompt)], READER_TOKENS)
     except StructuredOutputError:
         return None
+    if logic.markers(text):  # a known phrasing: "yes", whatever the small model said
+        return answer.value.model_copy(update={"instructions": "yes"})
     return answer.value
 
 

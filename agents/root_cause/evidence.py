@@ -20,6 +20,7 @@ from graphs.state import Alert, Evidence
 LOOKBACK = timedelta(hours=72)
 MAX_PAGES = 3
 DETAIL_PRS = 4
+BODY_CHARS = 2000  # of a PR body or commit message kept as evidence (the gate's reader reads it)
 _URL = re.compile(r"^https?://\S+$")
 
 
@@ -121,7 +122,7 @@ async def _detail(res: Resources, change: Change, bundle: Bundle) -> Change:
             kind="pull_request" if change.kind == "pr" else "commit",
             source=data.get("url", change.repo),
             title=f"{change.ref}: {change.title}",
-            excerpt=(body[:400] + "\nfiles: " + ", ".join(patches)).strip(),
+            excerpt=(body[:BODY_CHARS] + "\nfiles: " + ", ".join(patches)).strip(),
         )
     )
     return Change(
