@@ -188,11 +188,19 @@ def test_seed_grafana_values_and_links() -> None:
 
 
 def test_every_seed_scenario_is_covered() -> None:
-    assert {p.parent.name for p in SCENARIOS.glob("*/scenario.yaml")} == {
+    assert {p.parent.name for p in SCENARIOS.glob("*/scenario.yaml")} >= {
         "db-pool-exhaustion",
         "worker-memory-leak",
         "ssl-cert-expiry",
     }
+
+
+@pytest.mark.parametrize(
+    "scenario", sorted(p.parent.name for p in SCENARIOS.glob("*/scenario.yaml"))
+)
+def test_every_scenario_alert_enters_through_the_webhook_parser(scenario: str) -> None:
+    alert = scenario_alert(scenario)
+    assert alert.status == "firing" and alert.labels.get("service") and alert.fingerprint
 
 
 # --- groups --------------------------------------------------------------------------
