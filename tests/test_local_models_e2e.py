@@ -31,12 +31,15 @@ def test_tiny_model_drives_the_whole_graph(tmp_path: Path) -> None:
     assert [n["channel"] for n in result["notifications"]] == ["#oncall-payments"]
 
 
-def test_default_pair_passes_every_seed_scenario(tmp_path: Path) -> None:
+@pytest.mark.timeout(1500)  # ten replays on the default pair: about 5 minutes on 2 idle cores
+def test_default_pair_passes_every_scenario(tmp_path: Path) -> None:
+    """Every scenario under scenarios/ (the seeds and the prompt-injection ones)."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
-           "INCIDENT_GRAPH_CHECKPOINT_DB": str(tmp_path / "c.sqlite")}  # fmt: skip
+           "INCIDENT_GRAPH_CHECKPOINT_DB": str(tmp_path / "c.sqlite"),
+           "INCIDENT_GRAPH_AUDIT_DB": str(tmp_path / "audit.sqlite")}  # fmt: skip
     done = subprocess.run(
         [sys.executable, "-m", "graphs.cli", "eval", "--scenarios", "scenarios", "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, env=env, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=1500, env=env, check=False,
     )  # fmt: skip
     report = json.loads(done.stdout)
     failed = {r["scenario"]: r["checks"] for r in report["scenarios"] if not r["passed"]}

@@ -24,12 +24,12 @@ from typing import Any
 
 import httpx
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from graphs.replay import Replay, RunOptions, replay
 from graphs.settings import Settings
 from observability.telemetry import installed, setup_telemetry
 from tests.conftest import ROOT, SCENARIOS
+from tests.test_graph_replay import scripted
 from world.loader import load
 
 pytestmark = pytest.mark.integration
@@ -162,21 +162,13 @@ needs_exporters = pytest.mark.skipif(
     "otel_exporter" not in Settings.model_fields,
     reason="settings.otel_exporter has not landed yet (issue 5, exporters)",
 )
-TRIAGE = json.dumps({"severity": "high", "category": "saturation", "confidence": "high"})
-CAUSE = json.dumps(
-    {"cause": "PR #847", "explanation": "An N+1 query holds connections.", "confidence": "high"}
-)
 
 
 def replay_exporting(tmp_path: Path) -> Replay:
     """db-pool-exhaustion on scripted models, exported as `graph run` does: telemetry from the
     settings (read from the environment), installed for the run, flushed when it ends."""
     settings = Settings(checkpoint_db=tmp_path / "checkpoints.sqlite")
-    models = {
-        "small": FakeListChatModel(responses=[TRIAGE]),
-        "large": FakeListChatModel(responses=[CAUSE]),
-    }
-    opts = RunOptions(model_small="small", model_large="large", chat_models=models)
+    opts = RunOptions(model_small="small", model_large="large", chat_models=scripted())
     with installed(setup_telemetry(settings)):
         return asyncio.run(replay(load("db-pool-exhaustion", SCENARIOS), settings, opts))
 
