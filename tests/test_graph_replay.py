@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -90,7 +91,8 @@ def test_paused_incident_resumes_in_a_new_process(settings: Settings) -> None:
     paused = run(settings, approvals="ask")
     assert paused.interrupted
     assert not paused.messages, "nothing is posted before the approval"
-    env = {"INCIDENT_GRAPH_CHECKPOINT_DB": str(settings.checkpoint_db), "PATH": "/usr/bin:/bin"}
+    env = {"INCIDENT_GRAPH_CHECKPOINT_DB": str(settings.checkpoint_db), "PATH": "/usr/bin:/bin",
+           "INCIDENT_GRAPH_AUDIT_DB": os.environ["INCIDENT_GRAPH_AUDIT_DB"]}  # fmt: skip
     done = subprocess.run(
         [sys.executable, "-m", "graphs.cli", "run", "--scenario", "db-pool-exhaustion",
          "--resume", paused.incident_id, "--approvals", "approve", "--approver", "sam", "--json"],

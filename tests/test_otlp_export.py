@@ -211,6 +211,7 @@ def test_graph_run_exports_its_real_token_counts(phoenix: Receiver, tmp_path: Pa
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "INCIDENT_GRAPH_"))}
     env |= {
         "INCIDENT_GRAPH_CHECKPOINT_DB": str(tmp_path / "checkpoints.sqlite"),
+        "INCIDENT_GRAPH_AUDIT_DB": str(tmp_path / "audit.sqlite"),
         "INCIDENT_GRAPH_OTEL_EXPORTER": "otlp-grpc",
         "INCIDENT_GRAPH_OTEL_ENDPOINT": phoenix.grpc,
     }

@@ -32,7 +32,8 @@ ENV = {
     "LANGGRAPH_CLI_NO_ANALYTICS": "1",
     "LANGGRAPH_NO_VERSION_CHECK": "true",
     "LANGSMITH_TRACING": "false",
-    "INCIDENT_GRAPH_MODEL_SMALL": "smollm2-135m",
+    # the small model is also the gate's quarantined reader: SmolLM2's enums are noise there
+    "INCIDENT_GRAPH_MODEL_SMALL": "qwen2.5-coder-0.5b",
     # SmolLM2 (greedy) blames the deploy commit here, so no revert would be proposed
     "INCIDENT_GRAPH_MODEL_LARGE": "qwen2.5-coder-1.5b",
     "INCIDENT_GRAPH_LLM_THREADS": "1",
