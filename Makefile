@@ -16,10 +16,10 @@ demo: deps chromium weights
 	@echo "== replaying $(SCENARIO) on the embedded local models (world on loopback, MCP over stdio)"
 	$(BIN)/graph run --scenario $(SCENARIO) --approvals $(APPROVALS)
 
-test: deps chromium weights receiver
+test: deps chromium weights receiver finetune-deps
 	$(BIN)/python -m pytest
 
-check: deps
+check: deps finetune-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -52,6 +52,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+# CPU fine-tuning (graph finetune; tests/test_finetune_*.py): torch's CPU wheel, transformers,
+# peft, gguf. Where torch's +cpu build is not on your package index, point pip at PyTorch's:
+# make test TORCH_INDEX="--extra-index-url https://download.pytorch.org/whl/cpu"
+TORCH_INDEX ?=
+FINETUNE_STAMP := $(VENV)/.installed-finetune-cpu
+.PHONY: finetune-deps
+finetune-deps: $(FINETUNE_STAMP)
+
+$(FINETUNE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet $(TORCH_INDEX) -e '.[finetune-cpu]'
+	@touch $@
 
 # A real OTLP trace server for tests/test_otlp_export.py, in a virtualenv of its own: Arize
 # Phoenix is ~850 MB and needs a newer `mcp` than the product's (docs/observability.md).

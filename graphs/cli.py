@@ -15,6 +15,7 @@ from graphs import (
     audit_cmd,
     cost_cmd,
     eval_cmd,
+    finetune_cmd,
     models_cmd,
     policy_cmd,
     run_cmd,
@@ -97,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the guardian's decisions and approvals")
     audit_cmd.add_arguments(audit)
     audit.set_defaults(handler=audit_cmd.run)
+    finetune = sub.add_parser("finetune", help="teach the local models your incidents (LoRA)")
+    finetune_cmd.add_arguments(finetune)
+    finetune.set_defaults(handler=finetune_cmd.run)
     return parser
 
 

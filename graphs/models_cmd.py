@@ -13,6 +13,7 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 from langchain_ollama import ChatOllama
 
+from finetune.registry import tuned_models
 from graphs.errors import EXIT_FAILED, EXIT_OK, CliError
 from graphs.models.catalog import CATALOG, UnknownModelError, get_spec
 from graphs.models.embedded import EmbeddedChatModel
@@ -137,7 +138,14 @@ def _as_json(rows: list[Row], settings: Settings) -> str:
         for spec in CATALOG.values()
         for state in [weights_state(spec, settings.models_dir)]
     ]
-    return json.dumps({"configured": [asdict(r) for r in rows], "catalog": catalog}, indent=2)
+    tuned = [
+        {"name": m.name, "path": str(m.path), "size_bytes": m.size, "base": m.base,
+         "created": m.created, "modelfile": str(m.modelfile) if m.modelfile else None}
+        for m in tuned_models(settings.models_dir)
+    ]  # fmt: skip
+    return json.dumps(
+        {"configured": [asdict(r) for r in rows], "catalog": catalog, "tuned": tuned}, indent=2
+    )
 
 
 def _as_table(rows: list[Row], settings: Settings) -> str:
@@ -154,6 +162,8 @@ def _as_table(rows: list[Row], settings: Settings) -> str:
     ]
     lines.append(f"catalog: {', '.join(CATALOG)}; on disk: {', '.join(fetched) or 'none'}")
     lines.append(f"weights folder: {settings.models_dir} (fetch with `graph models --fetch NAME`)")
+    for m in tuned_models(settings.models_dir):  # `graph finetune export` (docs/finetune.md)
+        lines.append(f"tuned: {m.name} (from {m.base}, {m.created}, {_size(m.size)}) {m.path}")
     return "\n".join(lines)
 
 

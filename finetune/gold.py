@@ -1,0 +1,85 @@
+"""A scenario's expected answers in the pipeline's own answer schemas.
+
+- triage: `expect.severity` (the rules' severity where the scenario gives none), the rules'
+  category, confidence "high";
+- root cause: the option naming `expect.root_cause` (`PR #N`, the commit's short sha, or
+  `none`) and an explanation from the scenario's title (up to its first ";": the author's
+  one-line account of what happened), the mechanism the pipeline's patch checks find in
+  the culprit, and any `keywords` not yet named, within the schema's 280 characters;
+- quarantined reader: `finetune.labels`.
+"""
+
+from __future__ import annotations
+
+from agents.root_cause.logic import CauseAnswer
+from agents.root_cause.patterns import findings
+from agents.triage.advice import TriageAnswer
+from agents.triage.logic import triage
+from graphs.state import Alert
+from world.scenario import ExpectedRootCause, FileChange, Scenario
+
+EXPLANATION_LIMIT = int(CauseAnswer.model_fields["explanation"].metadata[0].max_length)
+
+
+def triage_answer(spec: Scenario, alert: Alert) -> TriageAnswer:
+    decided = triage(alert, spec.services)
+    return TriageAnswer.model_validate(
+        {
+            "severity": spec.expect.severity or decided.severity,
+            "category": decided.category,
+            "confidence": "high",
+        }
+    )
+
+
+def cause_option(expected: ExpectedRootCause, options: list[str]) -> str | None:
+    """The option that names the expected cause, or None when the ranking left it out."""
+    if expected.none:
+        return "none"
+    if expected.pr is not None:
+        want = f"PR #{expected.pr}"
+        return want if want in options else None
+    sha = expected.commit or ""
+    return next((o for o in options if len(o) >= 7 and sha.startswith(o[:7])), None)
+
+
+def explanation(spec: Scenario, expected: ExpectedRootCause) -> str:
+    headline = spec.title.split(";")[0].strip().rstrip(".")
+    mechanism = _mechanism(spec, expected)
+    for parts in ([headline, mechanism], [headline]):
+        text = _with_keywords(". ".join(p for p in parts if p) + ".", expected.keywords)
+        if len(text) <= EXPLANATION_LIMIT:
+            return text
+    tail = _with_keywords("", expected.keywords)
+    room = EXPLANATION_LIMIT - len(tail) - 2
+    return (headline[:room].rsplit(" ", 1)[0] + ". " + tail).strip()[:EXPLANATION_LIMIT]
+
+
+def _with_keywords(text: str, keywords: list[str]) -> str:
+    missing = [k for k in keywords if k.lower() not in text.lower()]
+    return f"{text} Key terms: {', '.join(missing)}.".strip() if missing else text
+
+
+def _mechanism(spec: Scenario, expected: ExpectedRootCause) -> str:
+    """What the pipeline's patch checks say about the culprit's patches (first finding)."""
+    for change in _files(spec, expected):
+        found = findings(change.filename, change.patch)
+        if found:
+            message = found[0].message
+            return message[0].upper() + message[1:]
+    return ""
+
+
+def _files(spec: Scenario, expected: ExpectedRootCause) -> list[FileChange]:
+    if expected.pr is not None:
+        pulls = [p for _, p in spec.all_pulls() if p.number == expected.pr]
+        return pulls[0].files if pulls else []
+    if expected.commit is not None:
+        commits = [
+            c
+            for repo in spec.github.repos.values()
+            for c in repo.commits
+            if c.sha.startswith(expected.commit)
+        ]
+        return commits[0].files if commits else []
+    return []
