@@ -10,10 +10,9 @@ from datetime import datetime
 from typing import Any, get_args
 from urllib.parse import urlsplit
 
-from pydantic import Field, create_model, field_validator
-
 from agents.prompting import quote
 from agents.root_cause.evidence import LOOKBACK
+from graphs.models.structured import one_of
 from graphs.state import IncidentState, ProposedAction, Provenance, Verdict
 from policies.gate import Ask, JudgeAnswer, ReaderAnswer, Reason, choices
 from policies.inventory import WORKLOAD_LABELS, Inventory, PullFact, validate
@@ -156,19 +155,7 @@ def trust(trusted: bool) -> str:
 def judge_schema(current: Verdict) -> type[JudgeAnswer]:
     """JudgeAnswer whose verdict can only be `current` or stricter (an enum in the schema,
     and checked again on validation): the privileged model cannot relax."""
-    allowed = choices(current)
-
-    def not_relaxed(value: str) -> str:
-        if value not in allowed:
-            raise ValueError(f"verdict must be one of {allowed}")
-        return value
-
-    return create_model(
-        "JudgeAnswer",
-        __base__=JudgeAnswer,
-        verdict=(str, Field(json_schema_extra={"enum": list[Any](allowed)})),
-        __validators__={"_not_relaxed": field_validator("verdict")(not_relaxed)},
-    )
+    return one_of(JudgeAnswer, "verdict", choices(current))
 
 
 def label(p: Provenance) -> str:

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from agents.prompting import quote
 from agents.root_cause.patterns import added_lines
 from agents.root_cause.ranking import NO_CAUSE_BELOW, Change, top_finding
 from agents.triage.logic import alert_text
+from graphs.models.structured import one_of
 from graphs.state import Alert, Candidate, ProposedAction, Provenance, RootCause, Triage
 
 CHOICES = 3
@@ -32,18 +33,7 @@ class CauseAnswer(BaseModel):
 
 def answer_schema(options: list[str]) -> type[CauseAnswer]:
     """CauseAnswer whose `cause` must be one of `options` (an enum in the JSON schema)."""
-
-    def one_of(value: str) -> str:
-        if value not in options:
-            raise ValueError(f"cause must be one of {options}")
-        return value
-
-    return create_model(
-        "CauseAnswer",
-        __base__=CauseAnswer,
-        cause=(str, Field(json_schema_extra={"enum": list[Any](options)})),
-        __validators__={"_one_of": field_validator("cause")(one_of)},
-    )
+    return one_of(CauseAnswer, "cause", options)
 
 
 def options(top: list[Candidate]) -> list[str]:

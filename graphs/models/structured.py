@@ -21,7 +21,7 @@ from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import Runnable
 from langchain_ollama import ChatOllama
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model, field_validator
 
 from graphs.models.embedded import EmbeddedChatModel
 
@@ -148,4 +148,22 @@ def _retry_prompt(exc: json.JSONDecodeError | ValidationError) -> str:
     return (
         f"That answer {_describe(exc)}. Answer again with only a complete JSON object that "
         "matches the schema, and keep string values short."
+    )
+
+
+def one_of(base: type[T], field: str, options: Sequence[str]) -> type[T]:
+    """`base` whose string `field` must be one of `options`: an enum in the JSON schema the
+    model is constrained by, and checked again when the answer is validated."""
+    allowed = list(options)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"{field} must be one of {allowed}")
+        return value
+
+    return create_model(  # type: ignore[no-any-return, call-overload]
+        base.__name__,
+        __base__=base,
+        **{field: (str, Field(json_schema_extra={"enum": list[Any](allowed)}))},
+        __validators__={f"_{field}_one_of": field_validator(field)(check)},
     )
