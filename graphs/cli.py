@@ -28,6 +28,18 @@ from graphs.errors import CliError
 from graphs.settings import load_settings
 from observability.logs import configure_logging
 
+COMMANDS: tuple[tuple[str, Any, str], ...] = (
+    ("run", run_cmd, "replay a scenario through the incident graph"),
+    ("eval", eval_cmd, "replay every scenario in a folder and score them"),
+    ("cost", cost_cmd, "what the scenarios' model calls cost, node by node"),
+    ("trace", trace_cmd, "print a trace from an OTLP/JSON lines file as a tree"),
+    ("serve", serve_cmd, "the webhook service: alerts in, incidents, Slack"),
+    ("policy", policy_cmd, "validate a policy file or explain its decisions"),
+    ("audit", audit_cmd, "the guardian's decisions and approvals"),
+    ("finetune", finetune_cmd, "teach the local models your incidents (LoRA)"),
+)
+"""Sub-commands whose module has `add_arguments(parser)` and `run(args, settings)`."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -77,30 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--check", action="store_true", help="load each model, time one token")
     models.add_argument("--json", action="store_true", help="print JSON instead of a table")
     models.set_defaults(handler=models_cmd.run)
-    run = sub.add_parser("run", help="replay a scenario through the incident graph")
-    run_cmd.add_arguments(run)
-    run.set_defaults(handler=run_cmd.run)
-    scoring = sub.add_parser("eval", help="replay every scenario in a folder and score them")
-    eval_cmd.add_arguments(scoring)
-    scoring.set_defaults(handler=eval_cmd.run)
-    cost = sub.add_parser("cost", help="what the scenarios' model calls cost, node by node")
-    cost_cmd.add_arguments(cost)
-    cost.set_defaults(handler=cost_cmd.run)
-    trace = sub.add_parser("trace", help="print a trace from an OTLP/JSON lines file as a tree")
-    trace_cmd.add_arguments(trace)
-    trace.set_defaults(handler=trace_cmd.run)
-    serve = sub.add_parser("serve", help="the webhook service: alerts in, incidents, Slack")
-    serve_cmd.add_arguments(serve)
-    serve.set_defaults(handler=serve_cmd.run)
-    policy = sub.add_parser("policy", help="validate a policy file or explain its decisions")
-    policy_cmd.add_arguments(policy)
-    policy.set_defaults(handler=policy_cmd.run)
-    audit = sub.add_parser("audit", help="the guardian's decisions and approvals")
-    audit_cmd.add_arguments(audit)
-    audit.set_defaults(handler=audit_cmd.run)
-    finetune = sub.add_parser("finetune", help="teach the local models your incidents (LoRA)")
-    finetune_cmd.add_arguments(finetune)
-    finetune.set_defaults(handler=finetune_cmd.run)
+    for name, module, about in COMMANDS:
+        command = sub.add_parser(name, help=about)
+        module.add_arguments(command)
+        command.set_defaults(handler=module.run)
     return parser
 
 
