@@ -180,8 +180,10 @@ def _cross_check(spec: Scenario, folder: Path, data: Any, node: yaml.Node) -> li
 def _check_catalog(spec: Scenario) -> list[tuple[list[Any], str]]:
     found: list[tuple[list[Any], str]] = []
     for name, service in spec.services.items():
-        if service.repo not in spec.github.repos:
-            found.append((["services", name, "repo"], f"{service.repo} is not in github.repos"))
+        for i, upstream in enumerate(service.depends_on):
+            if upstream not in spec.services:
+                found.append((["services", name, "depends_on", i],
+                              f"{upstream!r} is not a service of this catalog"))  # fmt: skip
         if service.channel not in spec.slack.channels:
             found.append(
                 (["services", name, "channel"], f"{service.channel} not in slack.channels")
@@ -192,8 +194,11 @@ def _check_catalog(spec: Scenario) -> list[tuple[list[Any], str]]:
 def _check_expect(spec: Scenario) -> list[tuple[list[Any], str]]:
     found: list[tuple[list[Any], str]] = []
     expect, rc = spec.expect, spec.expect.root_cause
-    if rc and rc.pr is not None and not any(p.number == rc.pr for _, p in spec.all_pulls()):
-        found.append((["expect", "root_cause", "pr"], f"PR {rc.pr} is not in github.repos"))
+    if rc and rc.pr is not None and not any(
+        p.number == rc.pr and rc.repo in (None, repo) for repo, p in spec.all_pulls()
+    ):
+        where = rc.repo or "github.repos"
+        found.append((["expect", "root_cause", "pr"], f"PR {rc.pr} is not in {where}"))
     if rc and rc.commit is not None and not _commit_known(spec, rc.commit):
         found.append(
             (["expect", "root_cause", "commit"], f"no commit starting {rc.commit} in github.repos")

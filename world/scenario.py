@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from world.signals_spec import KubernetesSpec, LogStream, MetricsSpec
+
 DASHBOARDS_VAR = "${DASHBOARDS_URL}"
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -24,6 +26,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "comment_on_pull_request": ("pr", "repo", "body"),
     "post_message": ("channel", "text"),
     "restart_deployment": ("name", "namespace"),
+    "rollback_deployment": ("name", "namespace"),
+    "scale_deployment": ("name", "namespace", "replicas"),
 }
 
 
@@ -69,12 +73,30 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+MAPPING_FIELDS = (
+    "name", "status", "starts_at", "labels", "annotations", "fingerprint", "values",
+    "generator_url", "group_key",
+)  # fmt: skip
+
+
 class AlertSpec(_Model):
     format: Literal["alertmanager", "grafana", "generic"]
     payload: dict[str, Any]
+    # generic only: a built-in mapping's name (datadog, pagerduty, sentry, cloudwatch, ...) or
+    # JMESPath expressions per alert field (docs/alerts.md, "Mappings")
+    mapping: str | dict[str, str] | None = None
 
     @model_validator(mode="after")
     def _alerts_have_labels(self) -> AlertSpec:
+        if self.mapping is not None and self.format != "generic":
+            raise ValueError("'mapping' applies to the generic format only")
+        if isinstance(self.mapping, dict):
+            unknown = sorted(set(self.mapping) - set(MAPPING_FIELDS))
+            if unknown:
+                raise ValueError(
+                    f"mapping has unknown field(s) {', '.join(unknown)}; "
+                    f"expected some of {', '.join(MAPPING_FIELDS)}"
+                )
         if self.format == "generic":
             return self
         alerts = self.payload.get("alerts")
@@ -92,6 +114,8 @@ class Service(_Model):
     channel: Channel
     team: str
     tier: int = Field(ge=1, le=3)
+    depends_on: list[str] = []  # upstream services (catalog names) whose changes can cause ours
+    namespace: str | None = None  # where its workloads run (Kubernetes)
 
 
 class FileChange(_Model):
@@ -154,11 +178,40 @@ class SlackSpec(_Model):
     channels: list[Channel] = []
 
 
+CATEGORIES = (
+    "code_change",
+    "config_change",
+    "dependency_change",
+    "schema_change",
+    "infrastructure_change",
+    "capacity",
+    "external_dependency",
+    "platform_failure",
+    "false_alarm",
+)
+Category = Literal[
+    "code_change",
+    "config_change",
+    "dependency_change",
+    "schema_change",
+    "infrastructure_change",
+    "capacity",
+    "external_dependency",
+    "platform_failure",
+    "false_alarm",
+]
+Keyword = Annotated[str, Field(min_length=1)] | Annotated[
+    list[Annotated[str, Field(min_length=1)]], Field(min_length=1)
+]  # a word, or alternatives of which one must appear
+
+
 class ExpectedRootCause(_Model):
     pr: int | None = Field(default=None, gt=0)
+    repo: RepoName | None = None  # the PR's repo when it is not the alerting service's
     commit: Sha | None = None
     none: bool = False
-    keywords: list[str] = []
+    category: Category | None = None
+    keywords: list[Keyword] = []
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ExpectedRootCause:
@@ -198,6 +251,9 @@ class Scenario(_Model):
     dashboards: dict[str, str] = {}
     github: GitHubSpec = GitHubSpec()
     slack: SlackSpec = SlackSpec()
+    metrics: MetricsSpec | None = None  # served by a real Prometheus (backfilled)
+    logs: list[LogStream] = []  # served by the Loki-compatible log API
+    kubernetes: KubernetesSpec | None = None  # served by the Kubernetes API stand-in
     expect: Expect = Expect()
 
     @property
