@@ -23,6 +23,7 @@ check: deps finetune-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: bench-tools bench-pipeline bench-telemetry bench-ingest
 

@@ -1,4 +1,4 @@
-"""The pipeline's agents, one package each (node, prompt template, pure logic).
-
-Triage, root cause, the security guardian and notify land here with the incident graph.
-"""
+"""The pipeline's agents, one package per node: ingest, triage, root_cause, guardian,
+approval, execute, notify. Each has a short `node.py` (`node(state, deps, runtime)`), pure
+`logic.py` and its prompt template. Agents never import each other: what several need lives
+in `agents.shared`. They use the run through `core.ports.Deps` only."""

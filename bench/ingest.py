@@ -92,7 +92,7 @@ def start(state: Path, database_url: str | None) -> tuple[subprocess.Popen[bytes
         env["INCIDENT_GRAPH_DATABASE_URL"] = database_url
     log = (state / "serve.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "graphs.cli", "serve", "--port", "0", "--workers", "0",
+        [sys.executable, "-m", "cli.main", "serve", "--port", "0", "--workers", "0",
          "--catalog", str(CATALOG)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
     )  # fmt: skip
     deadline = time.monotonic() + 60

@@ -35,10 +35,10 @@ from typing import Any
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from core.state import NodeUsage
 from graphs.checkpoints import sqlite_checkpointer
-from graphs.replay import Replay, RunOptions, replay
-from graphs.settings import Settings
-from graphs.state import NodeUsage
+from replay.run import Replay, RunOptions, replay
+from runtime.settings import Settings
 from world.loader import LoadedScenario, load
 from world.scenario import ExpectedRootCause
 

@@ -36,9 +36,9 @@ from typing import Any
 
 from pipeline import SCRIPTED, note, replay_timed, scenario_names, scripted_models
 
-from graphs.replay import RunOptions
-from graphs.settings import Settings
 from observability.telemetry import installed, setup_telemetry
+from replay.run import RunOptions
+from runtime.settings import Settings
 from world.loader import LoadedScenario, load
 
 TARGET_PCT = 2.0

@@ -13,8 +13,8 @@ import statistics
 import time
 from collections import defaultdict
 
-from graphs.settings import Settings
-from graphs.toolset import open_tools
+from runtime.settings import Settings
+from runtime.toolset import open_tools
 from world.loader import load
 from world.runtime import World
 

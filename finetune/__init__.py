@@ -9,5 +9,5 @@
   and the list `graph models` shows.
 - `evaluate`: base against tuned on the pipeline's own prompts.
 
-`graph finetune dataset|train|export|eval` (graphs/finetune_cmd.py); docs/finetune.md.
+`graph finetune dataset|train|export|eval` (cli/finetune.py); docs/finetune.md.
 """

@@ -15,8 +15,8 @@ from typing import Any
 
 from finetune.errors import FinetuneError
 from finetune.registry import tuned_models
-from graphs.models.factory import weights_path
-from graphs.settings import Settings
+from runtime.models.factory import weights_path
+from runtime.settings import Settings
 
 SUPPORTED_ARCHS = ("llama", "qwen2")  # transformers reads them; the export knows their tensors
 

@@ -9,7 +9,7 @@ from typing import Any
 from finetune import dataset, incidents, teacher
 from finetune.dataset import Built, Progress
 from finetune.examples import TASKS, Example
-from graphs.settings import Settings
+from runtime.settings import Settings
 from world.loader import LoadedScenario
 
 

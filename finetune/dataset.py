@@ -17,16 +17,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from agents.guardian.gatekeeper import READER_TOKENS
-from agents.guardian.logic import reader_values
-from agents.prompting import render
 from agents.root_cause.patterns import added_lines
-from agents.triage.logic import alert_text
+from agents.shared.alerts import alert_text
+from core.prompting import render
 from finetune import labels
 from finetune.examples import Example, Message, Task
 from finetune.redact import redact
 from finetune.teacher import Recording
 from policies.gate import ReaderAnswer
+from policies.guard import PROMPTS, READER_TOKENS
+from policies.views import reader_values
 from world.scenario import FileChange
 
 
@@ -110,7 +110,7 @@ def _code(files: list[FileChange]) -> list[tuple[str, str]]:
 def reader_example(
     carrier: str, text: str, source: str, group: str, origin: str, note: str = ""
 ) -> Example:
-    prompt = render("guardian", reader_values(carrier, text), "quarantine.md.j2")
+    prompt = render(PROMPTS / "quarantine.md.j2", reader_values(carrier, text))
     answer = labels.label(text)
     return Example.model_validate(
         {

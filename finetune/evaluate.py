@@ -22,8 +22,8 @@ from pydantic import BaseModel
 from agents.root_cause.logic import answer_schema
 from agents.triage.advice import TriageAnswer
 from finetune.examples import TASKS, Example
-from graphs.models.structured import StructuredOutputError, structured_call
 from policies.gate import ReaderAnswer
+from runtime.models.structured import StructuredOutputError, structured_call
 
 SCORED = {"triage": "severity", "root_cause": "cause", "reader": "instructions"}
 METRICS = (

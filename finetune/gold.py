@@ -15,8 +15,8 @@ from agents.root_cause.logic import CauseAnswer
 from agents.root_cause.patterns import findings
 from agents.triage.advice import TriageAnswer
 from agents.triage.logic import triage
-from graphs.state import Alert
-from world.scenario import ExpectedRootCause, FileChange, Scenario
+from core.state import Alert
+from world.scenario import ExpectedRootCause, FileChange, Scenario, alternatives
 
 EXPLANATION_LIMIT = int(CauseAnswer.model_fields["explanation"].metadata[0].max_length)
 
@@ -55,8 +55,13 @@ def explanation(spec: Scenario, expected: ExpectedRootCause) -> str:
     return (headline[:room].rsplit(" ", 1)[0] + ". " + tail).strip()[:EXPLANATION_LIMIT]
 
 
-def _with_keywords(text: str, keywords: list[str]) -> str:
-    missing = [k for k in keywords if k.lower() not in text.lower()]
+def _with_keywords(text: str, keywords: list[str | list[str]]) -> str:
+    lowered = text.lower()
+    missing = [
+        alternatives(k)[0]
+        for k in keywords
+        if not any(word.lower() in lowered for word in alternatives(k))
+    ]
     return f"{text} Key terms: {', '.join(missing)}.".strip() if missing else text
 
 

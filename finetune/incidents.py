@@ -24,21 +24,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from agents.guardian.logic import target_text
-from agents.prompting import render
-from agents.root_cause.evidence import LOOKBACK
 from agents.root_cause.logic import CHOICES, RULED_OUT_SHOWN, Findings, answer_schema, options
 from agents.root_cause.logic import prompt_values as cause_values
 from agents.root_cause.node import MAX_TOKENS as CAUSE_TOKENS
+from agents.root_cause.node import PROMPT as CAUSE_PROMPT
 from agents.root_cause.ranking import NO_CAUSE_BELOW
 from agents.triage.advice import TriageAnswer
 from agents.triage.advice import prompt_values as triage_values
+from agents.triage.node import PROMPT as TRIAGE_PROMPT
+from core.prompting import render
+from core.state import Alert, IncidentState, ProposedAction, RootCause
+from core.windows import CHANGE_WINDOW as LOOKBACK
 from finetune.dataset import reader_example
 from finetune.examples import Example
 from graphs.checkpoints import sqlite_checkpointer
-from graphs.graph import build_graph
-from graphs.state import Alert, IncidentState, ProposedAction, RootCause
+from graphs.graph import reader
 from policies.audit import AuditStore
+from policies.views import target_text
 
 _FINDING = re.compile(r"^\S+:\d+: (.+)$")  # a ranking note "file:line: mechanism"
 AUTOMATIC = ("graph run --approvals", "invalid approval answer", "unknown approver")
@@ -93,7 +95,7 @@ async def _states(db: Path) -> list[tuple[str, IncidentState]]:
         ).fetchall()
     out = []
     async with sqlite_checkpointer(db) as saver:
-        graph = build_graph(saver)
+        graph = reader(saver)
         for thread_id, _ in rows:
             snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
             if snapshot.values:
@@ -107,7 +109,7 @@ def examples(found: Confirmed) -> list[Example]:
     alert, tri, cause = state["alert"], state["triage"], state["root_cause"]
     group = f"incident:{alert.name}:{tri.service or '-'}"
     note = f"confirmed by {found.approver}"
-    triage_prompt = render("triage", triage_values(alert, tri))
+    triage_prompt = render(TRIAGE_PROMPT, triage_values(alert, tri))
     triage_answer = TriageAnswer.model_validate(
         {"severity": tri.severity, "category": tri.category, "confidence": "high"}
     )
@@ -120,7 +122,7 @@ def examples(found: Confirmed) -> list[Example]:
     ]  # fmt: skip
     if ref in choices:
         lookback_h = int(LOOKBACK.total_seconds() // 3600)
-        prompt = render("root_cause", cause_values(found_, tri, lookback_h))
+        prompt = render(CAUSE_PROMPT, cause_values(found_, tri, lookback_h))
         schema = answer_schema(choices)
         answer = schema.model_validate(
             {"cause": ref, "explanation": explanation(cause, alert), "confidence": "high"}

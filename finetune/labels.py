@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from agents.guardian.logic import markers
 from policies.gate import Ask, ReaderAnswer
+from policies.markers import markers
 
 _MARKERS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p, re.I | re.S)
@@ -55,7 +55,7 @@ _ASKS = tuple((ask, re.compile(p, re.I | re.S)) for ask, p in _ASK_PATTERNS)
 
 def planted(text: str) -> bool:
     """Whether the text carries a marker of instructions addressed to an agent: the gate's own
-    (`agents.guardian.logic.markers`, which force its reader's "yes") or one of these."""
+    (`policies.markers.markers`, which force its reader's "yes") or one of these."""
     return bool(markers(text)) or any(marker.search(text) for marker in _MARKERS)
 
 

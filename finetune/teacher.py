@@ -1,6 +1,6 @@
 """Record the exact model requests a scenario's replay makes, answered with its expected answers.
 
-The replay is the real one (`graphs.replay`: the scenario's world on loopback, the MCP
+The replay is the real one (`replay.run`: the scenario's world on loopback, the MCP
 servers, Chromium reading the dashboards, the ranking), with a `TeacherModel` in both
 roles. The teacher stands in for the embedded runtime, so it receives what llama.cpp would:
 the rendered messages, the JSON schema that constrains the answer and `max_tokens`. It
@@ -23,14 +23,14 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatResult
 
+from core.state import Alert
 from finetune import gold, labels
 from finetune.errors import FinetuneError
 from finetune.examples import Message
-from graphs.meter import current_node
-from graphs.models.embedded import EmbeddedChatModel, LoadedModel
-from graphs.replay import Replay, RunOptions, replay
-from graphs.settings import Settings
-from graphs.state import Alert
+from observability.meter import current_node
+from replay.run import Replay, RunOptions, replay
+from runtime.models.embedded import EmbeddedChatModel, LoadedModel
+from runtime.settings import Settings
 from world.loader import LoadedScenario
 from world.scenario import Scenario
 
@@ -129,7 +129,7 @@ def _enum(schema: dict[str, Any], name: str) -> list[Any]:
 
 
 def fenced(prompt: str) -> str:
-    """The untrusted text in a prompt: `agents.prompting.quote` fences it in <<< >>> and
+    """The untrusted text in a prompt: `core.prompting.quote` fences it in <<< >>> and
     escapes any fence inside, so the first block is exactly the quoted data."""
     start = prompt.find("<<<\n")
     end = prompt.find("\n>>>", start)

@@ -25,7 +25,7 @@ from finetune.base import BaseModel, resolve
 from finetune.encode import Encoded, encode_all
 from finetune.errors import FinetuneError
 from finetune.examples import TASKS, Example, file_sha256, read
-from graphs.settings import Settings
+from runtime.settings import Settings
 
 MANIFEST = "finetune.json"
 

@@ -1,1 +1,2 @@
-"""Graph wiring, state, settings and the `graph` command line."""
+"""The incident graph only: its wiring (`graph`), the routing between nodes (`routing`) and
+its checkpointers (`checkpoints`). The state it carries lives in `core.state`."""

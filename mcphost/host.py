@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
 from langchain_core.tools import BaseTool
 from langchain_mcp_adapters.sessions import create_session
@@ -24,6 +24,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.types import CallToolResult, TextContent
 
+from core.tools import Status, ToolResult
 from mcphost.config import ServerConfig, ToolsConfig, expand
 
 STDERR_TAIL_LINES = 15
@@ -50,18 +51,6 @@ class HostedTool:
     @property
     def qualified(self) -> str:
         return f"{self.server}.{self.name}"
-
-
-@dataclass(frozen=True)
-class ToolResult:
-    """One tool call's outcome as a typed record (never an exception for tool errors)."""
-
-    server: str
-    tool: str
-    status: Literal["success", "error"]
-    text: str
-    data: Any
-    duration_s: float
 
 
 @dataclass
@@ -188,14 +177,17 @@ def _hosted(server_name: str, server: ServerConfig, tool: BaseTool) -> HostedToo
 
 
 def _to_result(hosted: HostedTool, result: CallToolResult, duration: float) -> ToolResult:
+    """Error, no data (nothing came back) or success; `data` is the reply's JSON or None."""
     text = "\n".join(c.text for c in result.content if isinstance(c, TextContent))
     data = result.structuredContent
     if data is None and not result.isError:
         try:
             data = json.loads(text)
         except ValueError:
-            data = None
-    status: Literal["success", "error"] = "error" if result.isError else "success"
+            data = None  # a text reply (a page snapshot): `parse()` refuses it as JSON
+    status: Status = "error" if result.isError else "success"
+    if status == "success" and data is None and not text.strip():
+        status = "no_data"
     return ToolResult(hosted.server, hosted.name, status, text, data, duration)
 
 

@@ -14,7 +14,8 @@ from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any
 
-from mcphost.host import HostedTool, ToolHost, ToolResult
+from core.tools import ToolResult
+from mcphost.host import HostedTool, ToolHost
 
 CALL_TIMEOUT_S = 120.0
 

@@ -1,1 +1,2 @@
-"""OpenTelemetry traces, token and cost counters, and structured logs for every node."""
+"""OpenTelemetry traces (GenAI conventions), the per-node meter (`meter.metered`), token and
+cost counters, and structured logs stamped with the trace id."""

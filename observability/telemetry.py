@@ -37,7 +37,7 @@ from opentelemetry.trace import Tracer
 from observability.pricing import load_pricing
 
 if TYPE_CHECKING:
-    from graphs.settings import Settings
+    from runtime.settings import Settings
 
 SCOPE = "incident-graph"
 HTTP_ENDPOINT = "http://127.0.0.1:4318"

@@ -1,6 +1,6 @@
 """The incident's trace, in the OpenTelemetry GenAI conventions, and the metrics beside it.
 
-    invoke_workflow incident          one per incident (graphs/replay.py)
+    invoke_workflow incident          one per incident (replay/run.py, service/runner.py)
       invoke_agent <node>             one per node (graphs/meter.py's @metered)
         chat <model>                  one per LLM call (Resources.ask)
         execute_tool <tool>           one per MCP tool call (Resources.call_tool)

@@ -15,7 +15,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from graphs.state import Approval, GateDecision
+from core.state import Approval, GateDecision
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (

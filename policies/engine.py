@@ -19,8 +19,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from graphs.state import ProposedAction, Scalar, Verdict
-from policies.inventory import SIGNATURES, Inventory, blast_radius
+from core.actions import SIGNATURES
+from core.state import ProposedAction, Scalar, Verdict
+from policies.inventory import Inventory, blast_radius
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")

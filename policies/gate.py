@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from graphs.state import GateDecision, ProposedAction, Verdict
+from core.state import GateDecision, ProposedAction, Verdict
 from policies.engine import Policy, Usage
 from policies.inventory import Inventory, validate
 

@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from graphs.state import ProposedAction, Scalar
+from core.actions import OPTIONAL, SIGNATURES
+from core.state import ProposedAction, Scalar
 
 WORKLOAD_LABELS = ("deployment", "statefulset", "daemonset", "workload")
 UNBOUNDED = 1_000_000  # blast radius of a target we cannot count
@@ -52,18 +53,6 @@ class Check:
         return f"{self.id}: {'ok' if self.ok else 'failed'}: {self.detail}"
 
 
-# The typed actions (../shared/scenario-format.md) and the type of each argument.
-SIGNATURES: dict[str, dict[str, type]] = {
-    "revert_pull_request": {"pr": int, "repo": str},
-    "merge_pull_request": {"pr": int, "repo": str},
-    "create_issue": {"repo": str, "title": str},
-    "comment_on_pull_request": {"pr": int, "repo": str, "body": str},
-    "post_message": {"channel": str, "text": str},
-    "restart_deployment": {"name": str, "namespace": str},
-}
-OPTIONAL: dict[str, dict[str, type]] = {"create_issue": {"body": str}}
-
-
 def validate(action: ProposedAction, inv: Inventory) -> list[Check]:
     """Every check this action's arguments must pass; an empty list never means "ok"."""
     signature = SIGNATURES.get(action.tool)
@@ -72,7 +61,10 @@ def validate(action: ProposedAction, inv: Inventory) -> list[Check]:
     typing = _types(action.args, signature, OPTIONAL.get(action.tool, {}))
     if not typing.ok:
         return [typing]
-    return [typing, *(check(action.args, inv) for check in TARGET_CHECKS[action.tool])]
+    checks = TARGET_CHECKS.get(action.tool)
+    if checks is None:  # typed, but nothing here can check its targets yet: never runs
+        return [typing, Check("known-action", False, f"no inventory checks for {action.tool}")]
+    return [typing, *(check(action.args, inv) for check in checks)]
 
 
 def blast_radius(action: ProposedAction, inv: Inventory) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from graphs.state import Alert, Candidate, Evidence, IncidentState, RootCause, Triage
+from core.state import Alert, Candidate, Evidence, IncidentState, RootCause, Triage
 
 START = datetime(2026, 3, 14, 10, 12, tzinfo=UTC)
 ATTACKS = [

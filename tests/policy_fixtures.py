@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from graphs.state import ProposedAction, Provenance, Scalar
+from core.state import ProposedAction, Provenance, Scalar
 from policies.engine import Policy, load_policy
 from policies.inventory import Inventory, PullFact
 

@@ -144,7 +144,7 @@ def world_process(scenario: str, log: Path) -> Iterator[dict[str, str]]:
     """`graph world --scenario` in its own process; yields its `export` variables."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "graphs.cli", "world", "--scenario", scenario],
+            [sys.executable, "-m", "cli.main", "world", "--scenario", scenario],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from graphs.checks import evaluate
-from graphs.state import IncidentState
+from core.state import IncidentState
+from replay.checks import evaluate
 from world.github_api import GitHubWrite
 from world.scenario import Expect
 from world.slack_api import SlackMessage, channel_id

@@ -17,15 +17,15 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
 
 from agents.root_cause.logic import answer_schema
+from agents.shared.alerts import alert_text
 from agents.triage.advice import TriageAnswer
-from agents.triage.logic import alert_text
 from finetune import dataset, gold, incidents, labels, teacher
 from finetune.examples import DatasetError, Example, read, write
 from finetune.redact import redact
-from graphs.replay import RunOptions, replay
-from graphs.settings import Settings
 from policies.audit import AuditStore
 from policies.gate import ReaderAnswer
+from replay.run import RunOptions, replay
+from runtime.settings import Settings
 from tests.conftest import ROOT, SCENARIOS
 from world.loader import load
 
@@ -244,7 +244,7 @@ def test_dataset_command_writes_redacted_examples_and_prints_statistics(tmp_path
     env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
            "INCIDENT_GRAPH_CHECKPOINT_DB": str(tmp_path / "user-checkpoints.sqlite")}  # fmt: skip
     done = subprocess.run(
-        [sys.executable, "-m", "graphs.cli", "finetune", "dataset", "--scenarios", str(scenarios),
+        [sys.executable, "-m", "cli.main", "finetune", "dataset", "--scenarios", str(scenarios),
          "--out", str(out), "--eval-scenarios", "db-pool-exhaustion", "--json"],
         cwd=ROOT, capture_output=True, text=True, timeout=240, env=env, check=False,
     )  # fmt: skip

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from graphs.models.weights import WeightsError, ensure_weights
-from graphs.settings import Settings
+from runtime.models.weights import WeightsError, ensure_weights
+from runtime.settings import Settings
 from tests.conftest import ROOT, SCENARIOS
 
 pytestmark = pytest.mark.integration
@@ -25,7 +25,7 @@ def _graph(
     args: list[str], env: dict[str, str], timeout: int = 600
 ) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [sys.executable, "-m", "graphs.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=600, env=env, check=False,
     )  # fmt: skip
     assert done.returncode in (0, 1), f"graph {' '.join(args)}:\n{done.stderr[-3000:]}"

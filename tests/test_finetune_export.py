@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from finetune.export import ExportError, export, permute
-from graphs.models.embedded import EmbeddedChatModel
-from graphs.models.weights import WeightsError, ensure_weights
-from graphs.settings import Settings
+from runtime.models.embedded import EmbeddedChatModel
+from runtime.models.weights import WeightsError, ensure_weights
+from runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 torch = pytest.importorskip("torch", reason="needs the finetune-cpu extra (make finetune-deps)")

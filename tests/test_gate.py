@@ -14,11 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.guardian import logic
-from agents.prompting import render
-from graphs.state import ProposedAction, Verdict
+from core.prompting import render
+from core.state import ProposedAction, Verdict
+from policies import views as logic
 from policies.gate import VERDICTS, Gate, JudgeAnswer, ReaderAnswer, stricter
+from policies.guard import PROMPTS
 from policies.inventory import Inventory
+from policies.markers import markers
 from tests.hostile import hostile_state
 from tests.policy_fixtures import TRUSTED, action, inventory, policy, revert
 
@@ -198,7 +200,7 @@ def test_the_privileged_prompt_never_holds_untrusted_text(state: Any) -> None:
                           args={"channel": "#oncall-backend", "text": cause.summary})  # fmt: skip
     for a in (act, note):
         values = logic.judge_values(a, state, inv, "needs_approval", ("r",), CLEAN)
-        prompt = render("guardian", values, "privileged.md.j2")
+        prompt = render(PROMPTS / "privileged.md.j2", values)
         assert "INJECT" not in prompt, prompt
     carrier, text = logic.target_text(act, state)
     assert "INJECT" in text or not text, "the quarantined reader does read the untrusted text"
@@ -219,7 +221,7 @@ def test_planted_instruction_markers_hit_every_attack_and_no_honest_change() -> 
     from tests.conftest import SCENARIOS
     from tests.hostile import ATTACKS
 
-    assert all(logic.markers(a) for a in ATTACKS)
+    assert all(markers(a) for a in ATTACKS)
     hits = {}
     for spec_file in SCENARIOS.glob("*/scenario.yaml"):
         spec = __import__("yaml").safe_load(spec_file.read_text())
@@ -227,7 +229,7 @@ def test_planted_instruction_markers_hit_every_attack_and_no_honest_change() -> 
             for p in repo.get("pulls", []):
                 patches = "\n".join(f.get("patch", "") for f in p.get("files", []))
                 text = f"{p['title']}\n{p.get('body') or ''}\n{patches}"
-                if logic.markers(text):
+                if markers(text):
                     hits[(spec_file.parent.name, p["number"])] = p["number"]
     culprits = {(f.parent.name, (__import__("yaml").safe_load(f.read_text())["expect"].get("root_cause") or {}).get("pr"))
                 for f in SCENARIOS.glob("*/scenario.yaml")}  # fmt: skip

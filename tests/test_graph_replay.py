@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from graphs.replay import Replay, RunOptions, replay
-from graphs.result import to_json
-from graphs.settings import Settings
-from graphs.state import IncidentState
+from core.state import IncidentState
+from replay.result import to_json
+from replay.run import Replay, RunOptions, replay
+from runtime.settings import Settings
 from tests.conftest import ROOT, SCENARIOS
 from world.loader import load
 
@@ -94,7 +94,7 @@ def test_paused_incident_resumes_in_a_new_process(settings: Settings) -> None:
     env = {"INCIDENT_GRAPH_CHECKPOINT_DB": str(settings.checkpoint_db), "PATH": "/usr/bin:/bin",
            "INCIDENT_GRAPH_AUDIT_DB": os.environ["INCIDENT_GRAPH_AUDIT_DB"]}  # fmt: skip
     done = subprocess.run(
-        [sys.executable, "-m", "graphs.cli", "run", "--scenario", "db-pool-exhaustion",
+        [sys.executable, "-m", "cli.main", "run", "--scenario", "db-pool-exhaustion",
          "--resume", paused.incident_id, "--approvals", "approve", "--approver", "sam", "--json"],
         cwd=ROOT, capture_output=True, text=True, timeout=180, env=env, check=False,
     )  # fmt: skip

@@ -13,7 +13,7 @@ import pytest
 
 from agents.ingest.generic_schema import generic_json_schema
 from agents.ingest.logic import AlertFormatError, parse_alert
-from graphs.state import Alert, RawAlert
+from core.state import Alert, RawAlert
 from tests.conftest import ROOT, SCENARIOS
 from world.loader import load
 from world.scenario import DASHBOARDS_VAR

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from graphs.replay import RunOptions, replay
-from graphs.settings import Settings
+from replay.run import RunOptions, replay
+from runtime.settings import Settings
 from tests.conftest import SCENARIOS
 from tests.hostile import ATTACKS
 from world.loader import load

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from graphs.replay import RunOptions, replay
-from graphs.result import to_json
-from graphs.settings import Settings
+from replay.result import to_json
+from replay.run import RunOptions, replay
+from runtime.settings import Settings
 from tests.conftest import ROOT, SCENARIOS
 from world.loader import load
 
@@ -38,7 +38,7 @@ def test_default_pair_passes_every_scenario(tmp_path: Path) -> None:
            "INCIDENT_GRAPH_CHECKPOINT_DB": str(tmp_path / "c.sqlite"),
            "INCIDENT_GRAPH_AUDIT_DB": str(tmp_path / "audit.sqlite")}  # fmt: skip
     done = subprocess.run(
-        [sys.executable, "-m", "graphs.cli", "eval", "--scenarios", "scenarios", "--json"],
+        [sys.executable, "-m", "cli.main", "eval", "--scenarios", "scenarios", "--json"],
         cwd=ROOT, capture_output=True, text=True, timeout=1500, env=env, check=False,
     )  # fmt: skip
     report = json.loads(done.stdout)

@@ -10,11 +10,11 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel, Field
 
-from graphs.models.embedded import EmbeddedChatModel
-from graphs.models.factory import get_chat_model
-from graphs.models.structured import StructuredOutputError, structured_call
-from graphs.models.weights import WeightsError, ensure_weights
-from graphs.settings import Settings
+from runtime.models.embedded import EmbeddedChatModel
+from runtime.models.factory import get_chat_model
+from runtime.models.structured import StructuredOutputError, structured_call
+from runtime.models.weights import WeightsError, ensure_weights
+from runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -25,12 +25,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from graphs import cli
-from graphs.models import factory
-from graphs.models.factory import get_chat_model, get_role_model
-from graphs.models.ollama import aclose_ollama, ollama_models
-from graphs.models.structured import StructuredOutputError, structured_call
-from graphs.settings import Settings
+from cli import main as cli
+from runtime.models import factory
+from runtime.models.factory import get_chat_model, get_role_model
+from runtime.models.ollama import aclose_ollama, ollama_models
+from runtime.models.structured import StructuredOutputError, structured_call
+from runtime.settings import Settings
 from world.http import LoopbackServers
 
 MODEL = "incident-large"

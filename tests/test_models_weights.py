@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from graphs import cli
-from graphs.models import factory, weights
-from graphs.models.catalog import CATALOG, ModelSpec
-from graphs.models.weights import WeightsError, ensure_weights, weights_state
-from graphs.settings import Settings
+from cli import main as cli
+from runtime.models import factory, weights
+from runtime.models.catalog import CATALOG, ModelSpec
+from runtime.models.weights import WeightsError, ensure_weights, weights_state
+from runtime.settings import Settings
 
 
 class FakeIndex:

@@ -20,7 +20,7 @@ from agents.notify.sanitize import (
     host_allowed,
     sanitize,
 )
-from graphs.state import Alert, Evidence, IncidentState, ProposedAction, RootCause, Triage
+from core.state import Alert, Evidence, IncidentState, ProposedAction, RootCause, Triage
 from mcpservers.slack import build_server
 
 ALLOWED = frozenset({"github.com", "*.acme.internal", "127.0.0.1:8123"})

@@ -25,9 +25,9 @@ from typing import Any
 import httpx
 import pytest
 
-from graphs.replay import Replay, RunOptions, replay
-from graphs.settings import Settings
 from observability.telemetry import installed, setup_telemetry
+from replay.run import Replay, RunOptions, replay
+from runtime.settings import Settings
 from tests.conftest import ROOT, SCENARIOS
 from tests.test_graph_replay import scripted
 from world.loader import load
@@ -216,7 +216,7 @@ def test_graph_run_exports_its_real_token_counts(phoenix: Receiver, tmp_path: Pa
         "INCIDENT_GRAPH_OTEL_ENDPOINT": phoenix.grpc,
     }
     done = subprocess.run(
-        [sys.executable, "-m", "graphs.cli", "run", "--scenario", "db-pool-exhaustion",
+        [sys.executable, "-m", "cli.main", "run", "--scenario", "db-pool-exhaustion",
          "--model-small", "smollm2-135m", "--model-large", "smollm2-135m", "--json"],
         cwd=ROOT, capture_output=True, text=True, timeout=280, env=env, check=False,
     )  # fmt: skip

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from graphs.cli import main
-from graphs.replay import RunOptions, replay
-from graphs.settings import Settings
-from graphs.state import Approval, GateDecision
+from cli.main import main
+from core.state import Approval, GateDecision
 from policies.audit import AuditStore
+from replay.run import RunOptions, replay
+from runtime.settings import Settings
 from tests.conftest import ROOT, SCENARIOS
 from tests.test_graph_replay import scripted
 from world.loader import load
@@ -97,7 +97,7 @@ def test_a_replay_is_audited_and_graph_audit_shows_it(
 def test_explain_prints_every_decision_with_rules_checks_provenance_and_answers(
     tmp_path: Path,
 ) -> None:
-    from graphs import policy_cmd
+    from cli import policy as policy_cmd
 
     settings = Settings(checkpoint_db=tmp_path / "c.sqlite", audit_db=tmp_path / "a.sqlite")
     opts = RunOptions(model_small="small", model_large="large", chat_models=scripted())

@@ -11,14 +11,14 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from graphs import cost_cmd
-from graphs.cli import build_parser
-from graphs.errors import CliError
-from graphs.replay import Replay, RunOptions
-from graphs.result import costs
-from graphs.settings import Settings
-from graphs.state import NodeUsage
+from cli import cost as cost_cmd
+from cli.errors import CliError
+from cli.main import build_parser
+from core.state import NodeUsage
 from observability.pricing import Pricing, PricingError, UnknownModelError, load_pricing
+from replay.result import costs
+from replay.run import Replay, RunOptions
+from runtime.settings import Settings
 from tests.conftest import ROOT, SCENARIOS
 from world.loader import load
 

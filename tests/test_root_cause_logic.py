@@ -8,7 +8,7 @@ from agents.root_cause.logic import Findings, answer_schema, decide, key_signals
 from agents.root_cause.patterns import added_lines, findings
 from agents.root_cause.ranking import Change, keywords, rank
 from agents.root_cause.snapshot import page_lines, signal_lines
-from graphs.state import Alert
+from core.state import Alert
 from tests.conftest import SCENARIOS
 from world.loader import load
 

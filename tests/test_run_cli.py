@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from graphs.models.catalog import get_spec
-from graphs.settings import Settings
+from runtime.models.catalog import get_spec
+from runtime.settings import Settings
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 def graph(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
     return subprocess.run(
-        [sys.executable, "-m", "graphs.cli", *args], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "cli.main", *args], cwd=ROOT, capture_output=True, text=True,
         timeout=300, env={**base, **(env or {})}, check=False,
     )  # fmt: skip
 

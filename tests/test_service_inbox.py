@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from agents.ingest.logic import parse_alert
-from graphs.service.db import DatabaseError, open_database
-from graphs.service.inbox import Inbox, Receipt
-from graphs.service.jobs import Jobs, Pending
-from graphs.service.queries import Queries
-from graphs.state import RawAlert
+from core.state import RawAlert
+from service.db import DatabaseError, open_database
+from service.inbox import Inbox, Receipt
+from service.jobs import Jobs, Pending
+from service.queries import Queries
 from tests.service_support import alert_body, postgres_database
 
 pytestmark = pytest.mark.integration

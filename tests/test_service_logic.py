@@ -14,9 +14,9 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from agents.ingest.logic import parse_alert
-from graphs.service import incidents, slack_ui
-from graphs.service.auth import Credentials, SlackVerifier
-from graphs.state import RawAlert
+from core.state import RawAlert
+from service import incidents, slack_ui
+from service.auth import Credentials, SlackVerifier
 from tests.service_support import alert_body
 
 WINDOW = 600.0

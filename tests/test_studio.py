@@ -22,8 +22,9 @@ import httpx
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from graphs.context import Context
+from core.context import Context
 from graphs.graph import build_graph
+from replay.studio import studio_deps
 from tests.conftest import ROOT, SCENARIOS
 from world.loader import load
 
@@ -139,7 +140,7 @@ def test_studio_run_pauses_for_approval_and_resumes(studio: str) -> None:
 async def test_studio_json_input_without_an_incident_id_uses_the_thread_id() -> None:
     spec = load("db-pool-exhaustion", SCENARIOS).spec.alert
     raw = {"format": spec.format, "body": json.dumps(spec.payload)}  # as Studio sends it
-    graph = build_graph(InMemorySaver())
+    graph = build_graph(studio_deps, InMemorySaver())
     config: Any = {"configurable": {"thread_id": "studio-thread"}}
     await graph.ainvoke({"raw_alert": raw}, config, context=Context(), interrupt_after=["ingest"])
     values = (await graph.aget_state(config)).values
@@ -149,4 +150,4 @@ async def test_studio_json_input_without_an_incident_id_uses_the_thread_id() -> 
 
 async def test_without_an_alert_or_a_scenario_the_run_says_what_to_give() -> None:
     with pytest.raises(ValueError, match="give raw_alert in the input or a context scenario"):
-        await build_graph().ainvoke({"incident_id": "x"}, context=Context())
+        await build_graph(studio_deps).ainvoke({"incident_id": "x"}, context=Context())

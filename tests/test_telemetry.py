@@ -25,13 +25,13 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 
-from graphs.replay import Replay, RunOptions, replay
-from graphs.result import to_json
-from graphs.settings import Settings
 from observability import logs
 from observability.otlp_file import OtlpJsonFile, read_requests
 from observability.pricing import Pricing, load_pricing
 from observability.telemetry import Telemetry, install, setup_telemetry
+from replay.result import to_json
+from replay.run import Replay, RunOptions, replay
+from runtime.settings import Settings
 from tests.conftest import ROOT, SCENARIOS
 from world.loader import load
 

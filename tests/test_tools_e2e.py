@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from graphs.settings import Settings
-from graphs.toolset import open_tools
 from mcphost.threaded import ThreadedToolHost
+from runtime.settings import Settings
+from runtime.toolset import open_tools
 from tests.conftest import ROOT, SCENARIOS
 from world.loader import load
 from world.runtime import World
@@ -20,7 +20,7 @@ from world.runtime import World
 pytestmark = pytest.mark.integration
 
 SCENARIO = "db-pool-exhaustion"
-GRAPH = [sys.executable, "-m", "graphs.cli"]
+GRAPH = [sys.executable, "-m", "cli.main"]
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import Status, StatusCode
 
-from graphs.cli import build_parser
-from graphs.errors import CliError
-from graphs.settings import Settings
+from cli.errors import CliError
+from cli.main import build_parser
+from runtime.settings import Settings
 
 MS = 1_000_000  # nanoseconds
 T0 = 1_767_225_600 * 10**9

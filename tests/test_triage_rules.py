@@ -9,10 +9,10 @@ import pytest
 
 from agents.ingest.logic import parse_alert
 from agents.triage.logic import category, environment, owning_service, triage
-from graphs.state import Alert, RawAlert
+from core.catalog import Service
+from core.state import Alert, RawAlert
 from tests.conftest import SCENARIOS
 from world.loader import load
-from world.scenario import Service
 
 CATALOG = {
     "orders-api": Service(

@@ -56,7 +56,7 @@ def test_alert_payload_points_at_the_served_dashboard(world: World) -> None:
 
 def test_graph_world_prints_working_urls_and_stops_on_ctrl_c() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "graphs.cli", "world", "--scenario", "db-pool-exhaustion"],
+        [sys.executable, "-m", "cli.main", "world", "--scenario", "db-pool-exhaustion"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from world.scenario import ACTIONS, DASHBOARDS_VAR, Scenario
+from core.actions import ACTIONS
+from world.scenario import DASHBOARDS_VAR, Scenario
 
 SCENARIO_FILE = "scenario.yaml"
 
@@ -194,8 +195,10 @@ def _check_catalog(spec: Scenario) -> list[tuple[list[Any], str]]:
 def _check_expect(spec: Scenario) -> list[tuple[list[Any], str]]:
     found: list[tuple[list[Any], str]] = []
     expect, rc = spec.expect, spec.expect.root_cause
-    if rc and rc.pr is not None and not any(
-        p.number == rc.pr and rc.repo in (None, repo) for repo, p in spec.all_pulls()
+    if (
+        rc
+        and rc.pr is not None
+        and not any(p.number == rc.pr and rc.repo in (None, repo) for repo, p in spec.all_pulls())
     ):
         where = rc.repo or "github.repos"
         found.append((["expect", "root_cause", "pr"], f"PR {rc.pr} is not in {where}"))

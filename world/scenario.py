@@ -12,23 +12,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from core.catalog import Channel, RepoName, Service
 from world.signals_spec import KubernetesSpec, LogStream, MetricsSpec
 
 DASHBOARDS_VAR = "${DASHBOARDS_URL}"
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
-
-# The pipeline's typed actions (scenario-format.md, "Action vocabulary").
-ACTIONS: dict[str, tuple[str, ...]] = {
-    "revert_pull_request": ("pr", "repo"),
-    "merge_pull_request": ("pr", "repo"),
-    "create_issue": ("repo", "title"),
-    "comment_on_pull_request": ("pr", "repo", "body"),
-    "post_message": ("channel", "text"),
-    "restart_deployment": ("name", "namespace"),
-    "rollback_deployment": ("name", "namespace"),
-    "scale_deployment": ("name", "namespace", "replicas"),
-}
 
 
 def _rfc3339(value: str) -> datetime:
@@ -50,22 +39,8 @@ def _sha(value: str) -> str:
     return value
 
 
-def _channel(value: str) -> str:
-    if not re.fullmatch(r"#[a-z0-9][a-z0-9._-]{0,79}", value):
-        raise ValueError(f"expected a Slack channel like '#oncall-backend'; got {value!r}")
-    return value
-
-
-def _repo(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", value):
-        raise ValueError(f"expected a repository as 'owner/name'; got {value!r}")
-    return value
-
-
 Timestamp = Annotated[str, AfterValidator(_timestamp)]
 Sha = Annotated[str, AfterValidator(_sha)]
-Channel = Annotated[str, AfterValidator(_channel)]
-RepoName = Annotated[str, AfterValidator(_repo)]
 Severity = Literal["critical", "high", "medium", "low"]
 
 
@@ -107,15 +82,6 @@ class AlertSpec(_Model):
                 raise ValueError(f"payload.alerts[{i}] needs a 'labels' mapping")
             _rfc3339(str(alert.get("startsAt", "")))
         return self
-
-
-class Service(_Model):
-    repo: RepoName
-    channel: Channel
-    team: str
-    tier: int = Field(ge=1, le=3)
-    depends_on: list[str] = []  # upstream services (catalog names) whose changes can cause ours
-    namespace: str | None = None  # where its workloads run (Kubernetes)
 
 
 class FileChange(_Model):
@@ -200,9 +166,15 @@ Category = Literal[
     "platform_failure",
     "false_alarm",
 ]
-Keyword = Annotated[str, Field(min_length=1)] | Annotated[
-    list[Annotated[str, Field(min_length=1)]], Field(min_length=1)
-]  # a word, or alternatives of which one must appear
+Keyword = (
+    Annotated[str, Field(min_length=1)]
+    | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+)  # a word, or alternatives of which one must appear
+
+
+def alternatives(keyword: str | list[str]) -> list[str]:
+    """The words one keyword accepts (a list is a set of alternatives)."""
+    return [keyword] if isinstance(keyword, str) else list(keyword)
 
 
 class ExpectedRootCause(_Model):

@@ -55,7 +55,9 @@ def _labels(value: dict[str, str]) -> dict[str, str]:
 
 def _quantity(value: str) -> str:
     if not _QUANTITY.match(value):
-        raise ValueError(f"expected a Kubernetes quantity like 512Mi, 2Gi, 500m or 2; got {value!r}")
+        raise ValueError(
+            f"expected a Kubernetes quantity like 512Mi, 2Gi, 500m or 2; got {value!r}"
+        )
     return value
 
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from graphs.context import Context
-from graphs.state import Approval, GateDecision, IncidentState, ProposedAction
+from core.context import Context
+from core.state import Approval, GateDecision, IncidentState, ProposedAction
 
 
 def pending(state: IncidentState) -> list[tuple[ProposedAction, GateDecision]]:

@@ -10,24 +10,22 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agents.approval import logic
-from graphs.context import Context
-from graphs.meter import metered
-from graphs.resources import resources
-from graphs.state import IncidentState
+from core.context import Context
+from core.ports import Deps
+from core.state import IncidentState
+from observability.meter import metered
 from observability.tracing import gate_approval
 
 
 @metered("approval")
-async def approval(state: IncidentState, runtime: Runtime[Context]) -> IncidentState:
-    res = resources(runtime.context)
+async def approval(state: IncidentState, deps: Deps, runtime: Runtime[Context]) -> IncidentState:
     asked = logic.pending(state)
     answers = []
     for action, decision in asked:
         auto = logic.automatic(runtime.context)
         approved, approver = auto or logic.answer(interrupt(logic.request(action, decision, state)))
-        answers.append(logic.approval(action.id, approved, approver, res.clock()))
+        answers.append(logic.approval(action.id, approved, approver, deps.now()))
     for (action, _decision), a in zip(asked, answers, strict=True):  # after every interrupt:
-        if res.audit is not None:  # a resumed run records each answer once
-            res.audit.record_approval(state["incident_id"], a)
+        deps.guard.record_approval(state["incident_id"], a)  # a resumed run records it once
         gate_approval(action.tool, action.id, a.approved, a.approver)
     return {"approvals": answers}

@@ -1,32 +1,8 @@
-"""Which MCP tool carries out each typed action, and with which arguments."""
+"""Which proposed actions may run now, and the outcome of one no tool carries out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
-from graphs.state import ActionOutcome, GateDecision, IncidentState, ProposedAction
-
-Args = Mapping[str, Any]
-
-TOOLS: dict[str, tuple[str, Callable[[Args], dict[str, Any]]]] = {
-    "revert_pull_request": (
-        "github.revert_pull_request",
-        lambda a: {"repo": a["repo"], "number": a["pr"]},
-    ),
-    "create_issue": (
-        "github.create_issue",
-        lambda a: {"repo": a["repo"], "title": a["title"], "body": a.get("body", "")},
-    ),
-    "comment_on_pull_request": (
-        "github.comment_on_pull_request",
-        lambda a: {"repo": a["repo"], "number": a["pr"], "body": a["body"]},
-    ),
-    "post_message": (
-        "slack.post_message",
-        lambda a: {"channel": a["channel"], "text": a["text"]},
-    ),
-}
+from core.state import ActionOutcome, GateDecision, IncidentState, ProposedAction
 
 
 def runnable(state: IncidentState) -> list[tuple[ProposedAction, GateDecision]]:

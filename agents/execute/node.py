@@ -5,24 +5,24 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agents.execute import logic
-from graphs.context import Context
-from graphs.meter import metered
-from graphs.resources import resources
-from graphs.state import ActionOutcome, IncidentState
+from core.actions import TOOLS
+from core.context import Context
+from core.ports import Deps
+from core.state import ActionOutcome, IncidentState
+from observability.meter import metered
 
 
 @metered("execute")
-async def execute(state: IncidentState, runtime: Runtime[Context]) -> IncidentState:
-    res = resources(runtime.context)
+async def execute(state: IncidentState, deps: Deps, _runtime: Runtime[Context]) -> IncidentState:
     outcomes = []
     for action, _decision in logic.runnable(state):
-        if action.tool not in logic.TOOLS:
+        if action.tool not in TOOLS:
             outcomes.append(logic.unsupported(action))
             continue
-        tool, to_args = logic.TOOLS[action.tool]
+        tool, to_args = TOOLS[action.tool]
         try:
-            result = await res.call_tool(tool, to_args(action.args))
-            ok, detail = result.status == "success", result.text[:500]
+            result = await deps.tools.call(tool, to_args(action.args))
+            ok, detail = result.status != "error", result.text[:500]
         except Exception as exc:  # transport failure: recorded, the incident still notifies
             ok, detail = False, f"{tool} unavailable: {type(exc).__name__}: {exc}"
         outcomes.append(

@@ -1,1 +1,1 @@
-"""Security guardian: every proposed mutation through the dual-LLM policy gate (policies/)."""
+"""The guardian node: a thin caller of the gate in `policies` (its decisions only)."""

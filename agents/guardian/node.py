@@ -1,4 +1,4 @@
-"""Guardian node: every proposed mutation through the dual-LLM policy gate.
+"""Guardian node: every proposed mutation through the gate (`policies.guard`).
 
 Only verdicts here; asking a human is the `approval` node's job, so a resumed run does
 not ask the models again (code before `interrupt()` runs again on resume).
@@ -8,26 +8,13 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from agents.guardian import gatekeeper, logic
-from graphs.context import Context
-from graphs.meter import metered
-from graphs.resources import resources
-from graphs.state import GateDecision, IncidentState
+from core.context import Context
+from core.ports import Deps
+from core.state import IncidentState
+from observability.meter import metered
 
 
 @metered("guardian")
-async def guardian(state: IncidentState, runtime: Runtime[Context]) -> IncidentState:
-    res = resources(runtime.context)
-    actions = state.get("actions", [])
-    inv = logic.inventory(state, res.catalog, res.clock(), res.policy.links)
-    decisions: list[GateDecision] = []
-    gate = gatekeeper.gate_for(res, state, inv, decisions)
-    for action in actions:
-        decisions.append(await gate.review(action, inv))
-    gatekeeper.record(res, state, actions, decisions)
-    problems = [f"policy: {res.policy.error}"] if res.policy.error and actions else []
-    return {
-        "decisions": decisions,
-        "routing": gatekeeper.models_used(res, decisions),
-        "problems": problems,
-    }
+async def guardian(state: IncidentState, deps: Deps, _runtime: Runtime[Context]) -> IncidentState:
+    review = await deps.guard.review(state, state.get("actions", []))
+    return {"decisions": review.decisions, "routing": review.routing, "problems": review.problems}

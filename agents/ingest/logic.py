@@ -22,7 +22,7 @@ from agents.ingest.generic_schema import (
     default_fingerprint,
     describe,
 )
-from graphs.state import Alert, RawAlert
+from core.state import Alert, RawAlert
 
 __all__ = ["AlertFormatError", "parse_alert", "payload_json_schema"]
 

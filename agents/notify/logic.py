@@ -9,15 +9,16 @@ people or channels nor link to a host outside `allowed_hosts`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from agents.notify.sanitize import LINK_REMOVED, as_quote, clip, escape, sanitize
-from agents.prompting import render
-from graphs.state import Evidence, IncidentState
+from core.prompting import render
+from core.state import Evidence, IncidentState
 
 __all__ = ["EMOJI", "TEMPLATE", "blocks", "escape", "fields", "headline", "lines", "text"]
 
-TEMPLATE = "message.md.j2"
+TEMPLATE = Path(__file__).resolve().parent / "message.md.j2"
 EMOJI = {"critical": ":red_circle:", "high": ":large_orange_circle:",
          "medium": ":large_yellow_circle:", "low": ":white_circle:"}  # fmt: skip
 NO_HOSTS: frozenset[str] = frozenset()
@@ -58,7 +59,7 @@ def lines(
     state: IncidentState, trace_id: str | None = None, *, allowed_hosts: frozenset[str] = NO_HOSTS
 ) -> list[str]:
     """The message body as paragraphs (also the text fallback); the last is the footer."""
-    body = render("notify", fields(state, trace_id, allowed_hosts=allowed_hosts), TEMPLATE)
+    body = render(TEMPLATE, fields(state, trace_id, allowed_hosts=allowed_hosts))
     return [part.strip("\n") for part in body.split("\n\n") if part.strip()]
 
 

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from agents.execute.logic import TOOLS
-from agents.guardian import gatekeeper
-from agents.guardian.logic import inventory
 from agents.notify import logic
-from agents.root_cause.logic import action_id
-from graphs.context import Context
-from graphs.meter import metered
-from graphs.resources import resources
-from graphs.state import IncidentState, Notification, ProposedAction, Provenance
+from core.actions import TOOLS, action_id
+from core.context import Context
+from core.ports import Deps
+from core.state import IncidentState, Notification, ProposedAction, Provenance
+from core.tools import PostedMessage, ToolReplyError
+from observability.meter import metered
 from observability.tracing import current_trace_id
 
 CATALOG = Provenance(trusted=True, source="service catalog: the alert's service label's team")
@@ -26,14 +24,13 @@ TEMPLATE = Provenance(
 
 
 @metered("notify")
-async def notify(state: IncidentState, runtime: Runtime[Context]) -> IncidentState:
-    res = resources(runtime.context)
+async def notify(state: IncidentState, deps: Deps, _runtime: Runtime[Context]) -> IncidentState:
     channel = state["triage"].channel
     if channel is None:
         return {"problems": ["no owning channel in the service catalog; nobody was notified"]}
-    inv = inventory(state, res.catalog, res.clock(), res.policy.links)
+    links = deps.guard.links(state)
     trace_id = current_trace_id()
-    text = logic.text(state, trace_id, allowed_hosts=inv.links)
+    text = logic.text(state, trace_id, allowed_hosts=links)
     action = ProposedAction(
         id=action_id(state["incident_id"], "post_message", {"channel": channel}),
         tool="post_message",
@@ -42,20 +39,25 @@ async def notify(state: IncidentState, runtime: Runtime[Context]) -> IncidentSta
         origin=TEMPLATE,
         provenance={"channel": CATALOG, "text": TEMPLATE},
     )
-    decision = await gatekeeper.gate_for(res, state, inv, []).review(action, inv)
-    gatekeeper.record(res, state, [action], [decision])
+    decision = (await deps.guard.review(state, [action])).decisions[0]
     if decision.verdict != "allowed":
         note = Notification(channel=channel, text=text, ok=False,
                             error=f"{decision.verdict} by {list(decision.rules)}")  # fmt: skip
         return {"decisions": [decision], "notifications": [note]}
+    blocks = logic.blocks(state, trace_id, allowed_hosts=links)
+    note = await _post(deps, channel, text, {**action.args, "blocks": blocks})
+    return {"decisions": [decision], "notifications": [note]}
+
+
+async def _post(deps: Deps, channel: str, text: str, args: dict[str, object]) -> Notification:
     tool, _ = TOOLS["post_message"]
     try:
-        result = await res.call_tool(
-            tool, {**action.args, "blocks": logic.blocks(state, trace_id, allowed_hosts=inv.links)}
-        )
-        ok, error = result.status == "success", None if result.status == "success" else result.text
-        ts = (result.data or {}).get("ts") if ok else None
+        result = await deps.tools.call(tool, args)
     except Exception as exc:  # the Slack server died: recorded, the run still completes
-        ok, error, ts = False, f"{tool} unavailable: {type(exc).__name__}: {exc}", None
-    note = Notification(channel=channel, text=text, ok=ok, ts=ts, error=error)
-    return {"decisions": [decision], "notifications": [note]}
+        error = f"{tool} unavailable: {type(exc).__name__}: {exc}"
+        return Notification(channel=channel, text=text, ok=False, error=error)
+    try:
+        posted = result.parse(PostedMessage)
+    except ToolReplyError as exc:
+        return Notification(channel=channel, text=text, ok=False, error=str(exc))
+    return Notification(channel=channel, text=text, ok=True, ts=posted.ts)

@@ -9,15 +9,26 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from agents.root_cause.ranking import Change
 from agents.root_cause.snapshot import page_lines, signal_lines
-from graphs.resources import Resources
-from graphs.state import Alert, Evidence
+from core.ports import Tools
+from core.state import Alert, Evidence
+from core.tools import (
+    ChangeDetail,
+    CommitList,
+    CommitSummary,
+    PullRequestList,
+    PullRequestSummary,
+    R,
+    ToolReplyError,
+    ToolResult,
+    as_text,
+)
+from core.windows import CHANGE_WINDOW
 
-LOOKBACK = timedelta(hours=72)
 MAX_PAGES = 3
 DETAIL_PRS = 4
 BODY_CHARS = 2000  # of a PR body or commit message kept as evidence (the gate's reader reads it)
@@ -49,78 +60,87 @@ def dashboard_urls(alert: Alert) -> list[str]:
     return list(pages.values())[:MAX_PAGES]
 
 
-async def call(res: Resources, tool: str, args: dict[str, Any]) -> Any:
+async def call(tools: Tools, tool: str, args: dict[str, Any]) -> ToolResult:
+    """The tool's result; ToolFailed when it failed or its server died or hung."""
     try:
-        result = await res.call_tool(tool, args)
+        result = await tools.call(tool, args)
     except Exception as exc:  # transport failure: the server died or hung
         raise ToolFailed(f"{tool} unavailable: {type(exc).__name__}: {exc}".strip()) from exc
     if result.status == "error":
         raise ToolFailed(f"{tool} failed: {result.text[:300]}")
-    return result.data
+    return result
 
 
-async def read_dashboards(res: Resources, alert: Alert, bundle: Bundle) -> None:
+async def read(tools: Tools, tool: str, args: dict[str, Any], model: type[R]) -> R:
+    """The tool's reply as `model`; ToolFailed on a failure or a reply of the wrong shape."""
+    result = await call(tools, tool, args)
+    try:
+        return result.parse(model)
+    except ToolReplyError as exc:
+        raise ToolFailed(str(exc)) from exc
+
+
+async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle) -> None:
     for i, url in enumerate(dashboard_urls(alert)):
         try:
-            await call(res, "playwright.browser_navigate", {"url": url})
-            snapshot = await res.call_tool("playwright.browser_snapshot", {})
-            if snapshot.status == "error":
-                raise ToolFailed(f"playwright.browser_snapshot failed: {snapshot.text[:300]}")
-        except ToolFailed as exc:
+            await call(tools, "playwright.browser_navigate", {"url": url})
+            text = as_text(await call(tools, "playwright.browser_snapshot", {}))
+        except (ToolFailed, ToolReplyError) as exc:
             bundle.problems.append(f"dashboard {url}: {exc}")
             bundle.evidence.append(_page(i, url, "unreadable", str(exc), ok=False))
             continue
-        lines = page_lines(snapshot.text)
+        lines = page_lines(text)
         signals = signal_lines(lines)
         bundle.signals += signals
         title = lines[0] if lines and len(lines[0]) < 100 and lines[0][0] != "…" else url
         bundle.evidence.append(_page(i, url, title, "\n".join(signals)))
 
 
-async def read_changes(res: Resources, repo: str, start: datetime, bundle: Bundle) -> None:
-    window = {"repo": repo, "since": _iso(start - LOOKBACK), "until": _iso(start)}
+async def read_changes(tools: Tools, repo: str, start: datetime, bundle: Bundle) -> None:
+    window = {"repo": repo, "since": _iso(start - CHANGE_WINDOW), "until": _iso(start)}
+    merged_args = {**window, "state": "merged"}
     try:
-        pulls = (await call(res, "github.list_pull_requests", {**window, "state": "merged"}))[
-            "pull_requests"
-        ]
+        pulls = (
+            await read(tools, "github.list_pull_requests", merged_args, PullRequestList)
+        ).pull_requests
     except ToolFailed as exc:
         bundle.problems.append(f"pull requests of {repo}: {exc}")
         pulls = []
-    bundle.changes += [_pull_change(repo, p) for p in pulls]
+    bundle.changes += [_pull_change(repo, p) for p in pulls if p.merged_at]
     try:
-        commits = (await call(res, "github.list_commits", window))["commits"]
+        commits = (await read(tools, "github.list_commits", window, CommitList)).commits
     except ToolFailed as exc:
         bundle.problems.append(f"commits of {repo}: {exc}")
         return
-    merged = {p["merge_commit_sha"] for p in pulls}
+    merged = {p.merge_commit_sha for p in pulls}
     for commit in commits:
-        if commit["sha"] not in merged and not re.search(r"\(#\d+\)\s*$", _first(commit)):
+        if commit.sha not in merged and not re.search(r"\(#\d+\)\s*$", _first(commit)):
             bundle.changes.append(_commit_change(repo, commit))
 
 
-async def read_patches(res: Resources, changes: list[Change], bundle: Bundle) -> list[Change]:
+async def read_patches(tools: Tools, changes: list[Change], bundle: Bundle) -> list[Change]:
     """Changes with the patches of the first few fetched (they are ranked again after)."""
-    detailed = await asyncio.gather(*(_detail(res, c, bundle) for c in changes[:DETAIL_PRS]))
+    detailed = await asyncio.gather(*(_detail(tools, c, bundle) for c in changes[:DETAIL_PRS]))
     return [*detailed, *changes[DETAIL_PRS:]]
 
 
-async def _detail(res: Resources, change: Change, bundle: Bundle) -> Change:
+async def _detail(tools: Tools, change: Change, bundle: Bundle) -> Change:
     if change.kind == "pr":
         tool, args = "github.get_pull_request", {"repo": change.repo, "number": change.number}
     else:
         tool, args = "github.get_commit", {"repo": change.repo, "sha": change.sha}
     try:
-        data = await call(res, tool, args)
+        data = await read(tools, tool, args, ChangeDetail)
     except ToolFailed as exc:
         bundle.problems.append(f"{change.ref} details: {exc}")
         return change
-    patches = {d["filename"]: d.get("patch") or "" for d in data["file_diffs"]}
-    body = data.get("body") or data.get("message") or ""
+    patches = {d.filename: d.patch or "" for d in data.file_diffs}
+    body = data.body or data.message or ""
     bundle.evidence.append(
         Evidence(
             id=f"{change.repo}:{change.ref}",
             kind="pull_request" if change.kind == "pr" else "commit",
-            source=data.get("url", change.repo),
+            source=data.url or change.repo,
             title=f"{change.ref}: {change.title}",
             excerpt=(body[:BODY_CHARS] + "\nfiles: " + ", ".join(patches)).strip(),
         )
@@ -136,36 +156,37 @@ def _page(i: int, url: str, title: str, excerpt: str, ok: bool = True) -> Eviden
     )
 
 
-def _pull_change(repo: str, pull: dict[str, Any]) -> Change:
+def _pull_change(repo: str, pull: PullRequestSummary) -> Change:
+    assert pull.merged_at is not None  # only merged pull requests become changes
     return Change(
         kind="pr",
         repo=repo,
-        ref=f"PR #{pull['number']}",
-        number=pull["number"],
-        sha=pull.get("merge_commit_sha"),
-        title=pull["title"],
-        author=pull.get("author") or "?",
-        merged_at=_time(pull["merged_at"]),
-        files=tuple(pull.get("files") or ()),
+        ref=f"PR #{pull.number}",
+        number=pull.number,
+        sha=pull.merge_commit_sha,
+        title=pull.title,
+        author=pull.author or "?",
+        merged_at=_time(pull.merged_at),
+        files=tuple(pull.files),
     )
 
 
-def _commit_change(repo: str, commit: dict[str, Any]) -> Change:
+def _commit_change(repo: str, commit: CommitSummary) -> Change:
     return Change(
         kind="commit",
         repo=repo,
-        ref=commit["sha"][:7],
+        ref=commit.sha[:7],
         number=None,
-        sha=commit["sha"],
+        sha=commit.sha,
         title=_first(commit),
-        author=commit.get("author") or "?",
-        merged_at=_time(commit["date"]),
+        author=commit.author or "?",
+        merged_at=_time(commit.date),
         files=(),
     )
 
 
-def _first(commit: dict[str, Any]) -> str:
-    return str(commit["message"]).splitlines()[0] if commit["message"] else ""
+def _first(commit: CommitSummary) -> str:
+    return commit.message.splitlines()[0] if commit.message else ""
 
 
 def _time(value: str) -> datetime:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,12 +10,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.prompting import quote
 from agents.root_cause.patterns import added_lines
 from agents.root_cause.ranking import NO_CAUSE_BELOW, Change, top_finding
-from agents.triage.logic import alert_text
-from graphs.models.structured import one_of
-from graphs.state import Alert, Candidate, ProposedAction, Provenance, RootCause, Triage
+from agents.shared.alerts import alert_text
+from core.actions import action_id
+from core.prompting import quote
+from core.state import Alert, Candidate, ProposedAction, Provenance, RootCause, Triage
+from core.structured import one_of
 
 CHOICES = 3
 RULED_OUT_SHOWN = 2
@@ -115,11 +115,6 @@ def propose(incident_id: str, cause: RootCause) -> list[ProposedAction]:
             },
         )
     ]
-
-
-def action_id(incident_id: str, tool: str, args: dict[str, Any]) -> str:
-    raw = json.dumps([incident_id, tool, args], sort_keys=True)
-    return f"{tool}-{hashlib.sha256(raw.encode()).hexdigest()[:12]}"
 
 
 def _base(found: Findings, explanation: str, confidence: float, by: str) -> dict[str, Any]:

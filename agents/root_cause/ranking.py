@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from agents.root_cause.patterns import Finding, added_lines, findings
-from graphs.state import Candidate
+from core.state import Candidate
 
 HALF_LIFE_MIN = 120.0
 NO_CAUSE_BELOW = 0.35

@@ -7,9 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from agents.prompting import quote
-from agents.triage.logic import CATEGORIES, alert_text
-from graphs.state import Alert, ModelAdvice, Severity, Triage
+from agents.shared.alerts import alert_text
+from agents.triage.logic import CATEGORIES
+from core.prompting import quote
+from core.state import Alert, ModelAdvice, Severity, Triage
 
 CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from graphs.state import Alert, Severity, Triage
-from world.scenario import Service
+from agents.shared.alerts import alert_text
+from core.catalog import Service
+from core.state import Alert, Severity, Triage
 
 LEVELS: tuple[Severity, ...] = ("low", "medium", "high", "critical")
 LABEL_SEVERITY: dict[str, Severity] = {
@@ -125,10 +126,6 @@ def _hours_left(text: str) -> float | None:
         return float(match.group(1))
     days = re.search(r"expires in (\d+)\s*d", text)
     return float(days.group(1)) * 24 if days else None
-
-
-def alert_text(alert: Alert) -> str:
-    return " ".join(alert.annotations.get(k, "") for k in ("summary", "description", "message"))
 
 
 def _max_number(pattern: str, text: str) -> float | None:

@@ -1,0 +1,197 @@
+"""`graph serve [--host H] [--port P] [--world SCENARIO | --catalog FILE] [--workers N]`:
+the webhook service (service/, docs/service.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from cli.errors import EXIT_OK, CliError, load_scenario
+from cli.run import STARTUP_ERRORS, add_otel_file, say, telemetry_for
+from engine.deps import preflight
+from engine.options import RunOptions
+from runtime.settings import Settings
+from service.catalog import CatalogError, load_catalog
+from service.db import DatabaseError
+from service.runner import Runtime
+from service.server import ServeConfig, ServiceServer
+from world.runtime import World
+from world.scenario import parse_time
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="port (0: a free one)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--world",
+        metavar="SCENARIO",
+        help="start this scenario's stand-ins (dashboards, GitHub, Slack) and point the MCP "
+        "servers at them: the whole service offline",
+    )
+    where.add_argument(
+        "--catalog",
+        type=Path,
+        metavar="FILE",
+        help="the service catalog (YAML `services:`; a scenario.yaml works)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        default=None,
+        help="incidents run at once (default INCIDENT_GRAPH_SERVICE_WORKERS; "
+        "0: accept alerts only)",
+    )
+    parser.add_argument("--model-small", default="", metavar="M", help="small model name or .gguf")
+    parser.add_argument("--model-large", default="", metavar="M", help="large model name or .gguf")
+    add_otel_file(parser)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    return serve(args, settings)
+
+
+def serve(
+    args: argparse.Namespace,
+    settings: Settings,
+    chat_models: Mapping[str, BaseChatModel] | None = None,
+) -> int:
+    """Run until SIGINT/SIGTERM. `chat_models` injects models by name (tests, library use)."""
+    workers = settings.service_workers if args.workers is None else args.workers
+    if workers < 0:
+        raise CliError("--workers must be 0 or more")
+    options = RunOptions(
+        model_small=args.model_small,
+        model_large=args.model_large,
+        chat_models=dict(chat_models or {}),
+    )
+    if workers:  # they gate and mutate: weights, policy and audit store must be usable
+        try:
+            preflight(settings, options)
+        except STARTUP_ERRORS as exc:
+            raise CliError(str(exc)) from exc
+    world = _world(args, settings)
+    try:
+        config = _config(args, settings, options, workers, world)
+        generated = world is not None and settings.service_token is None
+        with telemetry_for(settings, args.otel_file):
+            server = _start(config)
+            say(banner(server, config, world, show_token=generated))
+            server.serve()
+    finally:
+        if world is not None:
+            world.stop()
+    return EXIT_OK
+
+
+def _world(args: argparse.Namespace, settings: Settings) -> World | None:
+    if not args.world:
+        return None
+    try:
+        return World(load_scenario(settings, args.world)).start()
+    except OSError as exc:
+        raise CliError(f"the world could not start: {exc}") from exc
+
+
+def _config(
+    args: argparse.Namespace,
+    settings: Settings,
+    options: RunOptions,
+    workers: int,
+    world: World | None,
+) -> ServeConfig:
+    token = _secret(settings.service_token)
+    hmac_secret = _secret(settings.service_hmac_secret)
+    if world is not None:
+        spec = world.loaded.spec
+        now = parse_time(spec.now)
+        catalog, clock, env = dict(spec.services), (lambda: now), world.env()
+        token = token or secrets.token_urlsafe(24)  # a throw-away token for trying it out
+    elif args.catalog is not None:
+        try:
+            catalog = load_catalog(args.catalog)
+        except CatalogError as exc:
+            raise CliError(str(exc)) from exc
+        clock, env = (lambda: datetime.now(UTC)), {}
+    else:
+        raise CliError("give --catalog FILE (which team owns which service) or --world SCENARIO")
+    if not token and not hmac_secret:
+        raise CliError(
+            "no way to authenticate senders: set INCIDENT_GRAPH_SERVICE_TOKEN "
+            "(bearer) or INCIDENT_GRAPH_SERVICE_HMAC_SECRET (signed webhooks)"
+        )
+    database_url = _secret(settings.database_url)
+    runtime = Runtime(settings, options, catalog, clock, env, database_url)
+    return ServeConfig(
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        runtime=runtime,
+        token=token,
+        hmac_secret=hmac_secret,
+        slack_signing_secret=_secret(settings.slack_signing_secret),
+        approvers=frozenset(settings.approvers),
+        max_body=settings.max_body_bytes,
+        dedup_window_s=settings.dedup_window_s,
+        inbox_path=settings.inbox_db,
+        database_url=database_url,
+    )
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _start(config: ServeConfig) -> ServiceServer:
+    server = ServiceServer(config)
+    try:
+        return server.start()
+    except (DatabaseError, OSError, *STARTUP_ERRORS) as exc:
+        server.stop()
+        raise CliError(str(exc)) from exc
+
+
+def banner(
+    server: ServiceServer, config: ServeConfig, world: World | None, show_token: bool = False
+) -> str:
+    inbox = "postgresql" if config.database_url else f"sqlite {config.inbox_path}"
+    lines = [
+        f"listening on {server.url} (inbox {inbox}, {config.workers} worker(s))",
+        f"  POST {server.url}/alerts/alertmanager | /alerts/grafana | /alerts/generic",
+        f"  GET  {server.url}/incidents · {server.url}/docs · {server.url}/metrics",
+    ]
+    if server.requeued:
+        lines.append(
+            f"  resuming {len(server.requeued)} incident(s) left running: "
+            + ", ".join(server.requeued[:5])
+        )
+    if world is not None:
+        lines += _try_it(server, config, world, show_token)
+    return "\n".join(lines)
+
+
+def _try_it(server: ServiceServer, config: ServeConfig, world: World, show: bool) -> list[str]:
+    spec, ep = world.loaded.spec, world.endpoints
+    body = Path(tempfile.mkdtemp(prefix="incident-graph-")) / f"{spec.name}.json"
+    body.write_text(json.dumps(world.alert_payload(), indent=2))
+    token = config.token if show else "$INCIDENT_GRAPH_SERVICE_TOKEN"
+    return [
+        f"  world {spec.name}: GitHub {ep.github_api_url} · Slack {ep.slack_api_url} "
+        f"(messages: {ep.slack_api_url.removesuffix('/api/')}/_world/messages)",
+        *(
+            [f"  token {token} (made up for this run; set INCIDENT_GRAPH_SERVICE_TOKEN to choose)"]
+            if show
+            else []
+        ),
+        f"  try: curl -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
+        f"--data @{body} {server.url}/alerts/{spec.alert.format}",
+    ]

@@ -1,0 +1,89 @@
+"""A replay as the contract's `--json` result (docs/scenario-format.md, "Result")."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from observability.pricing import load_pricing
+from observability.telemetry import Pricer
+from replay.run import Replay
+from runtime.settings import load_settings
+
+
+def to_json(run: Replay, pricing: Pricer | None = None) -> dict[str, Any]:
+    """`pricing` defaults to the settings' `pricing_file` (read on each call)."""
+    state = run.state
+    cause = state.get("root_cause")
+    verdicts = {d.action_id: d for d in state.get("decisions", [])}
+    ran = {o.action_id: o for o in state.get("outcomes", [])}
+    approvals = {a.action_id: a for a in state.get("approvals", [])}
+    return {
+        "scenario": run.loaded.spec.name,
+        "incident_id": run.incident_id,
+        "passed": all(run.checks.values()) and not run.interrupted,
+        "checks": run.checks,
+        "severity": state["triage"].severity if "triage" in state else None,
+        "category": state["triage"].category if "triage" in state else None,
+        "root_cause": {
+            "pr": cause.pr if cause else None,
+            "commit": cause.commit if cause else None,
+            "none": bool(cause and cause.kind == "none"),
+            "repo": cause.repo if cause else None,
+            "file": cause.file if cause else None,
+            "line": cause.line if cause else None,
+            "summary": cause.summary if cause else "",
+            "decided_by": cause.decided_by if cause else None,
+            "partial_evidence": bool(cause and cause.partial_evidence),
+        },
+        "notifications": [{"channel": m.channel, "text": m.text} for m in run.messages],
+        "actions": [
+            {
+                "tool": a.tool,
+                "args": dict(a.args),
+                "verdict": verdicts[a.id].verdict if a.id in verdicts else None,
+                "executed": bool(a.id in ran and ran[a.id].executed),
+                "rules": list(verdicts[a.id].rules) if a.id in verdicts else [],
+                "answers": dict(verdicts[a.id].answers) if a.id in verdicts else {},
+                "origin": a.origin.model_dump(),
+                "approved": approvals[a.id].approved if a.id in approvals else None,
+                "approver": approvals[a.id].approver if a.id in approvals else None,
+            }
+            for a in state.get("actions", [])
+        ],
+        "models": {r.node: r.model for r in state.get("routing", [])},
+        "routing": [r.model_dump() for r in state.get("routing", [])],
+        "tokens": tokens(run),
+        "cost_usd": costs(run, pricing or load_pricing(load_settings().pricing_file)),
+        "timeline": [
+            {
+                "node": u.node,
+                "duration_s": round(u.duration_s, 3),
+                "llm_s": round(u.llm_s, 3),
+                "tool_s": round(u.tool_s, 3),
+                "model": u.model,
+            }
+            for u in state.get("usage", [])
+        ],  # fmt: skip
+        "problems": list(state.get("problems", [])),
+        "interrupted": run.interrupted,
+        "duration_s": round(run.duration_s, 3),
+        "trace_id": run.trace_id,
+    }
+
+
+def tokens(run: Replay) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = defaultdict(lambda: {"input": 0, "output": 0})
+    for u in run.state.get("usage", []):
+        out[u.node]["input"] += u.input_tokens
+        out[u.node]["output"] += u.output_tokens
+    return dict(out)
+
+
+def costs(run: Replay, pricing: Pricer) -> dict[str, float]:
+    """USD per node, each model call priced by its model (see observability/pricing.py)."""
+    out = dict.fromkeys(tokens(run), 0.0)
+    for u in run.state.get("usage", []):
+        if u.model is not None:
+            out[u.node] += pricing.cost(u.model, u.input_tokens, u.output_tokens)
+    return {node: round(usd, 9) for node, usd in out.items()}
