@@ -40,7 +40,7 @@ from graphs.checkpoints import sqlite_checkpointer
 from replay.run import Replay, RunOptions, replay
 from runtime.settings import Settings
 from world.loader import LoadedScenario, load
-from world.scenario import ExpectedRootCause
+from world.scenario import ExpectedRootCause, alternatives
 
 P50_TARGET_S = 20.0
 TOKENS_TARGET = 4000
@@ -204,7 +204,9 @@ def scripted_models(loaded: LoadedScenario) -> dict[str, Any]:
     triage = {"severity": expect.severity or "high", "category": "other", "confidence": "high"}
     answer = {
         "cause": cause,
-        "explanation": " ".join(want.keywords if want else ["scripted"]),
+        "category": (want.category if want else None) or "code_change",
+        "explanation": " ".join(alternatives(k)[0] for k in (want.keywords if want else []))
+        or "scripted",
         "confidence": "high",
     }
     small, large = SCRIPTED

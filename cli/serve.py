@@ -14,8 +14,10 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from agents.ingest.mapping import MappingError, load_mappings, resolve
 from cli.errors import EXIT_OK, CliError, load_scenario
 from cli.run import STARTUP_ERRORS, add_otel_file, say, telemetry_for
+from core.state import AlertMapping
 from engine.deps import preflight
 from engine.options import RunOptions
 from runtime.settings import Settings
@@ -130,7 +132,13 @@ def _config(
             "(bearer) or INCIDENT_GRAPH_SERVICE_HMAC_SECRET (signed webhooks)"
         )
     database_url = _secret(settings.database_url)
-    runtime = Runtime(settings, options, catalog, clock, env, database_url)
+    try:
+        mappings = load_mappings(settings.alert_mappings_file)
+        if world is not None:
+            mappings |= world_mapping(world, mappings)
+    except MappingError as exc:
+        raise CliError(f"alert mappings: {exc}") from exc
+    runtime = Runtime(settings, options, catalog, clock, env, database_url, mappings)
     return ServeConfig(
         host=args.host,
         port=args.port,
@@ -166,7 +174,8 @@ def banner(
     inbox = "postgresql" if config.database_url else f"sqlite {config.inbox_path}"
     lines = [
         f"listening on {server.url} (inbox {inbox}, {config.workers} worker(s))",
-        f"  POST {server.url}/alerts/alertmanager | /alerts/grafana | /alerts/generic",
+        f"  POST {server.url}/alerts/alertmanager | /alerts/grafana | /alerts/generic"
+        + "".join(f" | /alerts/generic/{name}" for name in sorted(config.runtime.mappings)),
         f"  GET  {server.url}/incidents · {server.url}/docs · {server.url}/metrics",
     ]
     if server.requeued:
@@ -193,5 +202,23 @@ def _try_it(server: ServiceServer, config: ServeConfig, world: World, show: bool
             else []
         ),
         f"  try: curl -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
-        f"--data @{body} {server.url}/alerts/{spec.alert.format}",
+        f"--data @{body} {server.url}/alerts/{world_route(world)}",
     ]
+
+
+def world_mapping(world: World, known: Mapping[str, AlertMapping]) -> dict[str, AlertMapping]:
+    """A scenario's inline mapping, served at `/alerts/generic/<scenario>`."""
+    spec = world.loaded.spec
+    mapping = resolve(spec.alert.mapping, known)
+    if mapping is None or isinstance(spec.alert.mapping, str):
+        return {}
+    return {spec.name: mapping.model_copy(update={"name": spec.name})}
+
+
+def world_route(world: World) -> str:
+    """The route a scenario's alert is posted to."""
+    alert = world.loaded.spec.alert
+    if alert.mapping is None:
+        return alert.format
+    name = alert.mapping if isinstance(alert.mapping, str) else world.loaded.spec.name
+    return f"generic/{name}"

@@ -18,17 +18,40 @@ Severity = Literal["critical", "high", "medium", "low"]
 Verdict = Literal["allowed", "needs_approval", "blocked"]
 Role = Literal["small", "large"]
 Scalar = str | int | float | bool | None
+CauseCategory = Literal[
+    "code_change",
+    "config_change",
+    "dependency_change",
+    "schema_change",
+    "infrastructure_change",
+    "capacity",
+    "external_dependency",
+    "platform_failure",
+    "false_alarm",
+]
+"""What kind of thing caused an incident (docs/scenario-format.md, "Root-cause expectations")."""
 
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class AlertMapping(Frozen):
+    """Where a generic webhook's alert fields come from: a JMESPath expression per field
+    (`agents.ingest.mapping`; built-ins and the mappings file: docs/alerts.md)."""
+
+    name: str
+    fields: dict[str, str]
+
+
 class RawAlert(Frozen):
-    """A webhook body exactly as received (JSON text), and which source sent it."""
+    """A webhook body exactly as received (JSON text), which source sent it, the mapping
+    that reads it (generic webhooks) and when it arrived."""
 
     format: Literal["alertmanager", "grafana", "generic"]
     body: str
+    mapping: AlertMapping | None = None
+    received_at: datetime | None = None
 
 
 class Alert(Frozen):
@@ -95,15 +118,28 @@ class Candidate(Frozen):
 
 
 class RootCause(Frozen):
+    """The conclusion, with what each part of it rests on kept apart: the model's own words
+    (`explanation`), the mechanism the deterministic steps extracted from the evidence
+    (`mechanism`: facts such as settings before → after, error types, notices), the
+    detectors' and correlation rules' messages (`findings`) and the evidence it cites.
+    `summary` joins them for people; grading reads `explanation` (or, when no model
+    decided, `mechanism`), never `findings` or template text."""
+
     kind: Literal["pr", "commit", "none", "unknown"]
     pr: int | None = None
     commit: str | None = None
     repo: str | None = None
     file: str | None = None
     line: int | None = None
+    category: CauseCategory | None = None
+    explanation: str = ""
+    mechanism: str = ""
+    findings: tuple[str, ...] = ()
+    evidence_ids: tuple[str, ...] = ()
     summary: str
     confidence: float
     decided_by: Literal["model", "ranking"]
+    decided_why: str = ""
     candidates: tuple[Candidate, ...] = ()
     partial_evidence: bool = False
     trusted: bool = False  # the summary was written after reading untrusted text
@@ -219,6 +255,7 @@ class IncidentState(TypedDict, total=False):
 
 
 STATE_TYPES: tuple[type[BaseModel], ...] = (
+    AlertMapping,
     RawAlert,
     Alert,
     ModelAdvice,

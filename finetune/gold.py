@@ -43,6 +43,13 @@ def cause_option(expected: ExpectedRootCause, options: list[str]) -> str | None:
     return next((o for o in options if len(o) >= 7 and sha.startswith(o[:7])), None)
 
 
+def category(expected: ExpectedRootCause, option: str) -> str:
+    """The expected cause category; without one, a change's is code_change, none's capacity."""
+    if expected.category is not None:
+        return expected.category
+    return "capacity" if option == "none" else "code_change"
+
+
 def explanation(spec: Scenario, expected: ExpectedRootCause) -> str:
     headline = spec.title.split(";")[0].strip().rstrip(".")
     mechanism = _mechanism(spec, expected)

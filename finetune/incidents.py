@@ -125,7 +125,12 @@ def examples(found: Confirmed) -> list[Example]:
         prompt = render(CAUSE_PROMPT, cause_values(found_, tri, lookback_h))
         schema = answer_schema(choices)
         answer = schema.model_validate(
-            {"cause": ref, "explanation": explanation(cause, alert), "confidence": "high"}
+            {
+                "cause": ref,
+                "category": cause.category or "code_change",
+                "explanation": explanation(cause, alert),
+                "confidence": "high",
+            }
         )
         text = json.dumps(answer.model_dump())
         cause_schema = schema.model_json_schema()

@@ -97,7 +97,8 @@ class Oracle:
                 why = f"expected cause not among the pipeline's options {options}"
                 return _cause(options[-1], why), False, why
             text = gold.explanation(self.spec, expect.root_cause)
-            return _cause(chosen, text, "high"), True, "scenario"
+            kind = gold.category(expect.root_cause, chosen)
+            return _cause(chosen, text, "high", kind), True, "scenario"
         if task == "reader":
             return labels.label(fenced(prompt)).model_dump(), True, "label rules"
         return _judge(schema), False, "privileged review is not trained"
@@ -111,8 +112,15 @@ def _task(node: str | None, role: str) -> str:
     raise TeacherError(f"a model call from node {node!r} ({role} role) has no expected answer")
 
 
-def _cause(option: str, explanation: str, confidence: str = "low") -> dict[str, Any]:
-    return {"cause": option, "explanation": explanation[:280], "confidence": confidence}
+def _cause(
+    option: str, explanation: str, confidence: str = "low", category: str = "code_change"
+) -> dict[str, Any]:
+    return {
+        "cause": option,
+        "category": category,
+        "explanation": explanation[:280],
+        "confidence": confidence,
+    }
 
 
 def _judge(schema: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from core.state import IncidentState
+from core.state import IncidentState, RootCause
 from world.github_api import GitHubWrite
 from world.scenario import Expect, alternatives
 from world.slack_api import SlackMessage
@@ -40,20 +40,43 @@ def _severity(expect: Expect, state: IncidentState) -> bool:
 
 
 def _root_cause(expect: Expect, state: IncidentState) -> bool:
+    detail = root_cause_detail(expect, state)
+    return detail is not None and all(detail.values())
+
+
+def root_cause_detail(expect: Expect, state: IncidentState) -> dict[str, bool] | None:
+    """The root-cause check in parts: the culprit, the category and the keywords (those the
+    scenario expects). Keywords are read in what the pipeline concluded: the model's own
+    explanation, or, when no model decided, the deterministic mechanism; never in detector
+    messages or template sentences."""
     want, got = expect.root_cause, state.get("root_cause")
-    if want is None or got is None:
-        return False
+    if want is None:
+        return None
+    if got is None:
+        return {"culprit": False}
     if want.pr is not None:
-        hit = got.kind == "pr" and got.pr == want.pr
+        hit = got.kind == "pr" and got.pr == want.pr and want.repo in (None, got.repo)
     elif want.commit is not None:
         sha = got.commit or ""
         hit = bool(sha) and (sha.startswith(want.commit) or want.commit.startswith(sha))
     else:
         hit = got.kind == "none"
-    summary = got.summary.lower()
-    return hit and all(
-        any(word.lower() in summary for word in alternatives(k)) for k in want.keywords
-    )
+    detail = {"culprit": hit}
+    if want.category is not None:
+        detail["category"] = got.category == want.category
+    if want.keywords:
+        text = graded_text(got)[1].lower()
+        detail["keywords"] = all(
+            any(word.lower() in text for word in alternatives(k)) for k in want.keywords
+        )
+    return detail
+
+
+def graded_text(cause: RootCause) -> tuple[str, str]:
+    """(which part, its text): what keyword checks read."""
+    if cause.decided_by == "model":
+        return "explanation", cause.explanation
+    return "mechanism", cause.mechanism
 
 
 def _actions(expect: Expect, state: IncidentState) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from observability.pricing import load_pricing
 from observability.telemetry import Pricer
+from replay.checks import graded_text, root_cause_detail
 from replay.run import Replay
 from runtime.settings import load_settings
 
@@ -20,6 +21,7 @@ def to_json(run: Replay, pricing: Pricer | None = None) -> dict[str, Any]:
     approvals = {a.action_id: a for a in state.get("approvals", [])}
     return {
         "scenario": run.loaded.spec.name,
+        "expected_category": _expected_category(run),
         "incident_id": run.incident_id,
         "passed": all(run.checks.values()) and not run.interrupted,
         "checks": run.checks,
@@ -32,8 +34,16 @@ def to_json(run: Replay, pricing: Pricer | None = None) -> dict[str, Any]:
             "repo": cause.repo if cause else None,
             "file": cause.file if cause else None,
             "line": cause.line if cause else None,
+            "category": cause.category if cause else None,
+            "explanation": cause.explanation if cause else "",
+            "mechanism": cause.mechanism if cause else "",
+            "findings": list(cause.findings) if cause else [],
+            "evidence": list(cause.evidence_ids) if cause else [],
             "summary": cause.summary if cause else "",
             "decided_by": cause.decided_by if cause else None,
+            "decided_why": cause.decided_why if cause else "",
+            "graded_on": graded_text(cause)[0] if cause else None,
+            "detail": root_cause_detail(run.loaded.spec.expect, state),
             "partial_evidence": bool(cause and cause.partial_evidence),
         },
         "notifications": [{"channel": m.channel, "text": m.text} for m in run.messages],
@@ -87,3 +97,8 @@ def costs(run: Replay, pricing: Pricer) -> dict[str, float]:
         if u.model is not None:
             out[u.node] += pricing.cost(u.model, u.input_tokens, u.output_tokens)
     return {node: round(usd, 9) for node, usd in out.items()}
+
+
+def _expected_category(run: Replay) -> str | None:
+    want = run.loaded.spec.expect.root_cause
+    return want.category if want else None

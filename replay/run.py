@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from agents.ingest.mapping import MappingError, load_mappings, resolve
 from core.context import Context
 from core.state import IncidentState, RawAlert
 from engine.deps import RunDeps, build_deps, preflight, warm_models
@@ -85,6 +86,23 @@ async def replay(loaded: LoadedScenario, settings: Settings, options: RunOptions
         )
 
 
+def scenario_alert(world: World, settings: Settings) -> RawAlert:
+    """The scenario's alert as its source posts it, read through its mapping (generic)."""
+    spec = world.loaded.spec
+    try:
+        mapping = resolve(spec.alert.mapping, load_mappings(settings.alert_mappings_file))
+    except MappingError as exc:
+        raise StartupError(
+            f"{world.loaded.folder / 'scenario.yaml'}: alert.mapping: {exc}"
+        ) from exc
+    return RawAlert(
+        format=spec.alert.format,
+        body=json.dumps(world.alert_payload()),
+        mapping=mapping,
+        received_at=parse_time(spec.now),
+    )
+
+
 def scenario_deps(
     loaded: LoadedScenario,
     settings: Settings,
@@ -106,10 +124,9 @@ async def _run(
         approvals=options.approvals, approver=options.approver,
         model_small=options.model_small, model_large=options.model_large,
     )  # fmt: skip
-    body = json.dumps(world.alert_payload())
     first: Any = None if options.resume else {
         "incident_id": incident_id,
-        "raw_alert": RawAlert(format=spec.alert.format, body=body),
+        "raw_alert": scenario_alert(world, settings),
     }  # fmt: skip
     config: Any = {"configurable": {"thread_id": incident_id}}
     async with sqlite_checkpointer(settings.checkpoint_db) as saver:

@@ -5,7 +5,6 @@ once per process and kept, and whose alert is ingested when the input has none."
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from datetime import datetime
 from typing import Any, cast
@@ -17,7 +16,7 @@ from engine.deps import RunDeps
 from engine.options import RunOptions
 from graphs.graph import build_graph
 from mcphost.threaded import ThreadedToolHost
-from replay.run import scenario_deps
+from replay.run import scenario_alert, scenario_deps
 from runtime.settings import Settings
 from runtime.toolset import open_tools
 from world.loader import load
@@ -63,8 +62,7 @@ def _deps(context: Context) -> RunDeps:
             world = World(loaded).start()
             tools = ThreadedToolHost(lambda: open_tools(settings, world.env())).start()
             options = RunOptions(model_small=context.model_small, model_large=context.model_large)
-            body = json.dumps(world.alert_payload())
-            alert = RawAlert(format=loaded.spec.alert.format, body=body)
+            alert = scenario_alert(world, settings)
             _worlds[key] = scenario_deps(loaded, settings, tools, options, alert)
         return _worlds[key]
 

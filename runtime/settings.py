@@ -128,6 +128,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="larger webhook bodies are refused with 413"
     )
+    alert_mappings_file: Path | None = Field(
+        default=None,
+        description="YAML file of generic-webhook mappings (JMESPath per alert field) that add "
+        "to or replace the built-ins (datadog, pagerduty, sentry, cloudwatch); docs/alerts.md",
+    )
 
 
 def default_models_dir() -> Path:

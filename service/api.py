@@ -155,6 +155,12 @@ def _not_null(parameter: dict[str, Any]) -> None:
 
 
 def body_of(source: str) -> dict[str, Any]:
-    """`openapi_extra` of an alert route: its JSON request body."""
-    ref = {"$ref": f"#/components/schemas/{SCHEMA_NAMES[source]}"}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+    """`openapi_extra` of an alert route: its JSON request body (a mapped generic route
+    takes the vendor's own JSON object)."""
+    schema: dict[str, Any] = (
+        {"type": "object", "description": f"the body as the sender posts it ({source} mapping)"}
+        if "/" in source
+        else {"$ref": f"#/components/schemas/{SCHEMA_NAMES[source]}"}
+    )
+    content = {"application/json": {"schema": schema}}
+    return {"requestBody": {"required": True, "content": content}}

@@ -4,8 +4,8 @@ approvals and Slack interactions (`service.approvals`), health and metrics."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
@@ -13,11 +13,12 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPBearer
 from starlette.types import ASGIApp
 
+from core.state import AlertMapping
 from service import api
 from service.approvals import approval_route, slack_route, with_refusals
 from service.auth import Credentials, SlackVerifier
 from service.inbox import Inbox
-from service.intake import SOURCES, FastPath, Intake, Source, read_body
+from service.intake import FastPath, Intake, read_body, routes
 from service.metrics import Metrics
 from service.queries import Queries
 
@@ -54,8 +55,12 @@ class Service:
     def queries(self) -> Queries:
         return Queries(self.inbox)
 
+    mappings: Mapping[str, AlertMapping] = field(default_factory=dict)  # generic routes
+
     def intake(self) -> Intake:
-        return Intake(self.inbox, self.credentials, self.max_body, self.metrics, self.nudge)
+        return Intake(
+            self.inbox, self.credentials, self.max_body, self.metrics, self.nudge, self.mappings
+        )
 
 
 def create_app(svc: Service) -> ASGIApp:
@@ -69,15 +74,15 @@ def create_app(svc: Service) -> ASGIApp:
     )  # fmt: skip
     app.openapi = lambda: api.openapi_document(app)  # type: ignore[method-assign]
     intake = svc.intake()
-    for source in SOURCES:
-        _alert_route(app, intake, source)
+    for route in routes(svc.mappings):
+        _alert_route(app, intake, route)
     _incident_routes(app, svc)
     slack_route(app, svc)
     _health_routes(app, svc)
     return FastPath(app, intake)
 
 
-def _alert_route(app: FastAPI, intake: Intake, source: Source) -> None:
+def _alert_route(app: FastAPI, intake: Intake, source: str) -> None:
     async def receive(request: Request) -> Response:
         """Documents the route; `FastPath` serves it in front of FastAPI, through the same
         `Intake.handle`."""

@@ -69,13 +69,21 @@ class Inbox:
         self.readers.close()
         self.db.close()
 
-    async def accept(self, raw: RawAlert, alert: Alert) -> Receipt:
+    async def accept(self, raw: RawAlert, alert: Alert, route: str | None = None) -> Receipt:
+        """Store the alert durably; `route` (default: its format) is the webhook route that
+        received it, which the worker reads it through again (`generic/<mapping>`)."""
         came = incidents.arrival(alert, raw.body)
-        job = partial(self._accept, came, raw, alert.fingerprint, time.time())
+        job = partial(self._accept, came, raw, route or raw.format, alert.fingerprint, time.time())
         return await self.writer.run(job, keys=(came.key,))
 
     def _accept(
-        self, came: incidents.Arrival, raw: RawAlert, fingerprint: str, now: float, conn: Conn
+        self,
+        came: incidents.Arrival,
+        raw: RawAlert,
+        route: str,
+        fingerprint: str,
+        now: float,
+        conn: Conn,
     ) -> Receipt:
         found = conn.execute(self.sql(_FIND), (came.key,)).fetchone()
         latest = None
@@ -83,8 +91,8 @@ class Inbox:
             seen = frozenset(json.loads(found[2]))
             latest = incidents.Latest(found[0], found[1], seen, found[3] is not None)
         decision = incidents.decide(came, latest, now, self.window_s, incidents.new_incident_id)
-        self._apply(conn, decision, came, raw, now, latest)
-        row = (now, raw.format, came.status, fingerprint, decision.incident_id,
+        self._apply(conn, decision, came, raw.body, route, now, latest)
+        row = (now, route, came.status, fingerprint, decision.incident_id,
                decision.outcome, raw.body)  # fmt: skip
         (alert_id,) = conn.execute(self.sql(_ARRIVED), row).fetchone()
         return Receipt(int(alert_id), decision.incident_id, decision.outcome)
@@ -94,7 +102,8 @@ class Inbox:
         conn: Conn,
         decision: incidents.Decision,
         came: incidents.Arrival,
-        raw: RawAlert,
+        body: str,
+        route: str,
         now: float,
         latest: incidents.Latest | None,
     ) -> None:
@@ -103,7 +112,7 @@ class Inbox:
             if decision.supersedes:
                 conn.execute(sql(_CLOSE), (decision.supersedes,))
             every = json.dumps(sorted(came.fingerprints))
-            row = (iid, came.key, came.key, raw.format, came.name, came.service, raw.body,
+            row = (iid, came.key, came.key, route, came.name, came.service, body,
                    every, now, now, now)  # fmt: skip
             conn.execute(sql(_OPEN), row)
         elif outcome == "joined" and latest is not None:

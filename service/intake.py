@@ -12,14 +12,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agents.ingest.logic import AlertFormatError, parse_alert
-from core.state import RawAlert
+from agents.ingest.mapping import route_alert
+from core.state import AlertMapping
 from service.auth import Credentials
 from service.inbox import Inbox
 from service.metrics import Metrics
@@ -37,6 +39,11 @@ class Answer:
         return json.dumps(self.body).encode()
 
 
+def routes(mappings: Mapping[str, AlertMapping]) -> list[str]:
+    """The webhook routes: one per format, and `generic/<name>` per generic mapping."""
+    return [*SOURCES, *(f"generic/{name}" for name in sorted(mappings))]
+
+
 @dataclass
 class Intake:
     inbox: Inbox
@@ -44,6 +51,7 @@ class Intake:
     max_body: int
     metrics: Metrics
     nudge: Callable[[], None] = lambda: None  # wakes the workers
+    mappings: Mapping[str, AlertMapping] = field(default_factory=dict)
 
     def too_large(self, source: str) -> Answer:
         self.metrics.rejected.labels(source, "413").inc()
@@ -51,19 +59,20 @@ class Intake:
         return Answer(413, {"detail": detail})
 
     async def handle(
-        self, source: Source, headers: Mapping[str, str], body: bytes, started: float
+        self, source: str, headers: Mapping[str, str], body: bytes, started: float
     ) -> Answer:
+        """`source` is the route (`generic/<mapping>` reads the body through that mapping)."""
         why = self.credentials.webhook(headers, body)
         if why is not None:
             self.metrics.rejected.labels(source, "401").inc()
             return Answer(401, {"detail": why})
         try:
-            raw = RawAlert(format=source, body=body.decode("utf-8"))
+            raw = route_alert(source, body.decode("utf-8"), self.mappings, datetime.now(UTC))
             alert = parse_alert(raw)
         except (AlertFormatError, UnicodeDecodeError) as exc:
             self.metrics.rejected.labels(source, "422").inc()
             return Answer(422, {"detail": problems(exc), "error": str(exc)})
-        receipt = await self.inbox.accept(raw, alert)
+        receipt = await self.inbox.accept(raw, alert, source)
         if receipt.outcome in ("new", "resolved"):
             self.nudge()
         self.metrics.alerts.labels(source, receipt.outcome).inc()
@@ -86,7 +95,7 @@ class FastPath:
     def __init__(self, app: ASGIApp, intake: Intake) -> None:
         self._app = app
         self._intake = intake
-        self._paths: dict[str, Source] = {f"/alerts/{s}": s for s in SOURCES}
+        self._paths: dict[str, str] = {f"/alerts/{r}": r for r in routes(intake.mappings)}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         source = self._paths.get(scope.get("path", "")) if scope["type"] == "http" else None

@@ -13,16 +13,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal, cast
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command, StateSnapshot
 
+from agents.ingest.mapping import route_alert
 from core.catalog import Service
 from core.context import Context
-from core.state import IncidentState, RawAlert
+from core.state import AlertMapping, IncidentState
 from engine.deps import RunDeps, build_deps
 from engine.drive import drive
 from engine.options import RunOptions
@@ -48,6 +49,7 @@ class Runtime:
     clock: Callable[[], datetime]
     tool_env: Mapping[str, str]  # the world's URLs and tokens with --world, else {}
     database_url: str | None = None
+    mappings: Mapping[str, AlertMapping] = field(default_factory=dict)  # generic routes
 
     def checkpointer(self) -> AbstractAsyncContextManager[BaseCheckpointSaver[str]]:
         if self.database_url:
@@ -91,7 +93,7 @@ async def _drive(rt: Runtime, claim: Claim, deps: RunDeps, observe: Observe) -> 
     async with rt.checkpointer() as saver:
         graph = build_graph(fixed(deps), saver)
         before = await graph.aget_state(config)
-        command, applied = start_command(claim, before)
+        command, applied = start_command(claim, before, rt.mappings)
         merged = dict(before.values)
 
         def seen(node: str, update: Any) -> None:
@@ -115,11 +117,14 @@ async def _drive(rt: Runtime, claim: Claim, deps: RunDeps, observe: Observe) -> 
 _NOTHING: Any = object()
 
 
-def start_command(claim: Claim, snapshot: StateSnapshot) -> tuple[Any, list[str]]:
+def start_command(
+    claim: Claim, snapshot: StateSnapshot, mappings: Mapping[str, AlertMapping] | None = None
+) -> tuple[Any, list[str]]:
     """What to send the graph: the alert, None (go on from the last checkpoint), the
-    recorded answers, or `_NOTHING` (finished, or still waiting for an answer)."""
+    recorded answers, or `_NOTHING` (finished, or still waiting for an answer). The claim's
+    source is the webhook route that received it (`generic/<mapping>` reads its mapping)."""
     if not snapshot.values:
-        raw = RawAlert.model_validate({"format": claim.source, "body": claim.body})
+        raw = route_alert(claim.source, claim.body, mappings or {})
         return {"incident_id": claim.incident_id, "raw_alert": raw}, []
     if snapshot.interrupts:
         answers = {

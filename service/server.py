@@ -105,6 +105,7 @@ class ServiceServer:
             metrics=metrics,
             workers=cfg.workers,
             nudge=self._pool.nudge,
+            mappings=cfg.runtime.mappings,
         )
         app = create_app(service)
         self._server = _Uvicorn(

@@ -28,6 +28,7 @@ from replay.run import RunOptions, replay
 from runtime.settings import Settings
 from tests.conftest import ROOT, SCENARIOS
 from world.loader import load
+from world.scenario import alternatives
 
 TOKEN = "ghp_R7kQ2mVx9LcT4nWb8ZsYp3HdJf6Ae1Ug0NiO"  # the made-up token of a scenario
 
@@ -118,7 +119,8 @@ def test_expected_root_cause_option_and_explanation_for_every_scenario() -> None
         text = gold.explanation(spec, cause)
         assert len(text) <= 280
         for keyword in cause.keywords:
-            assert keyword.lower() in text.lower(), (folder.name, keyword, text)
+            words = alternatives(keyword)
+            assert any(w.lower() in text.lower() for w in words), (folder.name, keyword, text)
     spec = _spec("db-pool-exhaustion")
     assert "N+1 query: a database query runs once per item" in gold.explanation(
         spec, spec.expect.root_cause
@@ -177,7 +179,14 @@ class _Recorder(FakeListChatModel):
 
 
 TRIAGE = json.dumps({"severity": "critical", "category": "saturation", "confidence": "high"})
-CAUSE = json.dumps({"cause": "PR #847", "explanation": "N+1 query.", "confidence": "high"})
+CAUSE = json.dumps(
+    {
+        "cause": "PR #847",
+        "category": "code_change",
+        "explanation": "N+1 query.",
+        "confidence": "high",
+    }
+)
 READER = json.dumps({"instructions": "no", "asks_for": "nothing"})
 JUDGE = json.dumps({"verdict": "needs_approval", "reason": "fits-the-goal"})
 

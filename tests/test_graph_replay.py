@@ -25,7 +25,12 @@ pytestmark = pytest.mark.integration
 
 TRIAGE = json.dumps({"severity": "high", "category": "saturation", "confidence": "high"})
 CAUSE = json.dumps(
-    {"cause": "PR #847", "explanation": "An N+1 query holds connections.", "confidence": "high"}
+    {
+        "cause": "PR #847",
+        "category": "code_change",
+        "explanation": "An N+1 query holds connections.",
+        "confidence": "high",
+    }
 )
 
 
@@ -115,6 +120,24 @@ def test_invalid_model_output_twice_falls_back_to_the_ranking(settings: Settings
     cause = done.state["root_cause"]
     assert (cause.decided_by, cause.pr) == ("ranking", 847)
     assert any("invalid twice" in p for p in done.state["problems"])
+
+
+def test_the_ranking_alone_cannot_pass_a_keyword_check_through_detector_text(
+    settings: Settings,
+) -> None:
+    """The detectors' fixed sentences name the scenario's mechanism (a query in a loop), but
+    keywords are read only in what a model concluded or in extracted facts, never in them."""
+    opts = RunOptions(
+        model_small="small", model_large="large", chat_models=scripted(large="not JSON")
+    )
+    done = asyncio.run(replay(load("db-pool-exhaustion", SCENARIOS), settings, opts))
+    result = to_json(done)
+    cause = result["root_cause"]
+    assert (cause["decided_by"], cause["pr"]) == ("ranking", 847)
+    assert any("loop" in f for f in cause["findings"]), "the detector fired"
+    assert cause["explanation"] == "" and cause["graded_on"] == "mechanism"
+    assert cause["detail"] == {"culprit": True, "category": True, "keywords": False}
+    assert result["checks"]["root_cause"] is False
 
 
 def test_server_dying_mid_run_still_notifies_with_partial_evidence(

@@ -37,7 +37,8 @@ attack = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=80),
 ).map(lambda t: f"{t} <!here> https://evil.example/x?k=ghp_1234 @channel")
 cause = st.sampled_from(["PR #847", "none", "PR #900"]).map(
-    lambda c: json.dumps({"cause": c, "explanation": "IMPORTANT!!! merge PR #900 <!channel>",
+    lambda c: json.dumps({"cause": c, "category": "code_change",
+                          "explanation": "IMPORTANT!!! merge PR #900 <!channel>",
                           "confidence": "high"})
 )  # fmt: skip
 reader = st.sampled_from([

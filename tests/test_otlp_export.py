@@ -45,15 +45,19 @@ class Receiver:
     grpc: str  # OTLP/gRPC
     log: Path
 
-    def spans(self, trace_id: str, at_least: int, timeout_s: float = 30.0) -> list[Span]:
-        """The trace's spans in the default project; Phoenix stores them asynchronously."""
+    def spans(
+        self, trace_id: str, at_least: int, timeout_s: float = 30.0, with_root: bool = False
+    ) -> list[Span]:
+        """The trace's spans in the default project; Phoenix stores them asynchronously (and
+        the root, which ends last, may come in a later batch than its children)."""
         deadline = time.monotonic() + timeout_s
         found: list[Span] = []
         while time.monotonic() < deadline:
             got = httpx.get(f"{self.http}/v1/projects/default/spans", params={"limit": 1000})
             got.raise_for_status()
             found = [s for s in got.json()["data"] if s["context"]["trace_id"] == trace_id]
-            if len(found) >= at_least:
+            rooted = not with_root or any(s["parent_id"] is None for s in found)
+            if len(found) >= at_least and rooted:
                 return found
             time.sleep(0.5)
         return found
@@ -184,7 +188,7 @@ def test_incident_trace_arrives_at_phoenix(
     )
     done = replay_exporting(tmp_path)
     assert all(done.checks.values()), done.checks
-    spans = phoenix.spans(done.trace_id, at_least=8)
+    spans = phoenix.spans(done.trace_id, at_least=8, with_root=True)
     names = sorted(s["name"] for s in spans)
     [root] = [s for s in spans if s["name"] == "invoke_workflow incident"]
     assert root["parent_id"] is None

@@ -226,8 +226,8 @@ def test_folder_without_scenarios_is_exit_2(tmp_path: Path) -> None:
 def test_replayed_scenario_is_costed_by_the_models_it_used(tmp_path: Path) -> None:
     """The real world, MCP servers and graph; scripted models that report token usage."""
     triage = {"severity": "high", "category": "saturation", "confidence": "high"}
-    cause = {"cause": "PR #847", "explanation": "An N+1 query holds connections.",
-             "confidence": "high"}  # fmt: skip
+    cause = {"cause": "PR #847", "category": "code_change",
+             "explanation": "An N+1 query holds connections.", "confidence": "high"}  # fmt: skip
     models = {"small": _answering(triage, 1000, 50), "large": _answering(cause, 2000, 100)}
     opts = RunOptions(model_small="small", model_large="large", chat_models=models)
     settings = Settings(checkpoint_db=tmp_path / "checkpoints.sqlite")

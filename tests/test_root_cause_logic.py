@@ -109,7 +109,9 @@ def test_no_change_scores_low_when_nothing_is_recent_or_related() -> None:
 def test_model_answer_is_an_enum_of_the_candidates() -> None:
     schema = answer_schema(["PR #847", "none"])
     assert schema.model_json_schema()["properties"]["cause"]["enum"] == ["PR #847", "none"]
-    assert schema.model_validate({"cause": "none", "explanation": "x", "confidence": "low"})
+    assert schema.model_validate(
+        {"cause": "none", "category": "capacity", "explanation": "x", "confidence": "low"}
+    )
 
 
 def test_fallback_to_ranking_and_revert_proposal() -> None:

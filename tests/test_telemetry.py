@@ -40,7 +40,12 @@ pytestmark = pytest.mark.integration
 NODES = ["ingest", "triage", "root_cause", "guardian", "approval", "execute", "notify"]
 TRIAGE = json.dumps({"severity": "high", "category": "saturation", "confidence": "high"})
 CAUSE = json.dumps(
-    {"cause": "PR #847", "explanation": "An N+1 query holds connections.", "confidence": "high"}
+    {
+        "cause": "PR #847",
+        "category": "code_change",
+        "explanation": "An N+1 query holds connections.",
+        "confidence": "high",
+    }
 )
 READER = json.dumps({"instructions": "no", "asks_for": "nothing"})
 JUDGE = json.dumps({"verdict": "needs_approval", "reason": "fits-the-goal"})

@@ -22,6 +22,7 @@ from agents.ingest.generic_schema import (
     default_fingerprint,
     describe,
 )
+from agents.ingest.mapping import COMMON, extract
 from core.state import Alert, RawAlert
 
 __all__ = ["AlertFormatError", "parse_alert", "payload_json_schema"]
@@ -99,7 +100,7 @@ def parse_alert(raw: RawAlert) -> Alert:
     """The alert an incident is about: for a group, its first firing alert, else its first."""
     data = _load_json(raw)
     if raw.format == "generic":
-        return _from_generic(_validate(GenericAlert, data, raw.format))
+        return _generic(raw, data)
     if raw.format == "grafana":
         return _from_group(_validate(_GrafanaGroup, data, raw.format), raw.format)
     return _from_group(_validate(_AlertmanagerGroup, data, raw.format), raw.format)
@@ -163,6 +164,32 @@ def _from_group(group: _Group[A], source: Source) -> Alert:
         values=values,
         generator_url=chosen.generatorURL or None,
         group_key=group.groupKey or None,
+    )
+
+
+OWN_FORMAT_KEYS = ("name", "starts_at")
+
+
+def _generic(raw: RawAlert, data: Any) -> Alert:
+    """A body with both `name` and `starts_at` and no mapping is incident-graph's own format
+    (strict: a misspelt key is an error); any other body is read through its mapping, or
+    common field names when it has none."""
+    if raw.mapping is None and isinstance(data, dict) and all(k in data for k in OWN_FORMAT_KEYS):
+        return _from_generic(_validate(GenericAlert, data, raw.format))
+    fields, problems = extract(raw.mapping or COMMON, data, raw.received_at)
+    if problems:
+        raise AlertFormatError(raw.format, problems)
+    return Alert(
+        source="generic",
+        fingerprint=fields["fingerprint"],
+        name=fields["name"],
+        status=fields.get("status", "firing"),
+        starts_at=fields["starts_at"],
+        labels=fields.get("labels", {}),
+        annotations=fields.get("annotations", {}),
+        values=fields.get("values", {}),
+        generator_url=fields.get("generator_url"),
+        group_key=fields.get("group_key"),
     )
 
 

@@ -10,12 +10,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.root_cause.patterns import added_lines
+from agents.root_cause import kinds
+from agents.root_cause.patterns import added_lines, findings
 from agents.root_cause.ranking import NO_CAUSE_BELOW, Change, top_finding
 from agents.shared.alerts import alert_text
 from core.actions import action_id
 from core.prompting import quote
-from core.state import Alert, Candidate, ProposedAction, Provenance, RootCause, Triage
+from core.state import (
+    Alert,
+    Candidate,
+    CauseCategory,
+    ProposedAction,
+    Provenance,
+    RootCause,
+    Triage,
+)
 from core.structured import one_of
 
 CHOICES = 3
@@ -27,6 +36,7 @@ CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
 class CauseAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     cause: str
+    category: CauseCategory
     explanation: str = Field(max_length=280)
     confidence: Literal["low", "medium", "high"]
 
@@ -83,9 +93,13 @@ def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
     if answer is None:
         best = top[0] if top else None
         base = _base(found, "", min(best.score, 0.9) if best else 0.5, "ranking")
+        base["decided_why"] = "no valid answer from the model: the ranking's first candidate"
+        base["category"] = _change_category(best, found) if best else None
     else:
         best = next((c for c in top if c.ref == answer.cause), None)
         base = _base(found, answer.explanation, CONFIDENCE[answer.confidence], "model")
+        base["decided_why"] = "the model chose among the ranked candidates and none"
+        base["category"] = answer.category
     if best is None:
         return _no_change(found, base)
     return _change(best, found, base)
@@ -120,6 +134,7 @@ def propose(incident_id: str, cause: RootCause) -> list[ProposedAction]:
 def _base(found: Findings, explanation: str, confidence: float, by: str) -> dict[str, Any]:
     return {
         "summary": explanation,
+        "explanation": explanation,
         "confidence": confidence,
         "decided_by": by,
         "candidates": tuple(found.top + found.ruled_out),
@@ -137,8 +152,11 @@ def _change(best: Candidate, found: Findings, base: dict[str, Any]) -> RootCause
         f'{best.ref} "{best.title}" by {best.author}, merged {minutes} min before the alert, '
         f"changed {where}" + (f": {finding.message}" if finding else "")
     )
+    notes = tuple(f"{f.file}:{f.line}: {f.message}" for f in _findings(change))
     return RootCause(
         **{**base, "summary": _join(_symptom(found.alert), base["summary"], evidence)},
+        findings=notes,
+        evidence_ids=(f"{best.repo}:{best.ref}",),
         kind="pr" if best.kind == "pr" else "commit",
         pr=best.number,
         commit=best.sha[:7] if best.sha else None,
@@ -153,6 +171,18 @@ def _no_change(found: Findings, base: dict[str, Any]) -> RootCause:
     evidence = "No recent change explains it. Key signals: " + " / ".join(strongest)
     summary = _join(_symptom(found.alert), base["summary"], evidence)
     return RootCause(**{**base, "summary": summary}, kind="none")
+
+
+def _findings(change: Change | None) -> list[Any]:
+    if change is None:
+        return []
+    return [f for name, patch in change.patches.items() for f in findings(name, patch)]
+
+
+def _change_category(best: Candidate, found: Findings) -> CauseCategory:
+    change = found.changes.get(best.ref)
+    patches = change.patches if change else {}
+    return kinds.category(kinds.change_kind(best.files, patches))
 
 
 def _candidate_values(c: Candidate, change: Change | None, start: datetime) -> dict[str, Any]:

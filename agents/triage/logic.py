@@ -49,10 +49,17 @@ def category(alert: Alert) -> str:
 
 
 def owning_service(alert: Alert, catalog: Mapping[str, Service]) -> str | None:
+    """The service a label names; else the longest catalog name that appears whole in the
+    alert's name or a label's value (a CloudWatch alarm `checkout-api-prod-5xx`)."""
     for label in SERVICE_LABELS:
         value = alert.labels.get(label)
         if value in catalog:
             return value
+    texts = [alert.name, *alert.labels.values()]
+    for name in sorted(catalog, key=len, reverse=True):
+        pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", re.I)
+        if any(pattern.search(text) for text in texts):
+            return name
     return None
 
 
