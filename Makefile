@@ -35,6 +35,12 @@ bench-tools: deps chromium
 bench-pipeline: deps chromium weights
 	$(BIN)/python bench/pipeline.py $(PIPELINE_ARGS)
 
+# the whole public suite on the default local pair: the scoreboard per scenario and per cause
+# category (a benchmark, not a test); e.g. EVAL_ARGS="--repeat 3" or "--only 'injection-*'"
+.PHONY: eval
+eval: deps chromium weights
+	$(BIN)/graph eval --scenarios scenarios $(EVAL_ARGS)
+
 # telemetry on (OTLP JSON-lines file) vs off, alternating; e.g. TELEMETRY_ARGS="--rounds 3"
 .PHONY: bench-telemetry
 bench-telemetry: deps chromium weights

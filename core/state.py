@@ -115,6 +115,9 @@ class Candidate(Frozen):
     files: tuple[str, ...]
     score: float
     reasons: tuple[str, ...]
+    category: CauseCategory | None = None  # what kind of change it is
+    option: bool = False  # offered to the model as a possible cause
+    ruled_out: str = ""  # why it cannot be the cause (deployed after the onset, ...)
 
 
 class RootCause(Frozen):
@@ -136,6 +139,9 @@ class RootCause(Frozen):
     mechanism: str = ""
     findings: tuple[str, ...] = ()
     evidence_ids: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()  # the incident's extracted facts, as the model read them
+    none_reasons: tuple[str, ...] = ()  # the evidence that no listed change caused it
+    none_category: CauseCategory | None = None  # what kind of cause that evidence suggests
     summary: str
     confidence: float
     decided_by: Literal["model", "ranking"]

@@ -49,19 +49,29 @@ class StructuredOutputError(Exception):
         self.model = model
 
 
-def one_of(base: type[T], field: str, options: Sequence[str]) -> type[T]:
-    """`base` whose string `field` must be one of `options`: an enum in the JSON schema the
-    model is constrained by, and checked again when the answer is validated."""
+def one_of(base: type[T], field: str, options: Sequence[str], many: bool = False) -> type[T]:
+    """`base` whose string `field` (or, with `many`, each item of its list, at most four)
+    must be one of `options`: an enum in the JSON schema the model is constrained by, and
+    checked again when the answer is validated."""
     allowed = list(options)
 
-    def check(value: str) -> str:
-        if value not in allowed:
-            raise ValueError(f"{field} must be one of {allowed}")
+    def check(value: Any) -> Any:
+        values = value if many else [value]
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            raise ValueError(f"{field} must be one of {allowed}; got {bad}")
         return value
 
-    return create_model(  # type: ignore[no-any-return, call-overload]
+    enum: Any = {"enum": list[Any](allowed)}
+    extra: Any = {"items": enum} if many else enum
+    spec: Any = (
+        (list[str], Field(default_factory=list, max_length=4, json_schema_extra=extra))
+        if many
+        else (str, Field(json_schema_extra=extra))
+    )
+    return create_model(
         base.__name__,
         __base__=base,
-        **{field: (str, Field(json_schema_extra={"enum": list[Any](allowed)}))},
+        **{field: spec},
         __validators__={f"_{field}_one_of": field_validator(field)(check)},
     )

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from agents.root_cause.patterns import added_lines
+from agents.root_cause.facts import diff
 from agents.shared.alerts import alert_text
 from core.prompting import render
 from finetune import labels
@@ -103,7 +103,7 @@ def reader_texts(rec: Recording) -> list[tuple[str, str]]:
 
 
 def _code(files: list[FileChange]) -> list[tuple[str, str]]:
-    lines = ["\n".join(t for _, t in added_lines(f.patch)) for f in files]
+    lines = ["\n".join(d.text for d in diff.parse(f.patch) if d.sign == "+") for f in files]
     return [("code change", text) for text in lines if text.strip()]
 
 

@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
+from agents.root_cause.detectors import detect
+from agents.root_cause.facts.changes import change_facts
 from agents.root_cause.logic import CauseAnswer
-from agents.root_cause.patterns import findings
 from agents.triage.advice import TriageAnswer
 from agents.triage.logic import triage
 from core.state import Alert
@@ -73,13 +74,14 @@ def _with_keywords(text: str, keywords: list[str | list[str]]) -> str:
 
 
 def _mechanism(spec: Scenario, expected: ExpectedRootCause) -> str:
-    """What the pipeline's patch checks say about the culprit's patches (first finding)."""
-    for change in _files(spec, expected):
-        found = findings(change.filename, change.patch)
-        if found:
-            message = found[0].message
-            return message[0].upper() + message[1:]
-    return ""
+    """What the pipeline's detectors say about the culprit's patches (the strongest)."""
+    files = _files(spec, expected)
+    patches = {f.filename: f.patch for f in files}
+    found = detect(change_facts("expected", list(patches), patches)) if patches else []
+    if not found:
+        return ""
+    message = found[0].message
+    return message[0].upper() + message[1:]
 
 
 def _files(spec: Scenario, expected: ExpectedRootCause) -> list[FileChange]:

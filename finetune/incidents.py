@@ -17,24 +17,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from agents.root_cause.logic import CHOICES, RULED_OUT_SHOWN, Findings, answer_schema, options
+from agents.root_cause.logic import answer_schema, evidence_ids, options
 from agents.root_cause.logic import prompt_values as cause_values
 from agents.root_cause.node import MAX_TOKENS as CAUSE_TOKENS
 from agents.root_cause.node import PROMPT as CAUSE_PROMPT
-from agents.root_cause.ranking import NO_CAUSE_BELOW
 from agents.triage.advice import TriageAnswer
 from agents.triage.advice import prompt_values as triage_values
 from agents.triage.node import PROMPT as TRIAGE_PROMPT
 from core.prompting import render
 from core.state import Alert, IncidentState, ProposedAction, RootCause
-from core.windows import CHANGE_WINDOW as LOOKBACK
 from finetune.dataset import reader_example
 from finetune.examples import Example
 from graphs.checkpoints import sqlite_checkpointer
@@ -42,7 +39,6 @@ from graphs.graph import reader
 from policies.audit import AuditStore
 from policies.views import target_text
 
-_FINDING = re.compile(r"^\S+:\d+: (.+)$")  # a ranking note "file:line: mechanism"
 AUTOMATIC = ("graph run --approvals", "invalid approval answer", "unknown approver")
 TRIAGE_TOKENS = 48
 
@@ -113,17 +109,19 @@ def examples(found: Confirmed) -> list[Example]:
     triage_answer = TriageAnswer.model_validate(
         {"severity": tri.severity, "category": tri.category, "confidence": "high"}
     )
-    found_ = _findings(state, cause)
-    choices = options(found_.top)
+    choices = options(cause.candidates)
     ref = f"PR #{cause.pr}"
     out = [
         _example("triage", triage_prompt, json.dumps(triage_answer.model_dump()),
                  TriageAnswer.model_json_schema(), TRIAGE_TOKENS, group, origin, note),
     ]  # fmt: skip
     if ref in choices:
-        lookback_h = int(LOOKBACK.total_seconds() // 3600)
-        prompt = render(CAUSE_PROMPT, cause_values(found_, tri, lookback_h))
-        schema = answer_schema(choices)
+        pages = [e.id for e in state.get("evidence", []) if e.kind == "dashboard"]
+        ids = evidence_ids(pages, cause.candidates)
+        values = cause_values(alert, tri, cause.candidates, cause.facts, cause.none_reasons, ids,
+                              cause.none_category)  # fmt: skip
+        prompt = render(CAUSE_PROMPT, values)
+        schema = answer_schema(choices, ids)
         answer = schema.model_validate(
             {
                 "cause": ref,
@@ -142,38 +140,15 @@ def examples(found: Confirmed) -> list[Example]:
     return out
 
 
-def _findings(state: IncidentState, cause: RootCause) -> Findings:
-    ranked = list(cause.candidates)
-    signals = [
-        line
-        for e in state.get("evidence", [])
-        if e.kind == "dashboard" and e.ok
-        for line in e.excerpt.splitlines()
-    ]
-    return Findings(
-        alert=state["alert"],
-        top=[c for c in ranked if c.score >= NO_CAUSE_BELOW][:CHOICES],
-        ruled_out=[c for c in ranked if c.score < NO_CAUSE_BELOW][:RULED_OUT_SHOWN],
-        changes={},
-        signals=signals,
-        partial=cause.partial_evidence,
-    )
-
-
-def explanation(cause: RootCause, alert: Alert) -> str:
-    """The model's explanation inside the confirmed summary (symptom, explanation, evidence),
-    else the mechanism the ranking found in the culprit, else its title."""
-    symptom = alert.annotations.get("summary", alert.name).strip().rstrip(".") + "."
-    ref = f"PR #{cause.pr}"
-    summary = cause.summary
-    start = len(symptom) if summary.startswith(symptom) else 0
-    end = summary.find(f' {ref} "', start)
-    middle = summary[start:end].strip() if cause.decided_by == "model" and end > 0 else ""
-    if not middle:
-        best = next((c for c in cause.candidates if c.ref == ref), None)
-        found = [m.group(1) for r in (best.reasons if best else ()) if (m := _FINDING.match(r))]
-        middle = found[-1] if found else (best.title if best else cause.summary)
-    return middle[:280]
+def explanation(cause: RootCause, alert: Alert) -> str:  # noqa: ARG001
+    """What the confirmed answer explains: the model's own explanation, else the extracted
+    mechanism, else the culprit's title."""
+    if cause.explanation:
+        return cause.explanation[:280]
+    if cause.mechanism:
+        return cause.mechanism[:280]
+    best = next((c for c in cause.candidates if c.ref == f"PR #{cause.pr}"), None)
+    return (best.title if best else cause.summary)[:280]
 
 
 def _example(

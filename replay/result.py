@@ -44,6 +44,20 @@ def to_json(run: Replay, pricing: Pricer | None = None) -> dict[str, Any]:
             "decided_why": cause.decided_why if cause else "",
             "graded_on": graded_text(cause)[0] if cause else None,
             "detail": root_cause_detail(run.loaded.spec.expect, state),
+            "facts": list(cause.facts) if cause else [],
+            "none_reasons": list(cause.none_reasons) if cause else [],
+            "candidates": [
+                {
+                    "ref": c.ref,
+                    "repo": c.repo,
+                    "score": c.score,
+                    "option": c.option,
+                    "category": c.category,
+                    "ruled_out": c.ruled_out,
+                    "reasons": list(c.reasons),
+                }
+                for c in (cause.candidates if cause else ())
+            ],  # fmt: skip
             "partial_evidence": bool(cause and cause.partial_evidence),
         },
         "notifications": [{"channel": m.channel, "text": m.text} for m in run.messages],

@@ -122,7 +122,7 @@ def test_expected_root_cause_option_and_explanation_for_every_scenario() -> None
             words = alternatives(keyword)
             assert any(w.lower() in text.lower() for w in words), (folder.name, keyword, text)
     spec = _spec("db-pool-exhaustion")
-    assert "N+1 query: a database query runs once per item" in gold.explanation(
+    assert "A query runs once per item of a loop" in gold.explanation(
         spec, spec.expect.root_cause
     )
 

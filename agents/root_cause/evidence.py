@@ -1,4 +1,5 @@
-"""Gather evidence through the MCP read tools: dashboards (Playwright), PRs and commits (GitHub).
+"""Gather evidence through the MCP read tools: dashboards (Playwright) as typed page facts,
+PRs and commits (GitHub) of the service's repo and its upstreams' as changes with patches.
 
 A tool that fails or a server that dies costs its evidence, never the run: the problem
 is recorded and the bundle is marked partial.
@@ -12,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from agents.root_cause.ranking import Change
+from agents.root_cause.change import Change
+from agents.root_cause.facts.pages import page_facts  # noqa: I001
+from agents.root_cause.facts.types import PageFacts
 from agents.root_cause.snapshot import page_lines, signal_lines
 from core.ports import Tools
 from core.state import Alert, Evidence
@@ -30,7 +33,7 @@ from core.tools import (
 from core.windows import CHANGE_WINDOW
 
 MAX_PAGES = 3
-DETAIL_PRS = 4
+DETAIL_PRS = 6
 BODY_CHARS = 2000  # of a PR body or commit message kept as evidence (the gate's reader reads it)
 _URL = re.compile(r"^https?://\S+$")
 
@@ -39,6 +42,7 @@ _URL = re.compile(r"^https?://\S+$")
 class Bundle:
     evidence: list[Evidence] = field(default_factory=list)
     signals: list[str] = field(default_factory=list)
+    pages: list[PageFacts] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -89,6 +93,11 @@ async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle) -> None:
             bundle.problems.append(f"dashboard {url}: {exc}")
             bundle.evidence.append(_page(i, url, "unreadable", str(exc), ok=False))
             continue
+        source = f"dashboard:{i}"
+        try:
+            bundle.pages.append(page_facts(text, url, source, alert.starts_at))
+        except Exception as exc:  # an extractor bug costs this page's facts, not the run
+            bundle.problems.append(f"dashboard {url}: facts not extracted: {type(exc).__name__}")
         lines = page_lines(text)
         signals = signal_lines(lines)
         bundle.signals += signals

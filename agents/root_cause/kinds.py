@@ -55,7 +55,7 @@ _FLAGS = re.compile(
     r"(^|/)[^/]*features?[^/]*\.(ya?ml|json|toml|ini|properties|env|conf|cfg)$",
     re.I,
 )
-_CRON = re.compile(r"(^|/)(crontab|[^/]*cron[^/]*)(\.\w+)?$", re.I)
+_CRON = re.compile(r"(^|/)(crontab|[^/]*cron[^/]*)(\.\w+)?$|(^|/)[^/]*cron[^/]*/", re.I)
 _INFRA_PATH = re.compile(
     r"\.(tf|tfvars|hcl)$|(^|/)(k8s|kube|kubernetes|manifests?|deploy(ment)?s?|helm|charts?|"
     r"kustomize|overlays|argocd|flux|clusters|infra(structure)?|terraform|ansible|"

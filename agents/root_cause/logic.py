@@ -1,18 +1,23 @@
-"""Pure root-cause logic: the model's answer schema, the prompt's values, the final record
-(from the model or, when it fails twice, from the ranking alone), and proposed actions."""
+"""Pure root-cause logic: the options the model chooses among, its answer's schema, the
+deterministic record when no model decided or when the model contradicts strong evidence,
+and the proposed actions.
+
+The model chooses among the plausible changes and `none` (always an option), gives the
+category and the mechanism in its own words, and cites the evidence ids it rests on. When
+its answer contradicts strong deterministic evidence, the ranking decides and the record
+says why (`decided_by`, `decided_why`).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.root_cause import kinds
-from agents.root_cause.patterns import added_lines, findings
-from agents.root_cause.ranking import NO_CAUSE_BELOW, Change, top_finding
+from agents.root_cause.score import STRONG, NoneEvidence, Scored
 from agents.shared.alerts import alert_text
 from core.actions import action_id
 from core.prompting import quote
@@ -28,9 +33,10 @@ from core.state import (
 from core.structured import one_of
 
 CHOICES = 3
-RULED_OUT_SHOWN = 2
-PATCHES_SHOWN = 2  # the model reads the added lines of the best two; titles and files of all
+RULED_OUT_SHOWN = 3
 CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
+CHANGE_CATEGORIES = {"code_change", "config_change", "dependency_change", "schema_change",
+                     "infrastructure_change"}  # fmt: skip
 
 
 class CauseAnswer(BaseModel):
@@ -38,71 +44,117 @@ class CauseAnswer(BaseModel):
     cause: str
     category: CauseCategory
     explanation: str = Field(max_length=280)
+    evidence: list[str] = Field(default_factory=list, max_length=4)
     confidence: Literal["low", "medium", "high"]
 
 
-def answer_schema(options: list[str]) -> type[CauseAnswer]:
-    """CauseAnswer whose `cause` must be one of `options` (an enum in the JSON schema)."""
-    return one_of(CauseAnswer, "cause", options)
+def answer_schema(options: list[str], evidence_ids: list[str] | None = None) -> type[CauseAnswer]:
+    """CauseAnswer whose `cause` must be one of `options` (an enum in the JSON schema), and
+    whose `evidence` items, when ids are given, must be among them."""
+    schema = one_of(CauseAnswer, "cause", options)
+    if not evidence_ids:
+        return schema
+    return one_of(schema, "evidence", evidence_ids, many=True)
 
 
-def options(top: list[Candidate]) -> list[str]:
-    return [c.ref for c in top] + ["none"]
+@dataclass(frozen=True)
+class Findings:
+    """What the investigation found and correlated, before anyone chose."""
+
+    alert: Alert
+    top: list[Scored]  # the plausible changes, best first (the model's options)
+    ruled_out: list[Scored]  # shown with why, never options
+    none: NoneEvidence
+    facts_lines: list[str]  # the incident's facts, compact, each ending with its evidence id
+    pages: list[str]  # the ids of the pages read
+    partial: bool
+    mechanism_none: str = ""  # extracted facts that explain the incident without a change
+    signals: list[str] = field(default_factory=list)
+
+    @classmethod
+    def split(cls, scored: list[Scored], **rest: Any) -> Findings:
+        ranked = sorted(scored, key=lambda s: (-s.score, s.change.ref))
+        top = [s for s in ranked if s.plausible][:CHOICES]
+        out = [s for s in ranked if s not in top][:RULED_OUT_SHOWN]
+        return cls(top=top, ruled_out=out, **rest)
+
+    @property
+    def candidates(self) -> list[Candidate]:
+        return [*(_candidate(s, option=True) for s in self.top),
+                *(_candidate(s, option=False) for s in self.ruled_out)]  # fmt: skip
+
+    @property
+    def evidence_ids(self) -> list[str]:
+        return evidence_ids(self.pages, self.candidates)
+
+    def prompt(self, tri: Triage) -> dict[str, Any]:
+        return prompt_values(self.alert, tri, self.candidates, self.facts_lines,
+                             self.none.reasons, self.evidence_ids, self.none.category)  # fmt: skip
 
 
-def prompt_values(found: Findings, tri: Triage, lookback_h: int) -> dict[str, Any]:
-    alert, top, changes, signals = found.alert, found.top, found.changes, found.signals
+def options(candidates: Sequence[Candidate]) -> list[str]:
+    return [c.ref for c in candidates if c.option] + ["none"]
+
+
+def evidence_ids(pages: Sequence[str], candidates: Sequence[Candidate]) -> list[str]:
+    return [*pages, *(f"{c.repo}:{c.ref}" for c in candidates)]
+
+
+def prompt_values(
+    alert: Alert,
+    tri: Triage,
+    candidates: Sequence[Candidate],
+    facts: Sequence[str],
+    none_reasons: Sequence[str],
+    ids: Sequence[str],
+    none_category: str | None = None,
+) -> dict[str, Any]:
+    """The prompt's values, from what the record keeps (so a stored incident can be
+    prompted again exactly, for fine-tuning)."""
     return {
         "alert_name": alert.name,
         "service": tri.service or "an unknown service",
         "severity": tri.severity,
         "started": alert.starts_at.strftime("%Y-%m-%d %H:%M UTC"),
-        "alert_text": quote(alert_text(alert), 400),
-        "signals": quote("\n".join(signals[:8]), 800),
-        "candidates": [
-            _candidate_values(c, changes.get(c.ref) if i < PATCHES_SHOWN else None, alert.starts_at)
-            for i, c in enumerate(top)
+        "alert_text": quote(alert_text(alert), 300),
+        "facts": quote("\n".join(facts), 900) if facts else "",
+        "candidates": [_option_values(c) for c in candidates if c.option],
+        "ruled_out": [
+            {"ref": c.ref, "why": c.ruled_out or f"weak evidence ({c.score:.2f})"}
+            for c in candidates
+            if not c.option
         ],
-        "ruled_out": [_candidate_values(c, None, alert.starts_at) for c in found.ruled_out],
-        "lookback_hours": lookback_h,
-        "options": json.dumps(options(top)),
+        "none_reasons": "; ".join(none_reasons[:3]) or "nothing specific",
+        "none_category": (none_category or "").replace("_", " "),
+        "options": json.dumps(options(candidates)),
+        "evidence_ids": json.dumps(list(ids)),
     }
 
 
-@dataclass(frozen=True)
-class Findings:
-    """What the investigation found, before anyone chose."""
-
-    alert: Alert
-    top: list[Candidate]  # plausible candidates (ranking score at least NO_CAUSE_BELOW)
-    changes: dict[str, Change]
-    signals: list[str]
-    partial: bool
-    ruled_out: list[Candidate] = field(default_factory=list)  # shown, never options
-
-    @classmethod
-    def split(cls, ranked: list[Candidate], **rest: Any) -> Findings:
-        plausible = [c for c in ranked if c.score >= NO_CAUSE_BELOW][:CHOICES]
-        unlikely = [c for c in ranked if c.score < NO_CAUSE_BELOW][:RULED_OUT_SHOWN]
-        return cls(top=plausible, ruled_out=unlikely, **rest)
+def _option_values(c: Candidate) -> dict[str, Any]:
+    return {
+        "ref": c.ref,
+        "kind": (c.category or "code_change").replace("_", " "),
+        "title": quote(c.title, 120).replace("\n", " "),
+        "repo": c.repo,
+        "facts": "; ".join(c.reasons[:4]),
+    }
 
 
 def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
-    """The root cause from the model's answer, or from the ranking when there is none."""
-    top = found.top
-    if answer is None:
-        best = top[0] if top else None
-        base = _base(found, "", min(best.score, 0.9) if best else 0.5, "ranking")
-        base["decided_why"] = "no valid answer from the model: the ranking's first candidate"
-        base["category"] = _change_category(best, found) if best else None
+    """The record from the model's answer, or from the ranking: when the model gave no valid
+    answer, or chose against strong evidence."""
+    pick, why, by = _choose(answer, found)
+    chosen = next((s for s in found.top if s.change.ref == pick), None)
+    if answer is not None and by == "model":
+        category = _consistent(answer.category, chosen, found)
+        explanation, confidence = answer.explanation, CONFIDENCE[answer.confidence]
+        cited = tuple(e for e in answer.evidence if e in found.evidence_ids)
     else:
-        best = next((c for c in top if c.ref == answer.cause), None)
-        base = _base(found, answer.explanation, CONFIDENCE[answer.confidence], "model")
-        base["decided_why"] = "the model chose among the ranked candidates and none"
-        base["category"] = answer.category
-    if best is None:
-        return _no_change(found, base)
-    return _change(best, found, base)
+        category = chosen.category if chosen else (found.none.category or "capacity")
+        explanation, confidence = "", _confidence(chosen, found)
+        cited = ()
+    return _record(chosen, found, category, explanation, confidence, by, why, cited)
 
 
 def propose(incident_id: str, cause: RootCause) -> list[ProposedAction]:
@@ -125,107 +177,160 @@ def propose(incident_id: str, cause: RootCause) -> list[ProposedAction]:
                     source="GitHub PR number, chosen by the "
                     f"{cause.decided_by} among the merged PRs",
                 ),
-                "repo": Provenance(trusted=True, source="service catalog: the service's repo"),
+                "repo": Provenance(
+                    trusted=True, source="service catalog: the service's or an upstream's repo"
+                ),
             },
         )
     ]
 
 
-def _base(found: Findings, explanation: str, confidence: float, by: str) -> dict[str, Any]:
-    return {
-        "summary": explanation,
+def mechanism(chosen: Scored | None, found: Findings) -> str:
+    """The extracted facts that say how (for a change: the settings it changes before →
+    after, the versions it moves, the statements it adds, the frames in its files)."""
+    if chosen is None:
+        return found.mechanism_none
+    facts = chosen.facts
+    parts: list[str] = []
+    if facts is not None:
+        parts += [f"{s.key} {s.before or '∅'} → {s.after or '∅'} in {s.file}"
+                  for s in facts.settings if s.family != "other"][:3]  # fmt: skip
+        parts += [f"{d.name} {d.before or '∅'} → {d.after or '∅'}" for d in facts.dependencies][:3]
+        parts += [s.text[:120] for s in facts.statements][:2]
+    parts += [r for r in chosen.reasons if r.startswith("a stack frame")]
+    return "; ".join(parts)
+
+
+def _choose(
+    answer: CauseAnswer | None, found: Findings
+) -> tuple[str, str, Literal["model", "ranking"]]:  # noqa: E501
+    best = found.top[0] if found.top else None
+    ranking_pick = _ranking_pick(found)
+    if answer is None:
+        return ranking_pick, "no valid answer from the model: the ranking decided", "ranking"
+    if answer.cause == "none" and best and _strong(best, found) and found.none.strength < 0.6:
+        return best.change.ref, (
+            f"the model answered none, but {best.change.ref} is tied to the onset by strong "
+            f"evidence ({best.score:.2f}): the ranking decided"
+        ), "ranking"  # fmt: skip
+    picked = next((s for s in found.top if s.change.ref == answer.cause), None)
+    if picked is not None and found.none.strength >= 0.8 and picked.score < STRONG:
+        return "none", (
+            f"the model chose {picked.change.ref}, but {found.none.reasons[0]} explains the "
+            "onset and nothing ties the change to it strongly: the ranking decided"
+        ), "ranking"  # fmt: skip
+    if (
+        picked is not None
+        and best is not None
+        and _strong(best, found)
+        and (picked.score < best.score - 0.35)
+    ):
+        return best.change.ref, (
+            f"the model chose {picked.change.ref} ({picked.score:.2f}), far weaker than "
+            f"{best.change.ref} ({best.score:.2f}): the ranking decided"
+        ), "ranking"  # fmt: skip
+    return answer.cause, "the model chose among the correlated options", "model"
+
+
+RANKING_PICKS = 0.45  # without the model, a change needs evidence beyond its timing
+
+
+def _ranking_pick(found: Findings) -> str:
+    best = found.top[0] if found.top else None
+    if best is None or best.score < RANKING_PICKS or found.none.strength >= best.score:
+        return "none"
+    return best.change.ref
+
+
+def _strong(best: Scored, found: Findings) -> bool:
+    second = found.top[1].score if len(found.top) > 1 else 0.0
+    return best.score >= STRONG and best.score - second >= 0.2
+
+
+def _consistent(category: CauseCategory, chosen: Scored | None, found: Findings) -> CauseCategory:
+    """The model's category, unless it contradicts its own choice (a change chosen with a
+    category that is not a change's): then the change's own."""
+    if chosen is not None and category not in CHANGE_CATEGORIES:
+        return chosen.category
+    if chosen is None and category in CHANGE_CATEGORIES and found.none.category:
+        return category  # a change made outside the recorded repos is still a change
+    return category
+
+
+def _confidence(chosen: Scored | None, found: Findings) -> float:
+    return round(min(chosen.score if chosen else found.none.strength, 0.9), 2)
+
+
+def _record(
+    chosen: Scored | None,
+    found: Findings,
+    category: CauseCategory,
+    explanation: str,
+    confidence: float,
+    by: Literal["model", "ranking"],
+    why: str,
+    cited: tuple[str, ...],
+) -> RootCause:
+    base: dict[str, Any] = {
+        "category": category,
         "explanation": explanation,
+        "mechanism": mechanism(chosen, found),
         "confidence": confidence,
         "decided_by": by,
-        "candidates": tuple(found.top + found.ruled_out),
+        "decided_why": why,
+        "candidates": tuple(found.candidates),
         "partial_evidence": found.partial,
+        "facts": tuple(found.facts_lines),
+        "none_reasons": found.none.reasons,
+        "none_category": found.none.category,
     }
-
-
-def _change(best: Candidate, found: Findings, base: dict[str, Any]) -> RootCause:
-    change = found.changes.get(best.ref)
-    finding = top_finding(change) if change else None
-    file = finding.file if finding else _main_file(best.files)
-    where = f"{file}:{finding.line}" if finding and file else (file or "its files")
-    minutes = round((found.alert.starts_at - best.merged_at).total_seconds() / 60)
-    evidence = (
-        f'{best.ref} "{best.title}" by {best.author}, merged {minutes} min before the alert, '
-        f"changed {where}" + (f": {finding.message}" if finding else "")
-    )
-    notes = tuple(f"{f.file}:{f.line}: {f.message}" for f in _findings(change))
+    symptom = found.alert.annotations.get("summary", found.alert.name)
+    if chosen is None:
+        notes = found.none.reasons
+        summary = _join(symptom, explanation or "No recent change explains it", *notes[:2])
+        ids = cited or tuple(n.source for n in found.none.notices if n.source)
+        return RootCause(**base, kind="none", findings=notes, evidence_ids=ids, summary=summary)
+    change = chosen.change
+    file, line = _where(chosen)
+    evidence = f'{change.ref} "{change.title}" by {change.author}, {chosen.reasons[0]}'
     return RootCause(
-        **{**base, "summary": _join(_symptom(found.alert), base["summary"], evidence)},
-        findings=notes,
-        evidence_ids=(f"{best.repo}:{best.ref}",),
-        kind="pr" if best.kind == "pr" else "commit",
-        pr=best.number,
-        commit=best.sha[:7] if best.sha else None,
-        repo=best.repo,
+        **base,
+        kind="pr" if change.kind == "pr" else "commit",
+        pr=change.number,
+        commit=change.sha[:7] if change.sha else None,
+        repo=change.repo,
         file=file,
-        line=finding.line if finding else None,
+        line=line,
+        findings=tuple(chosen.reasons[1:]),
+        evidence_ids=cited or (f"{change.repo}:{change.ref}",),
+        summary=_join(symptom, explanation, evidence),
     )
 
 
-def _no_change(found: Findings, base: dict[str, Any]) -> RootCause:
-    strongest = key_signals(found.signals)
-    evidence = "No recent change explains it. Key signals: " + " / ".join(strongest)
-    summary = _join(_symptom(found.alert), base["summary"], evidence)
-    return RootCause(**{**base, "summary": summary}, kind="none")
+def _where(chosen: Scored) -> tuple[str | None, int | None]:
+    if chosen.findings:
+        return chosen.findings[0].file, chosen.findings[0].line
+    facts = chosen.facts
+    if facts is not None:
+        located = [s for s in facts.settings if s.family != "other"]
+        if located:
+            return located[0].file, located[0].line
+        if facts.statements:
+            return facts.statements[0].file, facts.statements[0].line
+        if facts.dependencies:
+            return facts.dependencies[0].file, facts.dependencies[0].line
+    code = [f for f in chosen.change.files if "test" not in f and not f.endswith(".md")]
+    return next(iter(code or chosen.change.files), None), None
 
 
-def _findings(change: Change | None) -> list[Any]:
-    if change is None:
-        return []
-    return [f for name, patch in change.patches.items() for f in findings(name, patch)]
-
-
-def _change_category(best: Candidate, found: Findings) -> CauseCategory:
-    change = found.changes.get(best.ref)
-    patches = change.patches if change else {}
-    return kinds.category(kinds.change_kind(best.files, patches))
-
-
-def _candidate_values(c: Candidate, change: Change | None, start: datetime) -> dict[str, Any]:
-    added = [t for p in (change.patches.values() if change else []) for _, t in added_lines(p)]
-    return {
-        "ref": c.ref,
-        "title": c.title,
-        "author": c.author,
-        "minutes": round((start - c.merged_at).total_seconds() / 60),
-        "files": ", ".join(c.files[:6]),
-        "reasons": "; ".join(c.reasons[1:4]) or "none",
-        "patch": quote("\n".join(t.rstrip() for t in added[:12]), 520) if added else "",
-    }
-
-
-def _symptom(alert: Alert) -> str:
-    return alert.annotations.get("summary", alert.name)
-
-
-def _main_file(files: tuple[str, ...]) -> str | None:
-    code = [f for f in files if "test" not in f and not f.endswith(".md")]
-    return next(iter(code or files), None)
-
-
-FAILURE_WORDS = ("missing", "nxdomain", "error", "fail", "not permitted", "expired", "denied",
-                 "refused", "timeout", "invalid", "deleted", "oom")  # fmt: skip
-
-
-def key_signals(signals: list[str], count: int = 2) -> list[str]:
-    """The lines that between them name the most distinct failure words (greedy cover)."""
-    chosen: list[str] = []
-    covered: set[str] = set()
-    for _ in range(count):
-        best = max(signals, key=lambda line: len(_failures(line) - covered), default=None)
-        if best is None or not _failures(best) - covered:
-            break
-        chosen.append(best)
-        covered |= _failures(best)
-    return chosen
-
-
-def _failures(line: str) -> set[str]:
-    return {w for w in FAILURE_WORDS if w in line.lower()}
+def _candidate(s: Scored, option: bool) -> Candidate:
+    c = s.change
+    return Candidate(
+        kind="pr" if c.kind == "pr" else "commit", repo=c.repo, ref=c.ref, number=c.number,
+        sha=c.sha, title=c.title, author=c.author, merged_at=c.merged_at, files=c.files,
+        score=s.score, reasons=s.reasons, category=s.category, option=option,
+        ruled_out=s.ruled_out,
+    )  # fmt: skip
 
 
 def _join(*parts: str) -> str:

@@ -1,4 +1,5 @@
-"""Root-cause node: gather evidence, rank candidates, let the large model choose, propose."""
+"""Root-cause node: investigate (typed evidence, correlation, scores), let the large model
+choose among the plausible changes and none, record who decided and why, propose."""
 
 from __future__ import annotations
 
@@ -7,30 +8,31 @@ from pathlib import Path
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
-from agents.root_cause import evidence, logic
-from agents.root_cause.ranking import keywords, rank
+from agents.root_cause import logic
+from agents.root_cause.investigate import investigate
+from agents.root_cause.severity import reassess
 from agents.shared import routing
-from agents.shared.alerts import alert_text
 from core.context import Context
 from core.ports import Deps
 from core.prompting import render
 from core.state import IncidentState, ModelChoice
 from core.structured import StructuredOutputError
-from core.windows import CHANGE_WINDOW
 from observability.meter import metered
 
-MAX_TOKENS = 128
+MAX_TOKENS = 160
 PROMPT = Path(__file__).resolve().parent / "prompt.md.j2"
 
 
 @metered("root_cause")
 async def root_cause(state: IncidentState, deps: Deps, _runtime: Runtime[Context]) -> IncidentState:
     choice = routing.root_cause_model(dict(deps.models.names), state["triage"].severity)
-    found, bundle = await investigate(deps, state)
+    found, bundle = await investigate(deps.tools, state["alert"], state["triage"], deps.catalog)
     answer, problem = await _choose(deps, choice, found, state)
     cause = logic.decide(answer, found)
     problems = bundle.problems + ([problem] if problem else [])
+    revised = reassess(state["triage"], state["alert"], bundle.pages, cause)
     return {
+        **({"triage": revised} if revised is not state["triage"] else {}),
         "evidence": bundle.evidence,
         "root_cause": cause,
         "actions": logic.propose(state["incident_id"], cause),
@@ -39,39 +41,11 @@ async def root_cause(state: IncidentState, deps: Deps, _runtime: Runtime[Context
     }
 
 
-async def investigate(deps: Deps, state: IncidentState) -> tuple[logic.Findings, evidence.Bundle]:
-    alert, tri = state["alert"], state["triage"]
-    bundle = evidence.Bundle()
-    await evidence.read_dashboards(deps.tools, alert, bundle)
-    service = deps.catalog.get(tri.service) if tri.service else None
-    repo = service.repo if service else None
-    if repo:
-        await evidence.read_changes(deps.tools, repo, alert.starts_at, bundle)
-    else:
-        bundle.problems.append("no repository is mapped to the alerting service")
-    signals = "\n".join(bundle.signals)
-    kw = keywords([alert.name, alert_text(alert), *alert.labels.values(), signals])
-    ranked = rank(bundle.changes, alert.starts_at, repo or "", signals, kw)
-    order = {c.ref: i for i, c in enumerate(ranked)}
-    changes = sorted(bundle.changes, key=lambda c: order.get(c.ref, len(order)))
-    detailed = await evidence.read_patches(deps.tools, changes, bundle)
-    ranked = rank(detailed, alert.starts_at, repo or "", signals, kw)
-    found = logic.Findings.split(
-        ranked,
-        alert=alert,
-        changes={c.ref: c for c in detailed},
-        signals=bundle.signals,
-        partial=bundle.partial,
-    )
-    return found, bundle
-
-
 async def _choose(
     deps: Deps, choice: ModelChoice, found: logic.Findings, state: IncidentState
 ) -> tuple[logic.CauseAnswer | None, str | None]:
-    lookback_h = int(CHANGE_WINDOW.total_seconds() // 3600)
-    values = logic.prompt_values(found, state["triage"], lookback_h)
-    schema = logic.answer_schema(logic.options(found.top))
+    values = found.prompt(state["triage"])
+    schema = logic.answer_schema(logic.options(found.candidates), found.evidence_ids)
     prompt = render(PROMPT, values)
     try:
         answer = await deps.models.ask(

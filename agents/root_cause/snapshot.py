@@ -28,7 +28,7 @@ def page_lines(snapshot: str) -> list[str]:
     row: list[str] | None = None
     row_indent = -1
     for raw in _yaml_block(snapshot).splitlines():
-        match = _NODE.match(raw)
+        match = _NODE.match(_unquoted(raw))
         if not match:
             continue
         indent, role = len(match["indent"]), match["role"]
@@ -91,6 +91,17 @@ def _text(name: str | None, value: str | None) -> str:
     parts = [p.strip().strip('"') for p in (name, value) if p and p.strip()]
     text = ": ".join(dict.fromkeys(parts))
     return text.replace('\\"', '"')
+
+
+_SINGLE_QUOTED = re.compile(r"^(?P<indent>\s*)- '(?P<node>(?:[^']|'')*)'(?P<rest>:.*)?$")
+
+
+def _unquoted(raw: str) -> str:
+    """A node YAML wrote in single quotes (its text holds ': ' or quotes), as a plain one."""
+    found = _SINGLE_QUOTED.match(raw)
+    if not found:
+        return raw
+    return f"{found['indent']}- {found['node'].replace(chr(39) * 2, chr(39))}{found['rest'] or ''}"
 
 
 def _yaml_block(snapshot: str) -> str:

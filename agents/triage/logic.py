@@ -1,9 +1,9 @@
 """Pure triage rules: category, owning service, environment and severity.
 
-Severity comes from rules, not the model: the label's severity is the base, the
-category's own evidence (saturation near its limit, repeated OOM kills, hours left on a
-certificate) sets a floor, and a tier-1 production service with a present problem is
-raised one level. Every step is recorded as a reason.
+Severity comes from rules, not the model: from the impact the alert states (error ratio,
+saturation, latency against its SLO, the service down, restarts, time left before
+something expires), the service's tier and the environment; the label's severity only when
+nothing is measured (`agents.shared.impact`). Every step is recorded as a reason.
 """
 
 from __future__ import annotations
@@ -12,23 +12,12 @@ import re
 from collections.abc import Mapping
 
 from agents.shared.alerts import alert_text
+from agents.shared.impact import Impact, from_text, label_severity
+from agents.shared.impact import severity as impact_severity
 from core.catalog import Service
 from core.state import Alert, Severity, Triage
 
 LEVELS: tuple[Severity, ...] = ("low", "medium", "high", "critical")
-LABEL_SEVERITY: dict[str, Severity] = {
-    "critical": "critical",
-    "page": "critical",
-    "error": "high",
-    "major": "high",
-    "high": "high",
-    "warning": "medium",
-    "medium": "medium",
-    "minor": "low",
-    "info": "low",
-    "low": "low",
-    "none": "low",
-}
 CATEGORIES: tuple[tuple[str, str], ...] = (
     ("certificate", r"cert|tls|ssl"),
     ("memory", r"oom|memory|heap"),
@@ -38,7 +27,6 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     ("latency", r"latency|slow|p9\d|duration"),
     ("availability", r"down|unreachable|unavailable|probe|health|absent"),
 )
-FUTURE_RISK = {"certificate"}  # not hurting users yet: no tier escalation
 SERVICE_LABELS = ("service", "app", "app_kubernetes_io_name", "deployment", "job", "container")
 PROD_VALUES = {"prod", "production", "prd", "live"}
 
@@ -63,35 +51,45 @@ def owning_service(alert: Alert, catalog: Mapping[str, Service]) -> str | None:
     return None
 
 
+ENV_LABELS = ("environment", "env", "stage", "deployment_environment")
+ENV_WORDS = {
+    "prod", "production", "prd", "live", "staging", "stage", "stg", "dev", "development",
+    "test", "testing", "qa", "uat", "sandbox", "preprod", "canary",
+}  # fmt: skip
+
+
 def environment(alert: Alert) -> str | None:
-    for label in ("environment", "env", "namespace", "cluster"):
+    """From an environment label; else from a namespace or cluster whose name says one
+    (`prod`, `prod-eu-west-1`, `staging`); None when nothing says (treated as production)."""
+    for label in ENV_LABELS:
         value = alert.labels.get(label, "").lower()
         if value:
+            return "production" if _is_prod(value) else value
+    for label in ("namespace", "cluster", "kube_cluster_name"):
+        value = alert.labels.get(label, "").lower()
+        words = set(re.split(r"[-_.]", value))
+        if words & ENV_WORDS:
             return "production" if _is_prod(value) else value
     return None
 
 
 def severity(
-    alert: Alert, kind: str, tier: int | None, env: str | None
+    alert: Alert, tier: int | None, env: str | None, more: Impact | None = None
 ) -> tuple[Severity, list[str]]:
-    label = alert.labels.get("severity", "").lower()
-    level = LABEL_SEVERITY.get(label, "medium")
-    reasons = [f"alert label severity={label or 'unset'} → {level}"]
-    floor, why = _floor(alert, kind)
-    if floor and LEVELS.index(floor) > LEVELS.index(level):
-        level = floor
-        reasons.append(f"{why} → at least {floor}")
-    if tier == 1 and env == "production" and kind not in FUTURE_RISK and level != "critical":
-        level = LEVELS[LEVELS.index(level) + 1]
-        reasons.append(f"tier-1 service in production with a present {kind} problem → {level}")
-    return level, reasons
+    """Severity from impact (`agents.shared.impact`); the label only when nothing is measured."""
+    level = label_severity(alert.labels)
+    measured = from_text(f"{alert.name} {alert_text(alert)}")
+    if more is not None:
+        measured = measured.merged(more)
+    production = None if env is None else env == "production"
+    return impact_severity(measured, tier, production, level)
 
 
 def triage(alert: Alert, catalog: Mapping[str, Service]) -> Triage:
     service = owning_service(alert, catalog)
     entry = catalog.get(service) if service else None
     kind, env = category(alert), environment(alert)
-    level, reasons = severity(alert, kind, entry.tier if entry else None, env)
+    level, reasons = severity(alert, entry.tier if entry else None, env)
     if entry is None:
         reasons.append("no catalog service matches the alert's labels")
     return Triage(
@@ -104,40 +102,6 @@ def triage(alert: Alert, catalog: Mapping[str, Service]) -> Triage:
         environment=env,
         reasons=tuple(reasons),
     )
-
-
-def _floor(alert: Alert, kind: str) -> tuple[Severity | None, str]:
-    text = alert_text(alert)
-    if kind == "saturation":
-        pct = _max_number(r"(\d+(?:\.\d+)?)\s*%", text)
-        if pct is not None and pct >= 90:
-            return "high", f"saturation at {pct:g}% of its limit"
-    if kind in ("memory", "crash"):
-        times = _max_number(r"(\d+)\s*(?:times|restarts)", text)
-        if times is not None and times >= 3:
-            return "high", f"restarted {times:g} times"
-    if kind == "certificate":
-        hours = _hours_left(text)
-        if hours is not None and hours <= 24:
-            return "critical", f"certificate expires in {hours:.0f} h"
-        if hours is not None and hours <= 7 * 24:
-            return "high", f"certificate expires in {hours:.0f} h"
-    if kind in ("errors", "availability"):
-        return "high", f"{kind} alert on a serving path"
-    return None, ""
-
-
-def _hours_left(text: str) -> float | None:
-    match = re.search(r"expires in (\d+)\s*h", text) or re.search(r"in (\d+)\s*hours", text)
-    if match:
-        return float(match.group(1))
-    days = re.search(r"expires in (\d+)\s*d", text)
-    return float(days.group(1)) * 24 if days else None
-
-
-def _max_number(pattern: str, text: str) -> float | None:
-    found = [float(n) for n in re.findall(pattern, text)]
-    return max(found) if found else None
 
 
 def _words(name: str) -> str:

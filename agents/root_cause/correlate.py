@@ -1,0 +1,226 @@
+"""Correlation rules between the typed evidence: each rule is general, pure and tested on
+inputs written for it (docs/diagnosis.md, "Correlations").
+
+- a deploy marker's SHA or PR number ↔ a change (its merge commit, its number);
+- the onset between two deploys points at the earlier; a change deployed or merged after
+  the onset is ruled out;
+- a stack frame's file among a change's files;
+- a changed setting whose family fits the incident's symptoms;
+- a dependency bump whose library the error text names;
+- an external notice (vendor, cloud, DNS, CDN) that matches the failing dependency and the
+  onset means no code change is needed to explain it;
+- a load series that rose several times at the onset with no change fitting is capacity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from agents.root_cause.facts.types import (
+    ChangeFacts,
+    DeployMarker,
+    ErrorSignal,
+    Frame,
+    Notice,
+    Onset,
+    PageFacts,
+    Series,
+)
+from core.state import CauseCategory
+
+DEPLOY_SLACK = timedelta(minutes=2)  # a deploy this close after the onset may still be it
+TOGETHER = timedelta(minutes=15)  # deploys this close together are one release
+NOTICE_WINDOW = timedelta(minutes=45)  # a notice starting this close to the onset matches it
+LOAD_WORDS = re.compile(
+    r"requests?|rps|req/s|traffic|throughput|sessions|users|qps|calls|clicks?|visits|"
+    r"page ?views|logins|searches|checkouts|arrivals|connections opened|messages in",
+    re.I,
+)
+EXTERNAL_KINDS: dict[str, CauseCategory] = {
+    "vendor": "external_dependency", "dns": "external_dependency",
+    "cdn": "external_dependency", "cloud": "platform_failure",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When a change reached production as the evidence says, and how that relates to the
+    onset: `deployed_at` is the time of its deploy marker, or None when none names it."""
+
+    merged_at: datetime
+    deployed_at: datetime | None
+    marker: DeployMarker | None
+    after_onset: bool  # merged or deployed after the onset: it cannot have caused it
+    last_before_onset: bool  # the last deploy before the onset (the onset follows it)
+
+
+def marker_for(
+    sha: str | None, number: int | None, markers: Sequence[DeployMarker]
+) -> DeployMarker | None:
+    """The deploy marker that names this change: its merge commit (prefix, 7+ hex digits)
+    or its PR number."""
+    for marker in markers:
+        if sha and marker.sha and len(marker.sha) >= 7 and _same_commit(sha, marker.sha):
+            return marker
+        if number is not None and marker.pr == number:
+            return marker
+    return None
+
+
+def timing(
+    merged_at: datetime,
+    marker: DeployMarker | None,
+    onset: datetime,
+    last_deploy: datetime | None,
+) -> Timing:
+    deployed = marker.at if marker else None
+    effective = deployed or merged_at
+    after = merged_at > onset + DEPLOY_SLACK or effective > onset + DEPLOY_SLACK
+    last = deployed is not None and last_deploy is not None and deployed >= last_deploy - TOGETHER
+    return Timing(merged_at, deployed, marker, after, last and not after)
+
+
+def last_deploy_before(onset: datetime, markers: Iterable[DeployMarker]) -> datetime | None:
+    """The time of the last deploy at or before the onset (the one the onset follows)."""
+    before = [m.at for m in markers if m.at <= onset + DEPLOY_SLACK]
+    return max(before, default=None)
+
+
+def onset_of(pages: Sequence[PageFacts], alert_start: datetime) -> Onset | None:
+    """The earliest onset the pages show, no later than the alert."""
+    found = [p.onset for p in pages if p.onset and p.onset.at <= alert_start + DEPLOY_SLACK]
+    return min(found, key=lambda o: o.at, default=None)
+
+
+def frame_hits(files: Sequence[str], errors: Sequence[ErrorSignal]) -> list[tuple[str, Frame]]:
+    """(changed file, frame) for each stack frame whose file is one of the change's files."""
+    hits = []
+    for error in errors:
+        for frame in error.frames:
+            changed = next((f for f in files if _same_file(f, frame.file)), None)
+            if changed is not None:
+                hits.append((changed, frame))
+    return hits
+
+
+def named_dependencies(change: ChangeFacts, texts: Iterable[str]) -> list[str]:
+    """The dependencies the change bumps whose name the error or log text mentions."""
+    text = " ".join(texts).lower()
+    return [d.name for d in change.dependencies if any(token in text for token in _tokens(d.name))]
+
+
+def matching_notices(
+    notices: Sequence[Notice], onset: datetime | None, hosts: Iterable[str], texts: Iterable[str]
+) -> list[Notice]:
+    """Notices that started near the onset (or are ongoing over it) and name something the
+    incident touches: a host or domain it calls, or a word of its errors and alert."""
+    names = {h.lower() for h in hosts} | {_domain(h) for h in hosts}
+    words = " ".join(texts).lower()
+    out = []
+    for notice in notices:
+        if notice.status.lower() in ("resolved", "completed", "scheduled") and not _covers(
+            notice, onset
+        ):
+            continue
+        if onset is not None and notice.started is not None and not _covers(notice, onset):
+            continue
+        by_component = any(_touches(c, names, words) for c in notice.components if c)
+        if by_component or _touches(notice.provider, names, words, prefix=True):
+            out.append(notice)
+    return out
+
+
+def load_rise(series: Iterable[Series], onset: datetime | None, factor: float = 2.0) -> float:
+    """How many times the load (requests, traffic, sessions) rose at the onset, when a load
+    series shows it; 0 when none does."""
+    best = 0.0
+    for s in series:
+        if not LOAD_WORDS.search(s.name) or s.unit == "%" or len(s.points) < 4:
+            continue
+        cut = onset or s.points[len(s.points) // 2].at
+        before = [p.value for p in s.points if p.at < cut]
+        after = [p.value for p in s.points if p.at >= cut]
+        if before and after and min(before) >= 0:
+            base = sorted(before)[len(before) // 2]
+            rise = max(after) / base if base > 0 else 0.0
+            best = max(best, rise)
+    return best if best >= factor else 0.0
+
+
+PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (
+    (re.compile(r"\bevict|node\s*not\s*ready|notready|disk\s*pressure|memory\s*pressure|"
+                r"pid\s*pressure|node\s*lost|preempt|kubelet", re.I), "platform_failure"),
+    (re.compile(r"fail(ed|ing)?[\s-]*over|multi-az|hardware (issue|failure)|host (failure|"
+                r"replacement|retire)|instance retirement|(availability )?zone (outage|impair)",
+                re.I), "platform_failure"),
+    (re.compile(r"insufficient (cpu|memory|pods)|exceeded quota|quota exceeded|"
+                r"resourcequota|at max(imum)? (node|size)", re.I), "capacity"),
+)  # fmt: skip
+"""Signals in the errors and logs that the platform underneath failed or ran out."""
+
+
+def platform_signals(texts: Iterable[str]) -> list[tuple[str, CauseCategory]]:
+    """(the words that matched, the category they suggest), once per kind of signal."""
+    found: dict[CauseCategory, str] = {}
+    for text in texts:
+        for pattern, category in PLATFORM:
+            hit = pattern.search(text)
+            if hit and category not in found:
+                found[category] = text[max(0, hit.start() - 30) : hit.end() + 50].strip()
+    return [(text, category) for category, text in found.items()]
+
+
+def notice_category(notices: Sequence[Notice]) -> CauseCategory | None:
+    for notice in notices:
+        if notice.kind in EXTERNAL_KINDS:
+            return EXTERNAL_KINDS[notice.kind]
+    return None
+
+
+def _same_commit(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return a.startswith(b) or b.startswith(a)
+
+
+def _same_file(changed: str, framed: str) -> bool:
+    a, b = changed.strip("/").lower(), framed.strip("/").lower()
+    if a == b:
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    return (
+        "/" in shorter
+        and longer.endswith("/" + shorter)
+        or ("/" not in shorter and longer.rsplit("/", 1)[-1] == shorter and len(shorter) > 6)
+    )
+
+
+def _tokens(name: str) -> list[str]:
+    """The words of a package name that identify it in error text."""
+    parts = [p for p in re.split(r"[/@:]", name.lower()) if len(p) >= 4]
+    return list(dict.fromkeys([name.lower(), *parts]))
+
+
+def _domain(host: str) -> str:
+    parts = host.lower().split(".")
+    return ".".join(parts[-2:]) if len(parts) >= 2 else host.lower()
+
+
+def _touches(component: str, names: set[str], words: str, prefix: bool = False) -> bool:
+    """The component is a host the incident calls, or a word of its text (a provider's name
+    may begin a longer word: `VendorError`, `vendor-sdk`)."""
+    comp = component.lower().strip()
+    if not comp:
+        return False
+    if comp in names or _domain(comp) in names or any(n.startswith(comp + ".") for n in names):
+        return True
+    end = "" if prefix else r"(?![\w-])"
+    return len(comp) >= 4 and re.search(rf"(?<![\w-]){re.escape(comp)}{end}", words) is not None
+
+
+def _covers(notice: Notice, onset: datetime | None) -> bool:
+    if onset is None or notice.started is None:
+        return True
+    return notice.started - NOTICE_WINDOW <= onset <= notice.started + timedelta(hours=12)

@@ -1,0 +1,320 @@
+"""A cache that stops hitting: its key made more specific, its keys renamed at once, its TTL
+cut, or the cache taken out. The misses go to the backend (load, latency, connections).
+
+Catches:
+
+- a cache key that now includes a per-request value: a timestamp, a random or request id
+  (every request misses), the query string, URL, headers or parameters (one entry per
+  variant), or a user, session or tenant id (one entry per user) — in a key assignment
+  (`cache_key = f"..."`, `cacheKey := fmt.Sprintf(...)`) or a cache call
+  (`cache.get(...)`, `Rails.cache.fetch(...)`, `@Cacheable(key = ...)`);
+- a cache version, prefix or namespace changed (`CACHE_VERSION = 3` → `4`,
+  `"products:v1:"` → `"products:v2:"`): every key misses at once;
+- a TTL lowered or set to zero, as a setting (`ttl: 3600` → `60`, a cache's `TIMEOUT`) or a
+  literal (`expires_in: 12.hours` → `5.minutes`, `setex(key, 3600, v)`, `max-age=600`);
+- caching removed or switched off: a caching decorator or call removed (`@lru_cache`,
+  `@cache_page`, `@Cacheable`, `Rails.cache.fetch`) with none added back in the file, a
+  cache flag set to false, a cache backend set to a null/dummy one, `Cache-Control` set to
+  `no-store`/`no-cache`.
+
+Ignores TTLs raised (staler data, a different risk), token, session, cookie, lock and lease
+expiries (not caches), new cache keys without per-request values, comments, docs and tests.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from agents.root_cause import kinds
+from agents.root_cause.facts import diff
+from agents.root_cause.facts.types import ChangeFacts, Finding, SettingChange
+
+NAME = "cache_key_or_ttl_changed"
+SYMPTOMS = ("cache", "latency", "cpu", "connections", "memory")
+MISS = ("cache", "latency", "cpu", "connections")
+
+_NOT_A_CACHE = re.compile(
+    r"token|session|jwt|password|cert|lease|lock|otp|cookie|refresh|retention|invite|reset|"
+    r"verification|signed_?url|presign|\bauth",
+    re.I,
+)
+_KEY_LINE = re.compile(
+    r"cache_?key|cachekey|cache_?id\b|\bcache\.\w+\(|cache\(\)\.\w+\(|\bcache\.(fetch|get|set)|"
+    r"Rails\.cache|@Cacheable|@CachePut|@cache_page|\bmemcache|key_?prefix|"
+    r"[\"'`][\w-]*cache[\w-]*[:_./-]",
+    re.I,
+)
+_VOLATILE = re.compile(
+    r"time\.time\(|time\.Now\(|Date\.now\(|new Date\(|datetime\.(now|utcnow)|Instant\.now|"
+    r"currentTimeMillis|nanoTime|Time\.now|\buuid|randomUUID|\brandom\b|\brand\(|SecureRandom|"
+    r"timestamp|request_?id|requestId|req\.id|trace_?id|traceId|nonce|\bnow\(",
+    re.I,
+)
+_REQUEST = re.compile(
+    r"query_?string|querystring|getQueryString|getRequestURI|RequestURI|RawQuery|originalUrl|"
+    r"full_?path|user_?agent|to_query|URL\.String\(\)|"
+    r"\b(req|request|ctx|c)\.(url|uri|path|query|params|headers|GET|args|query_params)\b(?![.\[(])",
+    re.I,
+)
+_PER_USER = re.compile(
+    r"user_?id|userId|user\.id|current_?user|currentUser|session|account_?id|accountId|"
+    r"tenant|customer_?id|customerId|principal",
+    re.I,
+)
+_VERSION = re.compile(r"(?<![A-Za-z])v\d+\b|version\W{0,4}\d+", re.I)
+_TTL_LINE = re.compile(
+    r"ttl|expire|expires_?in|expiry|max-?age|maxage|setex|\bEX\b|\bPX\b|"
+    r"cache.*timeout|timeout.*cache",
+    re.I,
+)
+_CACHING = re.compile(
+    r"@(functools\.)?(lru_cache|cache|cached|cache_page|cache_control|memoize|Cacheable)\b|"
+    r"\bRails\.cache\.fetch\b|\bcache\.(fetch|get_or_set|remember|wrap|getOrSet|getOrLoad)\(|"
+    r"\bcaches_(action|page)\b|\bmemoize\(",
+)
+_OFF = re.compile(
+    r"^(false|no|off|0|disabled?|none|null|nil|dummy\w*|\w*\.?(Dummy|Null|No)Cache\w*|"
+    r"no-store|no-cache)$",
+    re.I,
+)
+_ON = re.compile(r"^(true|yes|on|1|enabled?)$|cache|redis|memcache|max-age", re.I)
+_LONGEST = 300
+_COMMENT = re.compile(r"^\s*(#|//|/\*|\*|--|<!--)")
+_NUMBER = re.compile(r"\d[\d_]*(?:\.\d+)?")
+_UNITS = {"ms": 1e-3, "millisecond": 1e-3, "milliseconds": 1e-3, "s": 1.0, "second": 1.0,
+          "seconds": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0, "minutes": 60.0,
+          "h": 3600.0, "hour": 3600.0, "hours": 3600.0, "d": 86400.0, "day": 86400.0,
+          "days": 86400.0, "week": 604800.0, "weeks": 604800.0}  # fmt: skip
+_DURATIONS = (
+    re.compile(r"\b(\d+(?:\.\d+)?)\.(seconds?|minutes?|hours?|days?|weeks?)\b"),
+    re.compile(r"(\d+(?:\.\d+)?)\s*\*\s*time\.(Millisecond|Second|Minute|Hour)\b"),
+    re.compile(r"Duration\.of(Millis|Seconds|Minutes|Hours|Days)\(\s*(\d+)L?\s*\)"),
+    re.compile(r"timedelta\(\s*(seconds|minutes|hours|days)\s*=\s*(\d+(?:\.\d+)?)"),
+    re.compile(r"[\"'](\d+(?:\.\d+)?)\s*(ms|s|m|h|d)[\"']"),
+)
+
+
+def detect(change: ChangeFacts) -> list[Finding]:
+    parsed = {
+        file: diff.parse(patch)
+        for file, patch in change.patches.items()
+        if kinds.file_kind(file, patch) != "docs_tests"
+    }
+    found: dict[tuple[str, int | None], Finding] = {}
+    index = {file: _index(lines) for file, lines in parsed.items()}
+    for s in change.settings:
+        if s.file in parsed:
+            finding = _from_setting(s, _near(parsed[s.file], index[s.file], s.line))
+            if finding is not None:
+                found.setdefault((s.file, s.line), finding)
+    for file, lines in parsed.items():
+        pairs = _pairs(lines)
+        paired = {id(new) for _, new in pairs}
+        for old, new in pairs:
+            near = _near(lines, index[file], new.new)
+            for finding in (_key(file, new, old), _ttl(file, old, new, near)):
+                if finding is not None:
+                    found.setdefault((file, new.new), finding)
+        for new in lines:
+            if new.sign == "+" and id(new) not in paired:
+                finding = _key(file, new, None)
+                if finding is not None:
+                    found.setdefault((file, new.new), finding)
+        for finding in _removed(file, lines):
+            found.setdefault((file, finding.line), finding)
+    return list(found.values())
+
+
+def _from_setting(s: SettingChange, near: str) -> Finding | None:
+    context = f"{s.key} {near}"
+    if _NOT_A_CACHE.search(s.key):
+        return None
+    if s.family == "cache_key" and s.before is not None and s.after is not None:
+        message = f"{s.key} changed {s.before} → {s.after}: every key misses at once"
+        return Finding(NAME, message, s.file, s.line, MISS, 0.55)
+    cache_ttl = s.family == "ttl" or (s.family == "timeout" and re.search("cache", context, re.I))
+    if cache_ttl and s.before_number is not None and s.after_number is not None:
+        return _shorter(s.file, s.line, s.key, s.before, s.after, s.before_number, s.after_number)
+    cached = re.search("cach", s.key, re.I)
+    if cached and s.before is not None and s.after is not None and _switched_off(s.before, s.after):
+        message = f"{s.key} changed {s.before} → {s.after}: caching switched off"
+        return Finding(NAME, message, s.file, s.line, MISS, 0.6)
+    return None
+
+
+def _switched_off(before: str, after: str) -> bool:
+    return bool(_ON.search(before) and _OFF.match(after))
+
+
+def _shorter(
+    file: str, line: int | None, key: str, before: str | None, after: str | None,
+    old: float, new: float,
+) -> Finding | None:  # fmt: skip
+    if not 0 <= new < old:
+        return None
+    if new == 0:
+        message = f"{key} set {before} → {after}: entries expire at once, nothing stays cached"
+        return Finding(NAME, message, file, line, MISS, 0.7)
+    ratio = old / new
+    strength = min(0.85, 0.2 + 0.55 * math.log10(ratio))
+    message = f"{key} lowered {before} → {after} ({ratio:.3g}× shorter TTL, more misses)"
+    return Finding(NAME, message, file, line, MISS, round(strength, 2))
+
+
+def _key(file: str, new: diff.DiffLine, old: diff.DiffLine | None) -> Finding | None:
+    """A cache key line that now carries a per-request value, or a new version."""
+    text = new.text
+    if len(text) > _LONGEST or _COMMENT.match(text) or not _KEY_LINE.search(text):
+        return None  # (a longer line is generated or minified code: any two words meet there)
+    if _TTL_ONLY.search(text):
+        return None
+    before = old.text if old is not None else ""
+    if old is not None:
+        bumped = _bump(before, text)
+        if bumped is not None:
+            message = f"cache key version changed {bumped}: every key misses at once"
+            return Finding(NAME, message, file, new.new, MISS, 0.55)
+    for pattern, strength, why in _SPECIFIC:
+        found = pattern.search(text)
+        if found and not pattern.search(before):
+            if old is None and strength < 0.7:
+                return None  # a new cache keyed per user or URL: a design, not a regression
+            message = f"cache key now includes {found.group(0).rstrip('(')!r}: {why}"
+            return Finding(NAME, message, file, new.new, SYMPTOMS,
+                           strength if old is not None else 0.6)  # fmt: skip
+    return None
+
+
+def _ttl(file: str, old: diff.DiffLine, new: diff.DiffLine, near: str) -> Finding | None:
+    """A TTL literal the hunk rewrites smaller (`expires_in: 12.hours` → `5.minutes`)."""
+    text = new.text
+    if _COMMENT.match(text) or not _TTL_LINE.search(f"{text} {near}"):
+        return None
+    if _NOT_A_CACHE.search(text):
+        return None
+    if re.search(r"max-?age", old.text, re.I) and re.search(r"no-store|no-cache", text, re.I):
+        message = "Cache-Control changed from max-age to no-store/no-cache: caching removed"
+        return Finding(NAME, message, file, new.new, MISS, 0.6)
+    old_ttl, new_ttl = _duration(old.text), _duration(text)
+    if old_ttl is not None and new_ttl is not None:
+        (before, shown_before), (after, shown_after) = old_ttl, new_ttl
+    else:
+        if _skeleton(old.text) != _skeleton(text):
+            return None
+        changed = [(a, b) for a, b in zip(_numbers(old.text), _numbers(text), strict=True)
+                   if a != b]  # fmt: skip
+        if len(changed) != 1:
+            return None
+        before, after = changed[0]
+        shown_before, shown_after = f"{before:g}", f"{after:g}"
+    named = _TTL_NAME.search(text)
+    key = named.group(0) if named else "ttl"
+    return _shorter(file, new.new, key, shown_before, shown_after, before, after)
+
+
+def _removed(file: str, lines: list[diff.DiffLine]) -> list[Finding]:
+    """Caching decorators and calls removed, more of each kind than the file adds back."""
+    added = Counter(m.group(0) for d in lines if d.sign == "+" for m in _CACHING.finditer(d.text))
+    out = []
+    for i, d in enumerate(lines):
+        if d.sign != "-" or _COMMENT.match(d.text):
+            continue
+        for m in _CACHING.finditer(d.text):
+            if added[m.group(0)] > 0:
+                added[m.group(0)] -= 1
+                continue
+            after = (n.new for n in lines[i:] if n.new is not None)
+            before = (n.new for n in reversed(lines[:i]) if n.new is not None)
+            at = next(after, next(before, None))
+            message = f"caching removed: {m.group(0)} (was line {d.old})"
+            out.append(Finding(NAME, message, file, at, MISS, 0.55))
+    return out
+
+
+def _bump(before: str, after: str) -> str | None:
+    """`v1` → `v2` or `version: 3` → `4` in otherwise the same line."""
+    old = [m.group(0) for m in _VERSION.finditer(before)]
+    new = [m.group(0) for m in _VERSION.finditer(after)]
+    if old and len(old) == len(new) and old != new and _skeleton(before) == _skeleton(after):
+        moved = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+        return ", ".join(f"{a} → {b}" for a, b in moved)
+    return None
+
+
+_TTL_NAME = re.compile(r"[\w-]*(ttl|expir|max-?age|setex|timeout)[\w-]*", re.I)
+_TTL_ONLY = re.compile(r"^\s*[\w.\"']*(ttl|expir\w*|timeout)[\"']?\s*[:=]", re.I)
+_SPECIFIC: tuple[tuple[re.Pattern[str], float, str], ...] = (
+    (_VOLATILE, 0.8, "a new key on every request, nothing is ever hit"),
+    (_REQUEST, 0.6, "one entry per request variant, a lower hit rate"),
+    (_PER_USER, 0.45, "one entry per user, a lower hit rate and more memory"),
+)
+
+
+def _near(lines: list[diff.DiffLine], index: dict[int, int], line: int | None) -> str:
+    """This line of the new file and the lines that enclose it (less indented, above it)."""
+    i = index.get(line) if line is not None else None
+    if i is None or not lines[i].text.strip():
+        return ""
+    out, depth = [lines[i].text], _indent(lines[i].text)
+    for j in range(i - 1, -1, -1):
+        d = lines[j]
+        if depth == 0:
+            break
+        if d.sign != "-" and d.text.strip() and _indent(d.text) < depth:
+            out.append(d.text)
+            depth = _indent(d.text)
+    return " ".join(out)
+
+
+def _index(lines: list[diff.DiffLine]) -> dict[int, int]:
+    """Where each line of the new file sits in `lines`."""
+    return {d.new: i for i, d in enumerate(lines) if d.new is not None}
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _pairs(lines: list[diff.DiffLine]) -> list[tuple[diff.DiffLine, diff.DiffLine]]:
+    """A removed and an added line of one hunk that set the same thing (same start)."""
+    waiting: dict[tuple[int, str], list[diff.DiffLine]] = {}
+    for d in lines:
+        if d.sign == "-":
+            waiting.setdefault((d.hunk, _head(d.text)), []).append(d)
+    out = []
+    for new in lines:
+        if new.sign == "+":
+            queue = waiting.get((new.hunk, _head(new.text)))
+            if queue:
+                out.append((queue.pop(0), new))
+    return out
+
+
+def _head(text: str) -> str:
+    """What a line sets or calls: the text before its first `=`, `:` or `(`."""
+    return re.split(r"[=:(]", text.strip(), maxsplit=1)[0].strip()
+
+
+def _skeleton(text: str) -> str:
+    for pattern in _DURATIONS:
+        text = pattern.sub("D", text)
+    return re.sub(r"\s+", "", _NUMBER.sub("#", _VERSION.sub("V", text)))
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(n.replace("_", "")) for n in _NUMBER.findall(text)]
+
+
+def _duration(text: str) -> tuple[float, str] | None:
+    """The one duration with a unit the line writes: in seconds, and as written."""
+    found = []
+    for pattern in _DURATIONS:
+        for match in pattern.finditer(text):
+            a, b = match.group(1), match.group(2)
+            value, unit = (a, b) if a[0].isdigit() else (b, a)
+            word = unit.lower()
+            seconds = float(value) * _UNITS.get(word, _UNITS.get(word.rstrip("s"), 1.0))
+            found.append((seconds, match.group(0).strip("\"'")))
+    return found[0] if len(found) == 1 else None

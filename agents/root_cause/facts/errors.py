@@ -1,0 +1,259 @@
+"""Errors a page shows: their type or code, message, count and stack frames.
+
+Kinds: exception and error classes of any language (`TypeError`, `java.net.SocketTimeoutException`,
+`Net::ReadTimeout`), errno and resolver codes (`ECONNREFUSED`, `EAI_AGAIN`, `SERVFAIL`,
+`NXDOMAIN`), Kubernetes reasons (`OOMKilled`, `CrashLoopBackOff`), error codes in snake case
+(`quota_exceeded`), HTTP statuses written as such (`503 Service Unavailable`, `HTTP 429`,
+`status=503`), SQLSTATE codes, Go's `panic:` and the messages every runtime prints
+(`context deadline exceeded`, `too many clients`). Counts come from `×123`, `x77`,
+`count=12`, `(1,234 in 5m)`, `(4,321)` after the kind, or a table's count column. Frames are
+read in the forms Python, Java, Go, Ruby, JavaScript and error trackers print them, and belong to
+the error of the same record (or the last error above them). One signal per kind.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from agents.root_cause.facts.logs import record_time
+from agents.root_cause.facts.text import records, shorten
+from agents.root_cause.facts.times import Clock, all_times
+from agents.root_cause.facts.tree import Page
+from agents.root_cause.facts.types import ErrorSignal, Frame
+
+_CLASS = re.compile(
+    r"(?<![\w.:+-])(?:[a-z_][a-z0-9_]*\.)*(?:[A-Z][A-Za-z0-9]*::)*"
+    r"[A-Z][A-Za-z0-9]*(?:Error|Exception|Timeout|Exceeded)(?![\w-])"
+)
+_RUBY_CLASS = re.compile(
+    r"(?<![\w:])(?:[A-Z][A-Za-z0-9]*::)+[A-Z][A-Za-z0-9]*"
+    r"(?:Cancel(?:ed|led)|Bad|NotFound|Invalid|Failed|Refused|Denied|Expired|NotEstablished|Timeout)"
+    r"(?![\w])"
+)
+_CODES = re.compile(
+    r"(?<![\w-])(?:E(?:CONNREFUSED|CONNRESET|CONNABORTED|TIMEDOUT|HOSTUNREACH|NETUNREACH|PIPE"
+    r"|NOTFOUND|AI_AGAIN|AI_NONAME|MFILE|NOSPC|ADDRINUSE|ACCES|PERM)|SERVFAIL|NXDOMAIN"
+    r"|OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError"
+    r"|ContainerCannotRun|Evicted|DeadlineExceeded|ResourceExhausted|FailedScheduling"
+    r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:FAILED|ERROR|EXCEEDED|DENIED|EXPIRED|INVALID"
+    r"|UNAVAILABLE|REFUSED|EXHAUSTED))(?![\w-])(?!=)"
+)
+_SNAKE = re.compile(
+    r"(?<![\w.-])[a-z]+(?:_[a-z]+)*_(?:expired|exceeded|unavailable|failed|invalid|denied"
+    r"|refused|declined|revoked|rejected|exhausted)(?![\w-])(?!=)"
+)
+_PHRASES = re.compile(
+    r"context deadline exceeded|deadline exceeded|i/o timeout|connection refused"
+    r"|connection reset(?: by peer)?|no such host|broken pipe|too many clients|too many connections"
+    r"|too many open files|out of memory|no space left on device|deadlock detected"
+    r"|statement timeout|lock timeout|certificate has expired|certificate verify failed"
+    r"|unable to get local issuer certificate|unknown authority"
+    r"|temporary failure in name resolution|server closed the connection unexpectedly"
+    r"|read timed out|connect timed out",
+    re.IGNORECASE,
+)
+_REASONS = (
+    "Service Unavailable|Bad Gateway|Gateway Time-?out|Too Many Requests|Internal Server Error"
+    "|Not Implemented|Unauthorized|Forbidden|Not Found|Request Timeout|Conflict|Payload Too Large"
+    "|Unprocessable Entity|Precondition Failed|Gone"
+)
+_HTTP = re.compile(
+    r"\b(?P<a>[45]\d\d) (?P<reason>" + _REASONS + r")\b"
+    r"|\bHTTP(?:/[\d.]+)?[ :]+(?P<b>[45]\d\d)\b"
+    r"|\b(?:status|status_code|http_status|statusCode)[\"']?\s*[=:]\s*[\"']?(?P<c>[45]\d\d)\b",
+    re.IGNORECASE,
+)
+_SQLSTATE = re.compile(r"\bSQLSTATE\s*[\[=:]?\s*(?P<code>[0-9A-Z]{5})\b", re.IGNORECASE)
+_PANIC = re.compile(r"\bpanic: (?P<msg>[^\n]{1,160})")
+_FRAMES = (
+    re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[\w.<>]+))?'),
+    re.compile(
+        r"\bat (?P<func>[\w$.<>]+)\((?P<file>[\w$.-]+\.(?:java|kt|scala|groovy)):(?P<line>\d+)\)"
+    ),
+    re.compile(r"(?P<file>[\w./@:-]+\.[a-z]{1,5}) in (?P<func>[\w.<>$#]+) at line (?P<line>\d+)"),
+    re.compile(r"(?P<file>[\w./-]+\.rb):(?P<line>\d+)(?::in [`'](?P<func>[^'`]+)')?"),
+    re.compile(
+        r"\bat (?:(?P<func>[\w$.<>\[\] ]+?) \()?(?P<file>[\w./@:-]+\.(?:[cm]?js|ts|jsx|tsx))"
+        r":(?P<line>\d+):\d+\)?"
+    ),
+    re.compile(r"(?<![\w/.-])(?P<file>[\w./-]+\.(?:go|py|ts|js|php|rs|cs|java|kt)):(?P<line>\d+)\b"),
+)  # fmt: skip
+_COUNT_AFTER = re.compile(
+    r"^(?:\s*[×x]\s?(?P<a>\d[\d,]*)\b|\s*\((?P<b>\d[\d,]*)\)|,?\s*count[=:]\s*(?P<c>\d[\d,]*)"
+    r"|\s(?P<d>\d{1,3}(?:,\d{3})+|\d+)(?=\s*(?:[,;·)]|$)))"
+)
+_COUNT_IN = re.compile(r"\((?P<n>\d[\d,]*) in \d+\s?\w+\)|\bcount[=:]\s*(?P<m>\d[\d,]*)")
+_COUNT_HEADERS = re.compile(r"count|events|errors|occurrences|total|hits|times", re.IGNORECASE)
+_CLAUSE_CUT = re.compile(r"\s·\s|;\s|\s\|\s")
+_EXCEPTION_LINE = re.compile(r"^(?P<kind>[A-Z][a-z]+[A-Z][A-Za-z]*(?:\.[A-Z]\w*)*): (?P<msg>.{3,})")
+_CLAUSE_REACH = 60  # characters around an error kind searched for its time
+_ATTACH_LINES = 12  # frames on lines of their own belong to an error at most this far above
+MAX_FRAMES = 12
+
+
+@dataclass
+class _Signal:
+    kind: str
+    message: str
+    count: int | None = None
+    at: datetime | None = None
+    frames: list[Frame] = field(default_factory=list)
+
+
+def errors(page: Page, clock: Clock, source: str) -> list[ErrorSignal]:
+    found: dict[str, _Signal] = {}
+    last: _Signal | None = None
+    since = 0
+    for n, line in enumerate(page.texts):
+        for record in records(line):
+            signals = _record_signals(record, clock)
+            frames = frames_in(record)
+            if frames and not signals and (last is None or since > _ATTACH_LINES):
+                signals = _exception_above(page.texts[max(0, n - 3) : n])
+            for s in signals:
+                s.frames = frames
+                last = _add(found, s) or last
+            if signals:
+                since = 0
+            elif frames and last is not None and since <= _ATTACH_LINES:
+                last.frames = _unique(last.frames + frames)
+        since += 1
+    for table in page.tables:
+        _table_signals(table.header, table.rows, found)
+    return [
+        ErrorSignal(s.kind, s.message, s.count, s.at, tuple(s.frames[:MAX_FRAMES]), source)
+        for s in found.values()
+    ]
+
+
+def kinds_in(text: str) -> list[tuple[str, int, int]]:
+    """(kind, start, end) of every error kind written in text, in order, overlaps dropped."""
+    spans: list[tuple[str, int, int]] = []
+    for pattern in (_CLASS, _RUBY_CLASS, _CODES, _SNAKE, _PHRASES, _SQLSTATE, _HTTP):
+        for m in pattern.finditer(text):
+            if any(s < m.end() and m.start() < e for _, s, e in spans):
+                continue
+            spans.append((_kind(pattern, m), m.start(), m.end()))
+    panic = _PANIC.search(text)
+    if panic and not any(s <= panic.start() < e for _, s, e in spans):
+        spans.append(("panic", panic.start(), panic.start() + 6))
+    return sorted(spans, key=lambda k: k[1])
+
+
+def frames_in(text: str) -> list[Frame]:
+    found: list[tuple[int, Frame]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _FRAMES:
+        for m in pattern.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            groups = m.groupdict()
+            func = (groups.get("func") or "").strip() or None
+            found.append((m.start(), Frame(m["file"], int(m["line"]), func)))
+    return _unique([f for _, f in sorted(found, key=lambda p: p[0])])
+
+
+def _kind(pattern: re.Pattern[str], m: re.Match[str]) -> str:
+    if pattern is _HTTP:
+        return f"HTTP {m['a'] or m['b'] or m['c']}"
+    if pattern is _SQLSTATE:
+        return f"SQLSTATE {m['code']}"
+    if pattern is _PHRASES:
+        return m.group(0).lower()
+    return m.group(0)
+
+
+def _record_signals(record: str, clock: Clock) -> list[_Signal]:
+    kinds = kinds_in(record)
+    if not kinds:
+        return []
+    at = record_time(record, clock)
+    return [
+        _Signal(
+            k, _message(record, k, s, e), _count(record, e), _clause_time(record, s, clock) or at
+        )
+        for k, s, e in kinds
+    ]
+
+
+def _clause_time(text: str, at: int, clock: Clock) -> datetime | None:
+    """The earliest time written close by in the clause (between ` · `, `; `, ` | `) around
+    position at: an annotation's `11:20:05 first <error>`."""
+    cuts = [0, *[m.end() for m in _CLAUSE_CUT.finditer(text)], len(text)]
+    lo = max(max(c for c in cuts if c <= at), at - _CLAUSE_REACH)
+    hi = min(min((c for c in cuts if c > at), default=len(text)), at + _CLAUSE_REACH)
+    times = all_times(text[lo:hi], clock)
+    return min((f.at for f in times), default=None)
+
+
+def _exception_above(lines: list[str]) -> list[_Signal]:
+    """`Name: message` on one of the lines above frames that have no error of their own."""
+    for line in reversed(lines):
+        match = _EXCEPTION_LINE.match(line)
+        if match:
+            return [_Signal(match["kind"], shorten(match["msg"], 200))]
+    return []
+
+
+def _message(record: str, kind: str, start: int, end: int) -> str:
+    """`Kind: message` or `Kind (message)`; else a JSON message beside it; else the record."""
+    after = record[end:]
+    match = re.match(r"\s*(?::|-)\s+(.{3,})", after) or re.match(r"\s*\((.{3,}?)\)", after)
+    if match:
+        return shorten(match.group(1), 200)
+    json_msg = re.search(r'"(?:message|msg|error|err|exc)"\s*:\s*"([^"]{3,})"', record)
+    if json_msg and json_msg.group(1) != kind:
+        return shorten(json_msg.group(1), 200)
+    return shorten(record[max(0, start - 80) : end + 120], 200)
+
+
+def _count(record: str, end: int) -> int | None:
+    match = _COUNT_AFTER.match(record[end:]) or _COUNT_IN.search(record[end : end + 160])
+    if not match:
+        return None
+    digits = next(g for g in match.groups() if g)
+    return int(digits.replace(",", ""))
+
+
+def _table_signals(header: list[str], rows: list[list[str]], found: dict[str, _Signal]) -> None:
+    """Kinds in table cells, with the count column's number when the table has one."""
+    counts = [i for i, h in enumerate(header) if _COUNT_HEADERS.search(h)]
+    for row in rows:
+        text = " | ".join(row)
+        for kind, start, end in kinds_in(text):
+            count = _count(text, end)
+            if count is None and counts and counts[0] < len(row):
+                count = _int(row[counts[0]])
+            _add(found, _Signal(kind, _message(text, kind, start, end), count))
+
+
+def _int(cell: str) -> int | None:
+    match = re.fullmatch(r"\s*(\d{1,3}(?:,\d{3})+|\d+)\s*(?:\(.*\))?\s*", cell)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def _add(found: dict[str, _Signal], s: _Signal) -> _Signal | None:
+    """Merge s into the signal of the same kind (`x.TimeoutError` and `TimeoutError` are one);
+    a kind shown with a count of zero did not happen."""
+    if s.count == 0:
+        return None
+    key = re.split(r"\.|::", s.kind)[-1] if s.kind[:1].isupper() or "." in s.kind else s.kind
+    have = found.get(key)
+    if have is None:
+        found[key] = s
+        return s
+    if len(s.kind) > len(have.kind):
+        have.kind = s.kind
+    if s.count is not None and (have.count is None or s.count > have.count):
+        have.count = s.count
+    if s.at is not None and (have.at is None or s.at < have.at):
+        have.at = s.at
+    have.frames = _unique(have.frames + s.frames)
+    return have
+
+
+def _unique(frames: list[Frame]) -> list[Frame]:
+    return list(dict.fromkeys(frames))

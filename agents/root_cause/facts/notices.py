@@ -1,0 +1,260 @@
+"""What a vendor's, cloud provider's, DNS provider's or CDN's status page says, as `Notice`s.
+
+A status page (its host starts with `status.`, or its title or first line says status, service
+health or health dashboard, and it shows a status the way status pages write one: `Partial
+Outage`, `Investigating`) gives one notice for its current incident, read above its history.
+Other pages quote status pages: `<Provider> status: Investigating`, `[<Provider>] Identified -
+<title>`, `status.<host> (11:20): "Investigating - ..."`. A notice needs a status other than
+operational. Its kind comes from what its provider and text talk about (DNS, CDN, cloud
+products and zones); its components from "affects" lists, components shown with a status other
+than operational, regions and zones, and hosts; its start from "since", "beginning at",
+"start time" or "posted".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+from urllib.parse import urlparse
+
+from agents.root_cause.facts.hosts import hosts_in
+from agents.root_cause.facts.text import shorten
+from agents.root_cause.facts.times import Clock, first_time
+from agents.root_cause.facts.tree import Page
+from agents.root_cause.facts.types import Notice, NoticeKind
+
+_WORDS = (
+    r"major outage|partial outage|full outage|degraded performance|service disruption"
+    r"|elevated error rates?|increased error rates?|increased latency|elevated latency"
+    r"|investigating|identified|monitoring|resolved|scheduled maintenance|maintenance in progress"
+    r"|under maintenance|outage|degraded"
+)
+_STATUS = re.compile(r"\b(?:" + _WORDS + r")\b", re.IGNORECASE)
+_TITLED = re.compile(r"(?<![\w-])(?=[A-Z])(?i:" + _WORDS + r")\b")  # as status pages write it
+_STATUS_PAGE = re.compile(r"\bstatus\b|service health|health dashboard", re.IGNORECASE)
+_HISTORY = re.compile(
+    r"^(?:past incidents|incident history|recent history|history|previous incidents)\b", re.I
+)
+_QUOTED = (
+    re.compile(r"(?P<p>[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*){0,3}) status: (?P<s>[A-Z][A-Za-z ]{3,30})"),  # noqa: E501
+    re.compile(r"\[(?:vendor status\] )?(?P<p>[^\]\[]{2,40})\]:? (?P<s>[A-Z][a-z]+) - ", re.I),
+    re.compile(r"\[vendor status\] (?P<p>[\w .&-]{2,40}): (?P<s>[A-Z][a-z]+)", re.I),
+)  # fmt: skip
+_STATUS_HOST = re.compile(r"\bstatus\.(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
+_HOST_REACH = 160  # a quoted status page's status: this close after its host
+_START = re.compile(
+    r"\b(?:since|beginning at|beginning|starting at|started at|began at|start time|posted(?: at)?)"
+    r"\b[\s|:]*(?:approximately\s+)?",
+    re.IGNORECASE,
+)
+_AFFECTS = re.compile(
+    r"\b(?:this incident affects|affected components?|affects|components)\s*:?\s+"
+    r"(?P<list>.+?)(?:\.\s|\.?$)",
+    re.IGNORECASE,
+)
+_ROW_LIST = re.compile(
+    r"^(?:affected )?(?:products|services|locations|regions|zones|components)\s*[:|]\s*"
+    r"(?P<list>.+)",
+    re.IGNORECASE,
+)
+_PAIRS = re.compile(
+    r"(?P<name>[^:;·]+?)\s*(?::| - )\s*(?P<status>" + _WORDS + r"|operational)\b", re.IGNORECASE
+)
+_UPDATE = re.compile(r"(?<![\w-])(?=[A-Z])(?i:investigating|identified|update|monitoring) - ")
+_WINDOW = 700  # characters of a quoted notice read for its start and components
+_REGION = re.compile(
+    r"\b(?:us|eu|ap|sa|ca|me|af|il|mx|cn|uk|europe|asia|australia|northamerica|southamerica"
+    r"|africa)-[a-z]+(?:-[a-z]+)?-?\d{1,2}[a-z]?(?:-[a-z])?\b|\b[A-Z]{3}\d\b"
+)
+_KIND_WORDS: dict[NoticeKind, re.Pattern[str]] = {
+    "dns": re.compile(
+        r"\bdns\b|resolution|resolver|nameserver|authoritative|servfail|nxdomain|dnssec", re.I
+    ),
+    "cdn": re.compile(r"\bcdn\b|edge network|cache purge|points? of presence|origin pull", re.I),
+    "cloud": re.compile(
+        r"\bcloud\b|compute|service health|\bvms?\b|instances|kubernetes|object storage"
+        r"|availability zone|\bzones?\b|load balanc|\bregion\b",
+        re.I,
+    ),
+}
+
+
+def notices(page: Page, url: str, clock: Clock, source: str) -> list[Notice]:
+    found: list[Notice] = []
+    if is_status_page(page, url):
+        own = _page_notice(page, url, clock)
+        found += [own] if own else []
+    found += _quoted(page.lines, clock)
+    merged: list[Notice] = []
+    for n in found:
+        i = next((i for i, m in enumerate(merged) if _same_provider(m, n)), None)
+        if i is None:
+            merged.append(replace(n, source=source))
+        else:
+            merged[i] = _merge(merged[i], n)
+    return merged
+
+
+def is_status_page(page: Page, url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    heads = [h for h in (page.title, *page.lines[:2]) if len(h) <= 120 and " | " not in h]
+    named = host.startswith("status.") or any(_STATUS_PAGE.search(h[:60]) for h in heads)
+    return named and any(_TITLED.search(line) for line in _current(page.lines))
+
+
+def status_word(text: str, titled: bool = False) -> str | None:
+    """The first status a text gives (not `operational`), normalized."""
+    match = (_TITLED if titled else _STATUS).search(text)
+    if not match:
+        return None
+    word = match.group(0).lower()
+    return word + "s" if word.endswith("error rate") else word
+
+
+def _page_notice(page: Page, url: str, clock: Clock) -> Notice | None:
+    lines = _current(page.lines)
+    at = next((i for i, line in enumerate(lines) if status_word(line, titled=True)), None)
+    if at is None:
+        return None
+    provider = _provider(page, url)
+    text = " ".join(lines[max(0, at - 1) : at + 3])
+    listed = [line for line in lines if _AFFECTS.search(line) or _ROW_LIST.match(line)]
+    return Notice(
+        provider=provider,
+        kind=_kind(" ".join([provider, page.title, text]), url),
+        status=status_word(lines[at], titled=True) or "",
+        text=shorten(text, 400),
+        started=_started(" ".join(lines), clock),
+        components=_components(text, listed, _component_lines(lines)),
+    )
+
+
+def _current(lines: list[str]) -> list[str]:
+    """The lines above the page's history section."""
+    end = next((i for i, line in enumerate(lines) if _HISTORY.match(line)), len(lines))
+    return lines[:end]
+
+
+def _quoted(lines: list[str], clock: Clock) -> list[Notice]:
+    out: list[Notice] = []
+    for i, line in enumerate(lines):
+        for pattern in _QUOTED:
+            for m in pattern.finditer(line):
+                status = status_word(m["s"], titled=True)
+                if status:
+                    text = line[m.start() : m.start() + _WINDOW]
+                    out.append(_quoted_notice(m["p"].strip(" ·:"), status, text, clock))
+        for m in _STATUS_HOST.finditer(line):
+            text = " ".join(lines[i : i + 3])[line.index(m.group(0)) :][:_WINDOW]
+            status = status_word(text[:_HOST_REACH], titled=True)
+            if status:
+                out.append(_quoted_notice(_host_provider(m.group(0)), status, text, clock))
+    return out
+
+
+def _quoted_notice(provider: str, status: str, text: str, clock: Clock) -> Notice:
+    return Notice(
+        provider=provider,
+        kind=_kind(f"{provider} {text}", ""),
+        status=status,
+        text=shorten(text, 400),
+        started=_started(text, clock),
+        components=_components(text, [], []),
+    )
+
+
+def _provider(page: Page, url: str) -> str:
+    for head in (page.title, *page.lines[:2]):
+        match = re.match(
+            r"^\s*(?P<p>[^·|]+?)[\s·|-]*(?:status|service health|health dashboard)\b", head, re.I
+        )
+        if match and len(match["p"]) <= 40:
+            return match["p"].strip(" ·|-")
+    return _host_provider(urlparse(url).hostname or "") or page.title
+
+
+def _host_provider(host: str) -> str:
+    labels = [x for x in host.split(".") if x and x != "status"]
+    if len(labels) < 2 or all(x.isdigit() for x in labels):
+        return ""
+    core = labels[:-1]
+    if len(core) > 1 and core[-1] in ("co", "com", "net", "org", "ac", "gov"):
+        core = core[:-1]
+    return core[-1]
+
+
+def _same_provider(a: Notice, b: Notice) -> bool:
+    x, y = a.provider.lower(), b.provider.lower()
+    return x in y or y in x
+
+
+def _merge(a: Notice, b: Notice) -> Notice:
+    started = min((t for t in (a.started, b.started) if t is not None), default=None)
+    components = tuple(dict.fromkeys(a.components + b.components))
+    return replace(a, started=started, components=components)
+
+
+def _kind(text: str, url: str) -> NoticeKind:
+    host = urlparse(url).hostname or ""
+    if host.endswith((".internal", ".local", ".corp", ".lan")) or "internal status" in text.lower():
+        return "internal"
+    scores = {
+        k: len({m.group(0).lower() for m in p.finditer(text)}) for k, p in _KIND_WORDS.items()
+    }
+    if scores["dns"] >= 2:
+        return "dns"
+    if re.search(r"\bcloud\b", text, re.I) and scores["cloud"] >= scores["cdn"]:
+        return "cloud"
+    if scores["cdn"] >= 1 and scores["cdn"] >= scores["cloud"]:
+        return "cdn"
+    return "cloud" if scores["cloud"] >= 2 else "vendor"
+
+
+def _started(text: str, clock: Clock) -> datetime | None:
+    """An explicit start (`since 11:05 UTC`); else the earliest update (`Identified - 11:20`)."""
+    for m in _START.finditer(text):
+        found = first_time(text[m.end() : m.end() + 40], clock)
+        if found is not None and found.start == 0:
+            return found.at
+    updates = [first_time(text[m.end() : m.end() + 30], clock) for m in _UPDATE.finditer(text)]
+    return min((f.at for f in updates if f is not None and f.start == 0), default=None)
+
+
+def _component_lines(lines: list[str]) -> list[str]:
+    """Components shown with a status other than operational: `Name | Status`, or a name on
+    one line and its status alone on the next."""
+    names: list[str] = []
+    for i, line in enumerate(lines):
+        cells = [c.strip() for c in line.split(" | ")]
+        cells = cells if len(cells) == 2 else [c.strip() for c in line.rsplit(" - ", 1)]
+        if len(cells) == 2 and status_word(cells[1]) and not status_word(cells[0]):
+            names.append(cells[0])
+        elif i and _STATUS.fullmatch(line.strip()) and not status_word(lines[i - 1]):
+            names.append(lines[i - 1])
+    return names
+
+
+def _components(text: str, lists: list[str], shown: list[str]) -> tuple[str, ...]:
+    """From "affects" lists (in text and in `lists`), components `shown` with a status,
+    regions and zones, hosts other than the status page's own."""
+    names: list[str] = []
+    for line in [text, *lists]:
+        for m in [*_AFFECTS.finditer(line), *_ROW_LIST.finditer(line)]:
+            names += _listed(m["list"])
+    names += shown + _REGION.findall(text)
+    names += [h for h in hosts_in(text) if not h.startswith("status.")]
+    kept = [n.strip(" .:\"'") for n in names if len(n) <= 80]
+    return tuple(dict.fromkeys(n for n in kept if n and not re.search("operational", n, re.I)))
+
+
+def _listed(items: str) -> list[str]:
+    """The names in an affects list: `A - Major outage; B - Operational` keeps A; else all."""
+    pairs = list(_PAIRS.finditer(items))
+    if pairs:
+        return [p["name"].strip(" ·;,") for p in pairs if p["status"].lower() != "operational"]
+    return [_strip_status(x) for x in re.split(r" · |, |; | and ", items)]
+
+
+def _strip_status(item: str) -> str:
+    return re.sub(r"\s*[-:]\s*[A-Za-z ]+$", "", item).strip() if status_word(item) else item.strip()

@@ -1,0 +1,152 @@
+"""When the page's data left its baseline: the `Onset` among the series that describe a problem.
+
+A series describes a problem when its name says errors, failures, timeouts, latency, saturation,
+restarts, queues or lag (worse when it rises), or success, availability, hit ratio or readiness
+(worse when it falls); a column that compares with yesterday, a forecast or a threshold does
+not. The baseline is the median of the early part of the series, its spread the median absolute
+deviation; a series leaves it when it goes past the tolerance in the bad direction for at least
+two points in a row (so a single spike is not an onset), and it has recovered when it is back
+within tolerance from some point to the end of the table. The onset is the earliest departure
+among the problem series; when none departs, the most anomalous of the others.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from statistics import median
+
+from agents.root_cause.facts.types import Onset, Series
+
+_IGNORE = re.compile(
+    r"yesterday|last (?:week|mon|tue|wed|thu|fri|sat|sun|month|year)|same (?:minute|time|hour|day)"
+    r"|forecast|\bexpected\b|baseline|threshold|\btarget\b|\blimit\b|\bvs\.?\b|\bslo\b|\bbudget\b"
+)
+_ERRORS = re.compile(
+    r"err|\b[45]xx\b|\b[45]\d\d\b|fail|timeout|timed out|exception|throttl|reject|refus|denied"
+    r"|drop|\boom|crash|restart|kill|evict|\bshed\b|conflict|cancel|abort|invalid|servfail"
+    r"|nxdomain|panic|unavailable|retr(?:y|ies)|expired|\bstale|dead.?letter|\blost\b"
+)
+_LATENCY = re.compile(
+    r"latency|\bp\d{2,3}\b|percentile|duration|response time|\bwait|acquire|\bslow|\blag\b"
+    r"|staleness|\bage\b|delay|runtime|gc time|pause|freshness"
+)
+_SATURATION = re.compile(
+    r"cpu|memory|\bmem\b|heap|utili[sz]|usage|saturat|working set|disk|volume|inode|queue"
+    r"|backlog|pending|connections|conns\b|clients|threads|in use|\bload\b|iops|busy|old gen"
+    r"|full gcs?\b|open files|swap|sessions|\bused\b"
+)
+_FALLING = re.compile(
+    r"success|availab|uptime|\bhit\b|hit ratio|hit rate|\bready\b|healthy|apdex|probe|\bup\b"
+)
+_WINDOW_MAX = 12  # points in the baseline window at most
+_RUN = 2  # points in a row past the tolerance
+_MIN_BEFORE = 4  # baseline points (when there are) whose noise a departure must exceed
+_K_SPREAD = 4.0  # tolerance: this many robust standard deviations...
+_RELATIVE = 0.25  # ...or this share of the baseline, whichever is wider
+_RECOVERY_SHARE = 0.1  # back within a tenth of the excursion counts as back
+_SCORE_FLOOR = 0.05  # a departure from zero scores as if from a twentieth of its peak
+_COARSER = 2.5  # a table this much coarser than the finest one with a departure is a summary
+
+
+@dataclass(frozen=True)
+class Departure:
+    index: int
+    base: float
+    peak: float
+    recovered: int | None
+    score: float  # excursion over tolerance and baseline level
+
+
+def classify(name: str) -> tuple[int, int]:
+    """(tier, direction): tier 1 errors, 2 latency, 3 saturation, 4 falls when bad, 0 other;
+    direction +1 when higher is worse, -1 when lower is worse, 0 when either may be."""
+    text = name.lower()
+    if _IGNORE.search(text):
+        return 0, 0
+    for tier, pattern in ((1, _ERRORS), (2, _LATENCY), (3, _SATURATION)):
+        if pattern.search(text):
+            return tier, 1
+    if _FALLING.search(text):
+        return 4, -1
+    return 0, 0
+
+
+def page_onset(series: list[Series]) -> Onset | None:
+    problems: list[tuple[Series, Departure, int]] = []
+    others: list[tuple[Series, Departure]] = []
+    for s in series:
+        tier, direction = classify(s.name)
+        if tier == 0 and _IGNORE.search(s.name.lower()):
+            continue
+        found = departure([p.value for p in s.points], direction)
+        if found is None:
+            continue
+        if tier:
+            problems.append((s, found, tier))
+        else:
+            others.append((s, found))
+    if problems:
+        finest = min(_spacing(s) for s, _, _ in problems)
+        close = [c for c in problems if _spacing(c[0]) <= _COARSER * finest]
+        s, found, _ = min(close, key=lambda c: (c[0].points[c[1].index].at, c[2], -c[1].score))
+        return _onset(s, found)
+    if others:
+        s, found = max(others, key=lambda c: c[1].score)
+        return _onset(s, found)
+    return None
+
+
+def departure(values: list[float], direction: int) -> Departure | None:
+    """The first lasting departure from the baseline in the bad direction (either, if 0)."""
+    if len(values) < 3 + _RUN:
+        return None
+    window = values[: min(max(3, len(values) // 3), _WINDOW_MAX)]
+    base = median(window)
+    spread = 1.4826 * median(abs(v - base) for v in window)
+    floor = max(_K_SPREAD * spread, _RELATIVE * abs(base), 1e-9)
+    for i in range(1, len(values) - _RUN + 1):
+        before = window[: max(i, _MIN_BEFORE)]  # what the baseline did: its noise, resolution
+        tol = max(floor, max(abs(v - base) for v in before), _step(before))
+        sign = direction or (1 if values[i] > base else -1)
+        if all((v - base) * sign > tol for v in values[i : i + _RUN]):
+            return _measure(values, i, base, tol, sign)
+    return None
+
+
+def _spacing(s: Series) -> float:
+    """The series' usual time between two points, in seconds."""
+    gaps = [(b.at - a.at).total_seconds() for a, b in zip(s.points, s.points[1:], strict=False)]
+    return median(gaps) if gaps else 0.0
+
+
+def _step(values: list[float]) -> float:
+    """The smallest difference between two of the values (their printed resolution)."""
+    distinct = sorted({round(v, 9) for v in values})
+    gaps = [b - a for a, b in zip(distinct, distinct[1:], strict=False)]
+    return min(gaps) if gaps else 0.0
+
+
+def _measure(values: list[float], i: int, base: float, tol: float, sign: int) -> Departure:
+    peak = max(values[i:], key=lambda v: (v - base) * sign)
+    excursion = abs(peak - base)
+    back = max(tol, _RECOVERY_SHARE * excursion)
+    recovered = None
+    for j in range(i + _RUN, len(values) - 1):
+        if all((v - base) * sign <= back for v in values[j:]):
+            recovered = j
+            break
+    scale = max(tol + abs(base), _SCORE_FLOOR * abs(peak))
+    return Departure(i, base, peak, recovered, excursion / scale)
+
+
+def _onset(s: Series, found: Departure) -> Onset:
+    recovered = s.points[found.recovered].at if found.recovered is not None else None
+    return Onset(
+        at=s.points[found.index].at,
+        series=s.name,
+        baseline=found.base,
+        peak=found.peak,
+        recovered_at=recovered,
+        source=s.source,
+    )

@@ -1,0 +1,221 @@
+"""The settings a change sets, before → after, in any common format.
+
+A line of a diff is read as `key: value` (YAML), `key = value` (env, properties, INI, TOML,
+HCL, code constants), `"key": value` (JSON), `Key: value,` (struct and object literals) or
+`key=value` arguments inside a call; a removed and an added line of the same hunk with the
+same key are one setting that changed. Values are compared after their units: durations
+in seconds (`30s`, `1500ms`, `5 * time.Second`, `PT30S`), sizes in bytes (`512Mi`, `2G`),
+CPU in cores (`500m`). The family comes from the key and the keys it is nested under.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from agents.root_cause.facts.diff import DiffLine
+from agents.root_cause.facts.types import Direction, SettingChange, SettingFamily
+
+_ASSIGN = re.compile(
+    r"^\s*(?:-\s+)?(?:export\s+|(?:const|let|var|val|final|static|private|public|protected)\s+)*"
+    r"(?:[\w<>\[\],.?]+\s+)?"  # a type before the name (Java, Kotlin, Go, C#)
+    r"[\"']?(?P<key>[A-Za-z_][\w.-]*)[\"']?"
+    r"(?:(?P<colon>:)(?=\s)|(?:\s*:\s*[\w.<>\[\]?| ]+?(?=\s*=))?\s*(?P<op>=|:=))"
+    r"\s*(?P<value>.+?)[,;]?\s*$"
+)
+_ARG = re.compile(r"\b(?P<key>[A-Za-z_]\w*)\s*=\s*(?P<value>[\w.\"'*/+-]+(?:\s*\*\s*[\w.]+)?)")
+_COMMENT = re.compile(r"\s+(#|//).*$")
+_CALL = re.compile(r"[A-Za-z_][\w.]*\(")
+_TYPED = re.compile(r"^[\w.<>\[\]?|]+\s*=\s*(.+)$")
+_SKIP_KEYS = {"if", "for", "while", "return", "def", "class", "func", "import", "from", "elif"}
+
+_FAMILY_PATTERNS: tuple[tuple[SettingFamily, str], ...] = (
+    ("probe", r"(readiness|liveness|startup)_?probe|healthcheck|health_check"),
+    ("tls", r"tls|ssl|verify|insecure|ca_?(bundle|file|cert)|certificate|reject_?unauthorized"),
+    ("backoff", r"backoff|jitter|retry_?(delay|interval|wait)|wait_?between"),
+    ("retry", r"retr(y|ies)|max_?attempts|attempts"),
+    ("timeout", r"timeout|deadline|time_?out"),
+    (
+        "autoscaling",
+        r"(min|max)_?replica(s|_?count)|autoscal|hpa|target_?cpu|"
+        r"average_?utilization|min_?scale|max_?scale",
+    ),
+    ("replicas", r"replicas|replica_?count|instances|desired_?(count|capacity)|node_?count"),
+    ("pool", r"pool|max_?(open_?)?conn|connections?_?limit|max_?idle|min_?idle|maxconn"),
+    ("workers", r"workers?|threads?|concurrency|parallelism|processes|prefetch|in_?flight"),
+    ("memory", r"memory|heap|xmx|mem_?limit|\bmem\b"),
+    ("cpu", r"\bcpus?\b|cpu_?(limit|request|quota|shares)"),
+    ("cache_key", r"cache_?key|key_?prefix|cache_?version|cache_?namespace"),
+    ("cache_size", r"cache_?size|max_?entries|maxsize|max_?items|lru"),
+    ("ttl", r"ttl|expir|max_?age|cache_?seconds|stale"),
+    ("batch", r"batch|chunk|page_?size|fetch_?size|linger|buffer_?size"),
+    ("log_level", r"log_?level|loglevel|logging.*level|^level$|\.level$|root_?level"),
+    ("sampling", r"sampl"),
+    ("schedule", r"schedule|cron"),
+    ("rate_limit", r"rate_?limit|ratelimit|\brps\b|\bqps\b|requests_?per|throttl|quota|burst"),
+    ("retention", r"retention|retain|rotate|max_?files|max_?history|keep_?(days|logs)"),
+    ("image", r"\bimage\b|\btag\b"),
+    ("flag", r"flag|enabled?|feature|toggle|default_?variant|variant|rollout"),
+)
+FAMILIES: tuple[tuple[SettingFamily, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.I)) for name, pattern in _FAMILY_PATTERNS
+)
+
+_DURATION = re.compile(
+    r"^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)$",
+    re.I,
+)  # noqa: E501
+_GO_DURATION = re.compile(
+    r"^(\d+(?:\.\d+)?)\s*\*\s*time\.(Nanosecond|Microsecond|Millisecond|Second|Minute|Hour)$"
+)  # noqa: E501
+_ISO_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$", re.I)
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|K|M|G|T|KB|MB|GB|TB|KiB|MiB|GiB|TiB|k|b|B)$")
+_CPU = re.compile(r"^(\d+)m$")
+_DOCKER_SIZE = re.compile(r"^(\d+(?:\.\d+)?)([kmgKMG])$")
+_NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
+_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "sec": 1, "secs": 1,
+            "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60,
+            "minutes": 60, "h": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400,
+            "days": 86400}  # fmt: skip
+_GO_UNITS = {"Nanosecond": 1e-9, "Microsecond": 1e-6, "Millisecond": 1e-3, "Second": 1,
+             "Minute": 60, "Hour": 3600}  # fmt: skip
+_BYTES = {"k": 1e3, "K": 1e3, "KB": 1e3, "M": 1e6, "MB": 1e6, "G": 1e9, "GB": 1e9, "T": 1e12,
+          "TB": 1e12, "Ki": 1024, "KiB": 1024, "Mi": 1024**2, "MiB": 1024**2, "Gi": 1024**3,
+          "GiB": 1024**3, "Ti": 1024**4, "TiB": 1024**4, "b": 1, "B": 1}  # fmt: skip
+
+
+_CONTEXT: tuple[SettingFamily, ...] = ("probe",)  # a block that gives its keys their meaning
+
+
+def family(path: Iterable[str]) -> SettingFamily:
+    """The family of a key, judged from the key first, then the keys above it; inside a
+    probe's block every key is the probe's (its `timeoutSeconds` is not a client timeout)."""
+    keys = [part for k in path if k for part in k.split(".")]
+    for key in keys[:-1]:
+        for name, pattern in FAMILIES:
+            if name in _CONTEXT and pattern.search(_words(key)):
+                return name
+    for key in reversed(keys):
+        for name, pattern in FAMILIES:
+            if pattern.search(_words(key)):
+                return name
+    return "other"
+
+
+def number(value: str | None, kind: SettingFamily = "other") -> float | None:
+    """A value as a number after its unit (seconds, bytes, cores), or None; `500m` is half a
+    core for a CPU setting and 500 minutes elsewhere."""
+    if value is None:
+        return None
+    text = value.strip().strip("\"'").strip()
+    cpu = _CPU.match(text) if kind == "cpu" else None
+    if cpu:
+        return int(cpu.group(1)) / 1000
+    docker = _DOCKER_SIZE.match(text) if kind == "memory" else None
+    if docker:  # docker's 512m, 2g
+        return float(docker.group(1)) * {"k": 1e3, "m": 1e6, "g": 1e9}[docker.group(2).lower()]
+    for pattern, scale in ((_DURATION, _SECONDS), (_SIZE, _BYTES)):
+        found = pattern.match(text)
+        if found:
+            unit = found.group(2)
+            return float(found.group(1)) * scale.get(unit, scale.get(unit.lower(), 1))
+    found = _GO_DURATION.match(text)
+    if found:
+        return float(found.group(1)) * _GO_UNITS[found.group(2)]
+    found = _ISO_DURATION.match(text)
+    if found and any(found.groups()):
+        h, m, s = (float(g) if g else 0.0 for g in found.groups())
+        return h * 3600 + m * 60 + s
+    found = _CPU.match(text)
+    if found:
+        return int(found.group(1)) / 1000
+    if _NUMBER.match(text.replace("_", "")):
+        return float(text.replace("_", ""))
+    return None
+
+
+def settings(file: str, lines: list[DiffLine]) -> list[SettingChange]:
+    """Every setting the diff of `file` changes, adds or removes, in file order."""
+    before: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}
+    after: dict[tuple[int, str], tuple[str, tuple[str, ...], int | None]] = {}
+    for d in lines:
+        if d.sign == " ":
+            continue
+        for key, value in pairs(d.text):
+            slot = (d.hunk, _full(d.path, key))
+            if d.sign == "-":
+                before.setdefault(slot, (value, (*d.path, key)))
+            else:
+                after.setdefault(slot, (value, (*d.path, key), d.new))
+    out = []
+    for slot in dict.fromkeys([*before, *after]):
+        old = before.get(slot)
+        new = after.get(slot)
+        if old and new and old[0] == new[0]:
+            continue
+        path = (new or old)[1]  # type: ignore[index]
+        out.append(_change(file, slot[1], old[0] if old else None, new[0] if new else None,
+                           path, new[2] if new else None))  # fmt: skip
+    return out
+
+
+def pairs(text: str) -> list[tuple[str, str]]:
+    """The (key, value) pairs a line sets: an assignment, or arguments inside a call."""
+    line = _COMMENT.sub("", text).rstrip()
+    if not line.strip() or line.strip().startswith(("#", "//", "*", "/*")):
+        return []
+    found = _ASSIGN.match(line)
+    if found and found.group("key") not in _SKIP_KEYS:
+        key, value = found.group("key"), found.group("value").strip()
+        typed = _TYPED.match(value) if found.group("colon") else None
+        value = typed.group(1) if typed else value  # `val n: Int = 5`, `let n: number = 5`
+        if value.startswith("{") and value.endswith("}"):  # an inline map: {memory: 512Mi}
+            inner = [pairs(part) for part in value[1:-1].split(",")]
+            return [(f"{key}.{k}", v) for found_pairs in inner for k, v in found_pairs]
+        if value and not value.endswith(("(", "{", "[")) and not _CALL.search(value):
+            return [(key, value)]
+    if "(" in line:
+        return [(m.group("key"), m.group("value")) for m in _ARG.finditer(line.split("(", 1)[1])]
+    return []
+
+
+def _change(
+    file: str,
+    key: str,
+    before: str | None,
+    after: str | None,
+    path: tuple[str, ...],
+    line: int | None,
+) -> SettingChange:
+    kind = family(path)
+    old, new = number(before, kind), number(after, kind)
+    return SettingChange(
+        file=file, key=key, before=_clean(before), after=_clean(after), family=kind,
+        direction=_direction(before, after, old, new), line=line, before_number=old,
+        after_number=new,
+    )  # fmt: skip
+
+
+def _direction(
+    before: str | None, after: str | None, old: float | None, new: float | None
+) -> Direction:
+    if before is None:
+        return "added"
+    if after is None:
+        return "removed"
+    if old is not None and new is not None and old != new:
+        return "lowered" if new < old else "raised"
+    return "changed"
+
+
+def _full(path: tuple[str, ...], key: str) -> str:
+    return ".".join([*path[-3:], key])
+
+
+def _clean(value: str | None) -> str | None:
+    return value.strip().strip("\"'") if value is not None else None
+
+
+def _words(key: str) -> str:
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)
+    return spaced.replace("-", "_").replace(".", "_").lower()

@@ -1,0 +1,151 @@
+"""The investigation: read the evidence, extract typed facts, correlate and score, and lay
+out what the model chooses among (`logic.Findings`)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import timedelta
+
+from agents.root_cause import correlate, evidence
+from agents.root_cause.change import Change
+from agents.root_cause.facts.changes import change_facts
+from agents.root_cause.facts.types import ChangeFacts, Onset, PageFacts
+from agents.root_cause.logic import Findings
+from agents.root_cause.score import Incident, Scored, hours_before, none_evidence, score
+from agents.root_cause.symptoms import families
+from agents.shared.alerts import alert_text
+from core.catalog import Service
+from core.ports import Tools
+from core.state import Alert, Triage
+
+FACT_LINES = 10
+BLIP = timedelta(minutes=20)
+
+
+async def investigate(
+    tools: Tools, alert: Alert, tri: Triage, catalog: Mapping[str, Service]
+) -> tuple[Findings, evidence.Bundle]:
+    bundle = evidence.Bundle()
+    await evidence.read_dashboards(tools, alert, bundle)
+    service = catalog.get(tri.service) if tri.service else None
+    upstream = _upstream_repos(service, catalog)
+    repos = [service.repo, *upstream] if service else []
+    if not repos:
+        bundle.problems.append("no repository is mapped to the alerting service")
+    await asyncio.gather(*(evidence.read_changes(tools, r, alert.starts_at, bundle) for r in repos))
+    incident = describe(alert, bundle.pages, service.repo if service else "", upstream)
+    notices = [n for p in bundle.pages for n in p.notices]
+    matched = correlate.matching_notices(
+        notices, incident.onset, [h for p in bundle.pages for h in p.hosts], incident.texts
+    )
+    platform = correlate.platform_signals(incident.texts)
+    incident = replace(incident, explained=bool(matched or platform))
+    first = sorted(bundle.changes, key=lambda c: _preliminary(c, incident))
+    detailed = await evidence.read_patches(tools, first, bundle)
+    scored = [score(c, _facts(c), incident) for c in detailed]
+    series = [s for p in bundle.pages for s in p.series]
+    onset = correlate.onset_of(bundle.pages, alert.starts_at)
+    recovered = bool(onset and onset.recovered_at)
+    found_none = none_evidence(
+        scored, matched, correlate.load_rise(series, incident.onset), recovered, platform,
+        blip=_blip(onset, scored),
+    )  # fmt: skip
+    lines, ids = fact_lines(bundle.pages)
+    found = Findings.split(
+        scored,
+        alert=alert,
+        none=found_none,
+        facts_lines=lines,
+        pages=ids,
+        partial=bundle.partial,
+        mechanism_none=_none_mechanism(bundle.pages, found_none.reasons),
+        signals=bundle.signals,
+    )
+    return found, bundle
+
+
+def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str]) -> Incident:
+    onset = correlate.onset_of(pages, alert.starts_at)
+    errors = tuple(e for p in pages for e in p.errors)
+    logs = [line.text for p in pages for line in p.logs if line.level in ("ERROR", "FATAL", "WARN")]
+    texts = (alert.name, alert_text(alert), *(f"{e.kind} {e.message}" for e in errors), *logs)
+    named = [*texts, *(onset.series for onset in [onset] if onset)]
+    return Incident(
+        start=alert.starts_at,
+        onset=onset.at if onset else alert.starts_at,
+        symptoms=frozenset(families(named)),
+        primary=frozenset(families([alert.name, alert.annotations.get("summary", "")])),
+        markers=tuple(m for p in pages for m in p.markers),
+        errors=errors,
+        texts=tuple(texts),
+        service_repo=repo,
+        upstream_repos=frozenset(upstream),
+    )
+
+
+def fact_lines(pages: list[PageFacts]) -> tuple[list[str], list[str]]:
+    """The incident's facts in a few compact lines for the prompt, and the evidence ids."""
+    out: list[str] = []
+    for page in pages:
+        if page.onset:
+            o = page.onset
+            back = f", back to baseline at {o.recovered_at:%H:%M}" if o.recovered_at else ""
+            out.append(f"onset {o.at:%H:%M} UTC: {o.series} {o.baseline:g} → {o.peak:g}{back} "
+                       f"[{page.source}]")  # fmt: skip
+        for e in page.errors[:3]:
+            frames = ", ".join(f"{f.file}:{f.line}" for f in e.frames[:2])
+            count = f" ×{e.count}" if e.count else ""
+            out.append(f"error {e.kind}{count}: {e.message[:90]}"
+                       + (f" (at {frames})" if frames else "") + f" [{page.source}]")  # fmt: skip
+        for m in page.markers[:4]:
+            names = " ".join(x for x in (m.sha, f"#{m.pr}" if m.pr else None, m.version) if x)
+            out.append(f"deploy {m.at:%H:%M} UTC {names} [{page.source}]")
+        for n in page.notices[:2]:
+            start = f" since {n.started:%H:%M} UTC" if n.started else ""
+            parts = f" affecting {', '.join(n.components[:4])}" if n.components else ""
+            out.append(f"notice {n.provider} ({n.kind}) {n.status}{start}{parts}: "
+                       f"{n.text[:100]} [{page.source}]")  # fmt: skip
+    return _dedupe(out)[:FACT_LINES], [p.source for p in pages]
+
+
+def _blip(onset: Onset | None, scored: list[Scored]) -> bool:
+    """A short excursion that recovered by itself, with nothing deployed in the hour before."""
+    if onset is None or onset.recovered_at is None:
+        return False
+    short = onset.recovered_at - onset.at <= BLIP
+    recent = any(
+        not s.ruled_out and hours_before(s.timing, s.change, onset.at) <= 1 for s in scored
+    )
+    return short and not recent
+
+
+def _upstream_repos(service: Service | None, catalog: Mapping[str, Service]) -> list[str]:
+    if service is None:
+        return []
+    repos = [catalog[name].repo for name in service.depends_on if name in catalog]
+    return [r for r in dict.fromkeys(repos) if r != service.repo]
+
+
+def _preliminary(change: Change, incident: Incident) -> tuple[int, float]:
+    """Which changes to read in detail first: those a deploy marker names, then the most
+    recent before the onset."""
+    named = correlate.marker_for(change.sha, change.number, incident.markers) is not None
+    return (0 if named else 1, abs((incident.onset - change.merged_at).total_seconds()))
+
+
+def _facts(change: Change) -> ChangeFacts | None:
+    return change_facts(change.ref, change.files, change.patches) if change.patches else None
+
+
+def _none_mechanism(pages: list[PageFacts], reasons: tuple[str, ...]) -> str:
+    errors = [f"{e.kind}: {e.message[:80]}" for p in pages for e in p.errors][:2]
+    return "; ".join([*reasons[:2], *errors])
+
+
+def _dedupe(lines: list[str]) -> list[str]:
+    return list(dict.fromkeys(lines))
+
+
+__all__ = ["Scored", "describe", "fact_lines", "investigate"]

@@ -1,0 +1,267 @@
+"""Score each recent change by how well the evidence ties it to this incident, and weigh the
+evidence that no change did (docs/diagnosis.md, "Ranking").
+
+A change earns its score from facts, each recorded as a reason: it reached production
+before the onset (the last deploy before it weighs most; a change deployed or merged after
+the onset is ruled out), a stack frame is in one of its files, a setting it changes or a
+risk a detector found in it fits the incident's symptoms, the error text names a library it
+bumps, it is in the alerting service's repo. Time alone counts little. The evidence for
+"none" is a matching external notice, every change ruled out, or load that rose at the
+onset with no change fitting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from agents.root_cause import correlate, kinds
+from agents.root_cause.change import Change
+from agents.root_cause.detectors import detect
+from agents.root_cause.facts.types import (
+    ChangeFacts,
+    DeployMarker,
+    ErrorSignal,
+    Finding,
+    Notice,
+)
+from agents.root_cause.symptoms import KIND_SYMPTOMS, SETTING_SYMPTOMS, fit
+from core.state import CauseCategory
+
+PLAUSIBLE = 0.3  # a change scoring less is shown as unlikely, never offered as an option
+STRONG = 0.6
+APP_CONFIG = {"timeout", "retry", "backoff", "pool", "workers", "ttl", "cache_key",
+              "cache_size", "batch", "log_level", "sampling", "flag", "tls", "rate_limit",
+              "retention"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Incident:
+    """The incident as the evidence shows it."""
+
+    start: datetime  # the alert's
+    onset: datetime  # the data's, or the alert's when no page shows one
+    symptoms: frozenset[str]
+    markers: tuple[DeployMarker, ...]
+    errors: tuple[ErrorSignal, ...]
+    texts: tuple[str, ...]  # alert text, error messages, log lines: what names libraries
+    service_repo: str
+    upstream_repos: frozenset[str] = frozenset()
+    primary: frozenset[str] = frozenset()  # what the alert itself is about
+    explained: bool = False  # an external or platform signal explains the onset's timing
+
+
+@dataclass(frozen=True)
+class Scored:
+    change: Change
+    facts: ChangeFacts | None
+    score: float
+    reasons: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    category: CauseCategory
+    timing: correlate.Timing
+    ruled_out: str = ""  # why it cannot be the cause
+
+    @property
+    def plausible(self) -> bool:
+        return not self.ruled_out and self.score >= PLAUSIBLE
+
+
+@dataclass(frozen=True)
+class NoneEvidence:
+    strength: float  # 0..1
+    category: CauseCategory | None
+    reasons: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = field(default_factory=tuple)
+
+
+def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scored:
+    marker = correlate.marker_for(change.sha, change.number, incident.markers)
+    last = correlate.last_deploy_before(incident.onset, incident.markers)
+    when = correlate.timing(change.merged_at, marker, incident.onset, last)
+    reasons = [_when(change, when, incident.onset)]
+    found = tuple(detect(facts)) if facts else ()
+    category = change_category(change, facts)
+    if when.after_onset:
+        why = "reached production after the onset" if marker else "merged after the onset"
+        return Scored(change, facts, 0.0, (*reasons, why), found, category, when, why)
+    total = _timing_score(when, change, incident.onset)
+    total += _evidence(change, facts, found, incident, reasons)
+    total *= _repo_weight(change, incident, reasons)
+    gap = hours_before(when, change, incident.onset)
+    if incident.explained and gap > 1:
+        total *= 0.5
+        reasons.append(f"live {gap:.0f} h before the onset, which an external or platform "
+                       "signal explains")  # fmt: skip
+    if change.files and all(kinds.file_kind(f) == "docs_tests" for f in change.files):
+        total *= 0.2
+        reasons.append("touches only docs, tests or CI")
+    return Scored(change, facts, round(min(total, 1.0), 3), tuple(reasons), found, category, when)
+
+
+def none_evidence(
+    scored: Sequence[Scored],
+    notices: Sequence[Notice],
+    load_rise: float,
+    recovered: bool,
+    platform: Sequence[tuple[str, CauseCategory]] = (),
+    blip: bool = False,
+) -> NoneEvidence:
+    """How strongly the evidence says no listed change did it, and what kind of cause."""
+    reasons: list[str] = []
+    strength, category = 0.0, None
+    if notices:
+        strength, category = 0.8, correlate.notice_category(notices)
+        reasons += [f"{n.provider} ({n.kind}) {n.status}: {n.text[:120]}" for n in notices[:2]]
+    for text, kind in platform[:2]:
+        strength, category = max(strength, 0.6), category or kind
+        reasons.append(f"the platform: {text[:120]}")
+    if blip:
+        strength = max(strength, 0.7)
+        reasons.append("a short excursion that recovered by itself, with no deploy just before")
+    if scored and all(s.ruled_out for s in scored):
+        strength = max(strength, 0.6)
+        reasons.append("every recent change reached production after the onset")
+    elif not scored:
+        strength = max(strength, 0.5)
+        reasons.append("no change in the window")
+    best = max((s.score for s in scored if not s.ruled_out), default=0.0)
+    if load_rise and best < STRONG:
+        strength = max(strength, 0.5)
+        category = category or "capacity"
+        reasons.append(f"load rose {load_rise:.1f}x at the onset")
+    if recovered:
+        strength = max(strength, 0.3)
+        reasons.append("the signal was back to its baseline before the alert was looked at")
+    return NoneEvidence(strength, category, tuple(reasons), tuple(notices))
+
+
+def change_category(change: Change, facts: ChangeFacts | None) -> CauseCategory:
+    """The change's category from its kind; a config or manifest change by what it sets
+    (an application setting such as a timeout is a config change wherever it lives)."""
+    kind = kinds.change_kind(change.files, facts.patches if facts else {})
+    if facts and kind in ("config", "infrastructure", "feature_flag", "scheduled_job"):
+        families = [s.family for s in facts.settings if s.family != "other"]
+        if families:
+            app = sum(f in APP_CONFIG for f in families)
+            return "config_change" if app * 2 >= len(families) else "infrastructure_change"
+    return kinds.category(kind)
+
+
+def hours_before(when: correlate.Timing, change: Change, onset: datetime) -> float:
+    """How long the change had been live (deployed, else merged) when the onset came."""
+    live = when.deployed_at or change.merged_at
+    return max((onset - live).total_seconds() / 3600, 0.0)
+
+
+def proximity(hours: float) -> float:
+    """1 within the hour before the onset, then halving every 6 hours: what reached
+    production just before a sharp onset is its likeliest trigger."""
+    return 1.0 if hours <= 1 else float(0.5 ** ((hours - 1) / 6))
+
+
+def _timing_score(when: correlate.Timing, change: Change, onset: datetime) -> float:
+    near = proximity(hours_before(when, change, onset))
+    if when.last_before_onset:
+        return 0.35 * near
+    if when.deployed_at is not None:
+        return 0.2 * near
+    return 0.15 * near
+
+
+def _evidence(
+    change: Change,
+    facts: ChangeFacts | None,
+    found: tuple[Finding, ...],
+    incident: Incident,
+    reasons: list[str],
+) -> float:
+    total = 0.0
+    hits = correlate.frame_hits(change.files, incident.errors)
+    if hits:
+        changed = _changed_lines(facts)
+        near = [(f, fr) for f, fr in hits if fr.line and any(
+            abs(fr.line - n) <= 3 for n in changed.get(f, ()))]  # fmt: skip
+        file, frame = (near or hits)[0]
+        total += 0.35 if near else 0.15
+        where = "at a line it changed" if near else "in a file it changed"
+        reasons.append(f"a stack frame of the errors is {where}: {file}:{frame.line}")
+    if facts is None:
+        return total
+    settings = [
+        (s, fit(SETTING_SYMPTOMS[s.family], set(incident.symptoms), incident.primary)
+         * (1.0 if s.direction in ("lowered", "raised", "changed") else 0.5))
+        for s in facts.settings
+        if s.family != "other"
+    ]  # fmt: skip
+    if settings:
+        best, how = max(settings, key=lambda pair: pair[1])
+        if how:
+            total += 0.3 * how
+            reasons.append(f"sets {best.key} {best.before or '∅'} → {best.after or '∅'} "
+                           f"({best.family}; fits the symptoms {how:.1f})")  # fmt: skip
+    origin = [f"{e.kind} {' '.join(fr.file for fr in e.frames)}" for e in incident.errors]
+    thrown = correlate.named_dependencies(facts, origin)
+    named = thrown or correlate.named_dependencies(facts, incident.texts)
+    if named:
+        total += 0.3 if thrown else 0.1
+        where = "the errors come from" if thrown else "the error text names"
+        reasons.append(f"{where} {', '.join(named[:2])}, which it upgrades")
+    weighed = [
+        (f, f.strength * fit(f.symptoms, set(incident.symptoms), incident.primary)) for f in found
+    ]
+    if weighed:
+        finding, how = max(weighed, key=lambda pair: pair[1])
+        if how:
+            total += 0.35 * how
+            reasons.append(f"{finding.file}:{finding.line}: {finding.message} "
+                           f"(fits the symptoms {how:.1f})")  # fmt: skip
+    kind_fit = fit(KIND_SYMPTOMS.get(facts.kind, ()), set(incident.symptoms), incident.primary)
+    if kind_fit and facts.kind in KIND_SYMPTOMS:
+        total += 0.1 * kind_fit
+        reasons.append(f"a {facts.kind.replace('_', ' ')} change (fits the symptoms "
+                       f"{kind_fit:.1f})")  # fmt: skip
+    return total
+
+
+def _changed_lines(facts: ChangeFacts | None) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for line in facts.added if facts else ():
+        out.setdefault(line.file, set()).add(line.line)
+    return out
+
+
+def _repo_weight(change: Change, incident: Incident, reasons: list[str]) -> float:
+    if change.repo == incident.service_repo:
+        return 1.0
+    if change.repo in incident.upstream_repos:
+        reasons.append(f"in {change.repo}, a service it depends on")
+        return 0.85
+    reasons.append(f"in {change.repo}, not the service's repo")
+    return 0.3
+
+
+def _when(change: Change, when: correlate.Timing, onset: datetime) -> str:
+    merged = _minutes(onset - change.merged_at)
+    text = f"merged {merged} before the onset" if change.merged_at <= onset else (
+        f"merged {_minutes(change.merged_at - onset)} after the onset"
+    )  # fmt: skip
+    if when.deployed_at is not None:
+        deploy = when.deployed_at
+        rel = f"{_minutes(onset - deploy)} before" if deploy <= onset else (
+            f"{_minutes(deploy - onset)} after"
+        )  # fmt: skip
+        text += f", deployed {rel} the onset"
+        if when.last_before_onset:
+            text += " (the last deploy before it)"
+    return text
+
+
+def _minutes(delta: timedelta) -> str:
+    seconds = abs(delta.total_seconds())
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"

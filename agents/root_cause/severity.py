@@ -1,0 +1,59 @@
+"""Severity once the evidence is in: what the dashboards show (error ratios, saturation, a
+signal already back to its baseline) and what the investigation concluded (a false alarm)
+can change triage's severity, which came from the alert alone. The rules are the same
+(`agents.shared.impact`); the reasons say what changed it."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from agents.root_cause.facts.types import PageFacts, Series
+from agents.shared.alerts import alert_text
+from agents.shared.impact import Impact, from_text, label_severity, severity
+from core.state import Alert, RootCause, Triage
+
+_ERRORS = re.compile(r"err|\b5xx\b|\b5\d\d\b|fail|timeout|reject|refus|unavailable", re.I)
+_SUCCESS = re.compile(r"success|availab|uptime", re.I)
+_SATURATION = re.compile(r"cpu|memory|heap|utili[sz]|usage|saturat|disk|volume|connections|"
+                         r"pool|in use|quota|used", re.I)  # fmt: skip
+
+
+def page_impact(pages: list[PageFacts]) -> Impact:
+    """The measures the pages' percentage series show at their worst since the onset."""
+    found = Impact()
+    for page in pages:
+        since = page.onset.at if page.onset else None
+        for s in page.series:
+            worst = _worst(s, since)
+            if worst is None or s.unit != "%":
+                continue
+            low, high = worst
+            if _SUCCESS.search(s.name):
+                found = found.merged(Impact(error_ratio=round(100 - low, 3)))
+            elif _ERRORS.search(s.name):
+                found = found.merged(Impact(error_ratio=high))
+            elif _SATURATION.search(s.name):
+                found = found.merged(Impact(saturation=high))
+        if page.onset and page.onset.recovered_at:
+            found = found.merged(Impact(recovered=True))
+    return found
+
+
+def reassess(tri: Triage, alert: Alert, pages: list[PageFacts], cause: RootCause) -> Triage:
+    """Triage with its severity from the whole evidence, the reasons saying what changed."""
+    if cause.category == "false_alarm":
+        level, why = "low", ["the investigation found no user impact (a false alarm) → low"]
+    else:
+        measured = from_text(f"{alert.name} {alert_text(alert)}").merged(page_impact(pages))
+        production = None if tri.environment is None else tri.environment == "production"
+        level, why = severity(measured, tri.tier, production, label_severity(alert.labels))
+    if level == tri.severity:
+        return tri
+    reasons = (*tri.reasons, *(f"after the investigation: {r}" for r in why))
+    return tri.model_copy(update={"severity": level, "reasons": reasons})
+
+
+def _worst(s: Series, since: datetime | None) -> tuple[float, float] | None:
+    values = [p.value for p in s.points if since is None or p.at >= since]
+    return (min(values), max(values)) if values else None

@@ -1,0 +1,95 @@
+"""Symptom families: what an incident looks like from the outside, and which kinds of
+change can produce each (docs/diagnosis.md, "Symptoms and settings").
+
+The families of an incident come from the alert's name and text, the error types and log
+lines the pages show, and the names of the series that left their baseline. A changed
+setting, a dependency bump or a detector's finding fits an incident when their families
+meet; that fit, not the finding alone, is what the ranking weighs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from agents.root_cause.facts.types import SettingFamily
+
+FAMILIES = (
+    "latency", "timeouts", "errors", "connections", "memory", "cpu", "disk", "tls", "dns",
+    "throttling", "locks", "crash", "availability", "queue", "cache", "data",
+)  # fmt: skip
+
+_WORDS: tuple[tuple[str, str], ...] = (
+    ("timeouts", r"timeout|timed out|deadline|read timed|etimedout|gateway time"),
+    ("latency", r"latency|slow|p9\d|duration|response time|apdex"),
+    ("connections", r"connection|pool|too many clients|max_?connections|maxclients|"
+                    r"econnrefused|connect(ion)? refused|sockets?|hikari"),
+    ("memory", r"oom|out of memory|memory|heap|gc overhead|garbage|rss|evicted.*memory"),
+    ("cpu", r"\bcpu\b|throttled cpu|load average|saturat|backtrack|event loop lag"),
+    ("disk", r"disk|volume|inode|no space|filesystem|pvc|storage full|diskpressure"),
+    ("tls", r"tls|ssl|certificate|x509|handshake|cert_|unable to get local issuer"),
+    ("dns", r"\bdns\b|nxdomain|servfail|eai_again|resolv|no such host|name resolution"),
+    ("throttling", r"\b429\b|rate.?limit|throttl|quota|too many requests|slowdown"),
+    ("locks", r"\block|deadlock|lock wait|blocking|access exclusive|waiting for"),
+    ("crash", r"crash|backoff|restart|exit code|panic|segfault|killed|oomkilled|fatal"),
+    ("availability", r"unavailable|down\b|unreachable|probe|health|5xx|\b50[0234]\b|"
+                     r"not ready|imagepull|pending|failedscheduling|replicas? (mismatch|unavail)"),
+    ("queue", r"queue|backlog|lag|consumer|kafka|sqs|celery|sidekiq|offset"),
+    ("cache", r"cache|hit ratio|hit rate|miss|evict"),
+    ("errors", r"error|exception|fail|5xx|typeerror|nullpointer|traceback"),
+    ("data", r"stale|inconsisten|replication|replica lag|duplicate|corrupt|wrong"),
+)  # fmt: skip
+_PATTERNS = [(family, re.compile(words, re.I)) for family, words in _WORDS]
+
+SETTING_SYMPTOMS: dict[SettingFamily, tuple[str, ...]] = {
+    "timeout": ("timeouts", "latency", "errors", "availability"),
+    "retry": ("latency", "timeouts", "cpu", "connections", "throttling", "queue", "errors"),
+    "backoff": ("latency", "cpu", "connections", "throttling", "queue", "errors"),
+    "pool": ("connections", "timeouts", "latency", "errors", "availability"),
+    "workers": ("latency", "queue", "cpu", "memory", "connections", "timeouts"),
+    "memory": ("memory", "crash", "availability"),
+    "cpu": ("cpu", "latency", "throttling", "crash"),
+    "replicas": ("availability", "latency", "cpu", "connections", "queue"),
+    "autoscaling": ("availability", "latency", "cpu", "connections", "throttling", "queue"),
+    "ttl": ("cache", "latency", "cpu", "connections", "data"),
+    "cache_key": ("cache", "latency", "cpu", "connections", "memory"),
+    "cache_size": ("memory", "cache", "latency"),
+    "batch": ("memory", "latency", "queue", "timeouts"),
+    "log_level": ("disk", "latency", "cpu"),
+    "sampling": ("disk", "cpu", "latency"),
+    "schedule": ("latency", "cpu", "connections", "locks", "queue", "disk"),
+    "flag": ("errors", "latency", "crash", "data"),
+    "tls": ("tls", "errors", "availability"),
+    "rate_limit": ("throttling", "errors", "availability", "latency"),
+    "probe": ("availability", "crash"),
+    "image": ("availability", "crash", "errors"),
+    "retention": ("disk", "data"),
+    "other": (),
+}
+"""Which symptoms a changed setting of each family can produce."""
+
+KIND_SYMPTOMS: dict[str, tuple[str, ...]] = {
+    "schema": ("locks", "latency", "timeouts", "errors", "connections", "cpu"),
+    "dependency": ("errors", "tls", "crash", "latency", "memory", "timeouts"),
+    "scheduled_job": ("latency", "cpu", "connections", "locks", "queue", "disk"),
+}
+"""Which symptoms a change of a kind can produce even without a recognised setting."""
+
+
+def families(texts: Iterable[str]) -> set[str]:
+    """The symptom families named in these texts (alert, error types, log lines, series)."""
+    text = " ".join(texts)
+    return {family for family, pattern in _PATTERNS if pattern.search(text)}
+
+
+def fit(change_symptoms: Iterable[str], incident: set[str], primary: Iterable[str] = ()) -> float:
+    """How well a change's possible symptoms fit the incident's (0..1): 1 when they include
+    what the alert itself is about (`primary`), else the share of the incident's families
+    the change could explain."""
+    possible = set(change_symptoms)
+    if possible & set(primary):
+        return 1.0
+    meet = possible & incident
+    if not meet or not incident:
+        return 0.0
+    return min(1.0, len(meet) / min(3, len(incident)))

@@ -1,0 +1,183 @@
+"""What a change does, read from its patches on inputs written for the test: its kind, the
+settings it changes before → after in many formats, dependency versions, schema statements."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.root_cause.facts.changes import change_facts
+from agents.root_cause.facts.diff import parse
+from agents.root_cause.facts.settings import family, number, settings
+from agents.root_cause.facts.types import ChangeFacts
+from agents.root_cause.kinds import change_kind, file_kind
+
+
+def facts(file: str, patch: str) -> ChangeFacts:
+    return change_facts("PR #1", [file], {file: patch})
+
+
+# --- kinds -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("src/billing/invoice.py", "code"),
+        ("internal/queue/consumer.go", "code"),
+        ("config/application-prod.yml", "config"),
+        (".env.production", "config"),
+        ("flags/features.yaml", "feature_flag"),
+        ("requirements.txt", "dependency"),
+        ("go.sum", "dependency"),
+        ("package-lock.json", "dependency"),
+        ("db/migrate/20260101000000_add_index.rb", "schema"),
+        ("migrations/0042_auto.py", "schema"),
+        ("k8s/worker/deployment.yaml", "infrastructure"),
+        ("charts/api/values-prod.yaml", "infrastructure"),
+        ("terraform/rds.tf", "infrastructure"),
+        ("deploy/cron/nightly-export.yaml", "scheduled_job"),
+        ("docs/runbook.md", "docs_tests"),
+        ("tests/test_invoice.py", "docs_tests"),
+        ("src/cart/totals.test.ts", "docs_tests"),
+        (".github/workflows/ci.yml", "docs_tests"),
+    ],
+)
+def test_file_kinds(path: str, kind: str) -> None:
+    assert file_kind(path) == kind
+
+
+def test_a_changes_kind_is_where_most_lines_changed_and_tests_count_only_alone() -> None:
+    patches = {"src/a.py": "@@ -1,1 +1,3 @@\n-x\n+y\n+z\n", "tests/test_a.py": "@@ -1 +1,9 @@\n"
+               + "".join(f"+t{i}\n" for i in range(9))}  # fmt: skip
+    assert change_kind(list(patches), patches) == "code"
+    assert change_kind(["tests/test_a.py"], {}) == "docs_tests"
+    bump = {"requirements.txt": "@@ -1 +1 @@\n-a==1\n+a==2\n", "src/b.py": "@@ -1 +1 @@\n-x\n+y\n"}
+    assert change_kind(list(bump), bump) in ("dependency", "code")
+
+
+# --- settings before → after -----------------------------------------------------------------
+
+
+def test_nested_yaml_settings_carry_their_path_family_and_direction() -> None:
+    patch = (
+        "@@ -30,8 +30,8 @@ spec:\n"
+        "       containers:\n"
+        "         - name: web\n"
+        "           resources:\n"
+        "             limits:\n"
+        "-              memory: 2Gi\n"
+        "+              memory: 1280Mi\n"
+        '               cpu: "2"\n'
+    )
+    [s] = settings("k8s/web.yaml", parse(patch))
+    assert (s.key, s.before, s.after) == ("containers.resources.limits.memory", "2Gi", "1280Mi")
+    assert (s.family, s.direction, s.line) == ("memory", "lowered", 34)
+
+
+@pytest.mark.parametrize(
+    ("file", "patch", "key", "family", "direction"),
+    [
+        (".env", "@@ -3 +3 @@\n-UPSTREAM_TIMEOUT=4s\n+UPSTREAM_TIMEOUT=1500ms\n",
+         "UPSTREAM_TIMEOUT", "timeout", "lowered"),
+        ("app.properties", "@@ -1 +1 @@\n-db.pool.max-size=40\n+db.pool.max-size=10\n",
+         "db.pool.max-size", "pool", "lowered"),
+        ("client.go", "@@ -9 +9 @@\n-\t\tTimeout: 10 * time.Second,\n"
+         "+\t\tTimeout: 2 * time.Second,\n",
+         "Timeout", "timeout", "lowered"),
+        ("settings.toml", "@@ -2 +2 @@\n-max_retries = 2\n+max_retries = 8\n",
+         "max_retries", "retry", "raised"),
+        ("config.json", '@@ -4 +4 @@\n-  "cacheTtlSeconds": 300,\n+  "cacheTtlSeconds": 5,\n',
+         "cacheTtlSeconds", "ttl", "lowered"),
+        ("hpa.yaml", "@@ -6 +6 @@\n-  maxReplicas: 10\n+  maxReplicas: 24\n",
+         "maxReplicas", "autoscaling", "raised"),
+        ("logging.yaml", "@@ -2 +2 @@\n-  level: INFO\n+  level: DEBUG\n",
+         "level", "log_level", "changed"),
+        ("Worker.kt", "@@ -5 +5 @@\n-    val workerThreads: Int = 16\n"
+         "+    val workerThreads: Int = 4\n",
+         "workerThreads", "workers", "lowered"),
+        ("client.py", "@@ -7 +7 @@\n-    r = session.get(url, timeout=30)\n"
+         "+    r = session.get(url, timeout=3)\n",
+         "timeout", "timeout", "lowered"),
+    ],
+)  # fmt: skip
+def test_settings_in_many_formats(
+    file: str, patch: str, key: str, family: str, direction: str
+) -> None:
+    found = [s for s in settings(file, parse(patch)) if s.key.endswith(key)]
+    assert found, settings(file, parse(patch))
+    assert (found[0].family, found[0].direction) == (family, direction)
+
+
+def test_unchanged_values_comments_and_plain_code_are_no_settings() -> None:
+    same = "@@ -1,2 +1,2 @@\n-timeout: 30s  # old comment\n+timeout: 30s\n"
+    assert settings("a.yaml", parse(same)) == []
+    comment = "@@ -1 +1 @@\n-# timeout = 5\n+# timeout = 50\n"
+    assert settings("a.py", parse(comment)) == []
+    code = "@@ -1,2 +1,2 @@\n-    for item in items:\n+    for row in rows:\n"
+    assert settings("a.py", parse(code)) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("30s", 30), ("1500ms", 1.5), ("5m", 300), ("PT2M", 120), ("2 * time.Minute", 120),
+     ("512Mi", 512 * 1024**2), ("2G", 2e9), ("500m", 30000), ("1_000", 1000), ("abc", None)],
+)  # fmt: skip
+def test_numbers_after_units(value: str, expected: float | None) -> None:
+    assert number(value) == expected
+
+
+def test_millicores_for_cpu_settings() -> None:
+    assert number("500m", "cpu") == 0.5 and number("2", "cpu") == 2
+
+
+def test_families_from_the_key_then_the_keys_above_it() -> None:
+    assert family(["readinessProbe", "httpGet", "path"]) == "probe"
+    assert family(["spring", "datasource", "hikari", "maximum-pool-size"]) == "pool"
+    assert family(["server", "port"]) == "other"
+
+
+# --- dependencies and schema statements ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("file", "patch", "name", "before", "after"),
+    [
+        ("requirements.txt", "@@ -2 +2 @@\n-urllib3==1.26.18\n+urllib3==2.2.1\n",
+         "urllib3", "==1.26.18", "==2.2.1"),
+        ("go.mod", "@@ -5 +5 @@\n-\tgithub.com/jackc/pgx/v5 v5.5.1\n"
+         "+\tgithub.com/jackc/pgx/v5 v5.6.0\n",
+         "github.com/jackc/pgx/v5", "v5.5.1", "v5.6.0"),
+        ("Gemfile.lock", "@@ -40 +40 @@\n-    nokogiri (1.15.5)\n+    nokogiri (1.16.2)\n",
+         "nokogiri", "1.15.5", "1.16.2"),
+        ("build.gradle", "@@ -9 +9 @@\n-    implementation 'com.squareup.okhttp3:okhttp:4.11.0'\n"
+         "+    implementation 'com.squareup.okhttp3:okhttp:4.12.0'\n",
+         "com.squareup.okhttp3:okhttp", "4.11.0", "4.12.0"),
+        ("Dockerfile", "@@ -1 +1 @@\n-FROM node:18-alpine\n+FROM node:22-alpine\n",
+         "node", "18-alpine", "22-alpine"),
+    ],
+)  # fmt: skip
+def test_dependency_versions_before_and_after(
+    file: str, patch: str, name: str, before: str, after: str
+) -> None:
+    [dep] = facts(file, patch).dependencies
+    assert (dep.name, dep.before, dep.after) == (name, before, after)
+
+
+def test_schema_statements_in_migrations_and_added_sql() -> None:
+    rails = facts("db/migrate/20260101_add_state.rb", (
+        "@@ -0,0 +1,5 @@\n+class AddState < ActiveRecord::Migration[7.1]\n+  def change\n"
+        "+    add_index :orders, :state\n+  end\n+end\n"))  # fmt: skip
+    assert [s.text for s in rails.statements] == ["add_index :orders, :state"]
+    sql = facts(
+        "db/V12__idx.sql", "@@ -0,0 +1 @@\n+CREATE INDEX idx_orders_state ON orders (state);\n"
+    )
+    assert sql.statements and sql.kind == "schema"
+
+
+def test_no_schema_statements_in_code_tests_or_removed_lines() -> None:
+    code = facts("src/report.py", "@@ -1 +1 @@\n-rows = run(q)\n+rows = run(q, limit=10)\n")
+    assert code.statements == ()
+    test = facts("tests/test_m.py", "@@ -0,0 +1 @@\n+CREATE INDEX x ON t (c);\n")
+    assert test.statements == ()
+    dropped = facts("db/V13__x.sql", "@@ -1 +0,0 @@\n-CREATE INDEX x ON t (c);\n")
+    assert dropped.statements == ()

@@ -1,0 +1,187 @@
+"""Each correlation rule on inputs written for it, positive and negative (docs/diagnosis.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from agents.root_cause import correlate
+from agents.root_cause.facts.changes import change_facts
+from agents.root_cause.facts.types import (
+    DeployMarker,
+    ErrorSignal,
+    Frame,
+    Notice,
+    Onset,
+    PageFacts,
+    Point,
+    Series,
+)
+
+T0 = datetime(2026, 5, 4, 14, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+SHA = "4be1c07d92aa1f3e5b6c7d8e9f0a1b2c3d4e5f60"
+MARKERS = (
+    DeployMarker(at(-90), "deploy api 1.8.0", sha="9a0b1c2d"),
+    DeployMarker(at(-20), "deploy api 1.8.1", sha=SHA[:8], pr=311),
+    DeployMarker(at(15), "deploy api 1.8.2", pr=318),
+)
+
+
+# --- deploy marker ↔ merge commit ↔ PR ------------------------------------------------------
+
+
+def test_a_marker_names_a_change_by_commit_prefix_or_pr_number() -> None:
+    assert correlate.marker_for(SHA, None, MARKERS) is MARKERS[1]
+    assert correlate.marker_for(None, 318, MARKERS) is MARKERS[2]
+    assert correlate.marker_for("9a0b1c2d0000", 17, MARKERS) is MARKERS[0]
+
+
+def test_no_marker_for_other_commits_short_prefixes_or_numbers() -> None:
+    assert correlate.marker_for("ffffffffffff", 999, MARKERS) is None
+    short = (DeployMarker(at(0), "deploy", sha="4be1c0"),)  # 6 digits: too short to trust
+    assert correlate.marker_for(SHA, None, short) is None
+    assert correlate.marker_for(None, None, MARKERS) is None
+
+
+# --- the onset between two deploys points at the earlier; later changes are ruled out -------
+
+
+def test_the_last_deploy_before_the_onset_is_the_one_it_follows() -> None:
+    last = correlate.last_deploy_before(T0, MARKERS)
+    assert last == at(-20)
+    earlier = correlate.timing(at(-40), MARKERS[1], T0, last)
+    assert earlier.last_before_onset and not earlier.after_onset
+
+
+def test_a_change_deployed_after_the_onset_is_ruled_out_however_recent() -> None:
+    last = correlate.last_deploy_before(T0, MARKERS)
+    later = correlate.timing(at(-10), MARKERS[2], T0, last)  # merged before, deployed after
+    assert later.after_onset and not later.last_before_onset
+    merged_after = correlate.timing(at(5), None, T0, last)
+    assert merged_after.after_onset
+
+
+def test_older_deploys_and_unmarked_changes_are_not_the_last_deploy() -> None:
+    last = correlate.last_deploy_before(T0, MARKERS)
+    older = correlate.timing(at(-120), MARKERS[0], T0, last)
+    assert not older.last_before_onset and not older.after_onset
+    unmarked = correlate.timing(at(-30), None, T0, last)
+    assert unmarked.deployed_at is None and not unmarked.last_before_onset
+    assert correlate.last_deploy_before(at(-100), MARKERS) is None
+
+
+def test_the_onset_is_the_earliest_a_page_shows_and_never_after_the_alert() -> None:
+    def page(minute: float) -> PageFacts:
+        return PageFacts("p", "u", "t", onset=Onset(at(minute), "errors", 0.1, 9.0, None, "p"))
+
+    assert correlate.onset_of([page(-5), page(-12)], T0).at == at(-12)  # type: ignore[union-attr]
+    assert correlate.onset_of([page(30)], T0) is None
+    assert correlate.onset_of([], T0) is None
+
+
+# --- a stack frame's file among a change's files ---------------------------------------------
+
+
+def test_a_frame_in_a_changed_file_is_found_by_path_suffix() -> None:
+    errors = [ErrorSignal("TypeError", "x is undefined",
+                          frames=(Frame("/srv/app/src/cart/totals.ts", 41, "sum"),))]  # fmt: skip
+    assert correlate.frame_hits(["src/cart/totals.ts", "README.md"], errors) == [
+        ("src/cart/totals.ts", Frame("/srv/app/src/cart/totals.ts", 41, "sum"))
+    ]
+    py = [ErrorSignal("KeyError", "'id'", frames=(Frame("billing/invoice.py", 12),))]
+    assert correlate.frame_hits(["services/billing/invoice.py"], py)
+
+
+def test_frames_elsewhere_or_of_a_same_named_file_in_another_folder_do_not_match() -> None:
+    errors = [ErrorSignal("TypeError", "x", frames=(Frame("src/cart/totals.ts", 41),))]
+    assert correlate.frame_hits(["src/checkout/totals.ts"], errors) == []
+    assert correlate.frame_hits(["lib/util.ts"], errors) == []
+    assert correlate.frame_hits(["src/cart/totals.ts"], [ErrorSignal("X", "y")]) == []
+
+
+# --- a dependency bump ↔ error text naming that library -------------------------------------
+
+
+def bump(file: str, patch: str) -> object:
+    return change_facts("PR #1", [file], {file: patch})
+
+
+def test_a_bumped_library_named_by_the_errors_is_linked() -> None:
+    facts = change_facts("PR #1", ["package.json"], {"package.json": (
+        '@@ -8,3 +8,3 @@\n   "dependencies": {\n-    "undici": "6.19.2",\n+    "undici": "7.1.0",\n'
+        '     "zod": "3.23.8",\n')})  # fmt: skip
+    texts = ["UND_ERR_HEADERS_TIMEOUT at undici/lib/dispatcher/client-h1.js:780"]
+    assert correlate.named_dependencies(facts, texts) == ["undici"]
+    scoped = change_facts("PR #2", ["package.json"], {"package.json": (
+        '@@ -8,2 +8,2 @@\n-    "@acme-cloud/storage-sdk": "3.1.0",\n'
+        '+    "@acme-cloud/storage-sdk": "3.9.0",\n')})  # fmt: skip
+    assert correlate.named_dependencies(scoped, ["storage-sdk: checksum header rejected"])
+
+
+def test_a_bump_the_errors_do_not_name_is_not_linked() -> None:
+    facts = change_facts("PR #1", ["requirements.txt"], {"requirements.txt": (
+        "@@ -1,2 +1,2 @@\n-structlog==24.1.0\n+structlog==25.1.0\n flask==3.0.2\n")})  # fmt: skip
+    assert correlate.named_dependencies(facts, ["psycopg.OperationalError: timeout"]) == []
+    assert correlate.named_dependencies(facts, []) == []
+    code = change_facts("PR #2", ["app.py"], {"app.py": "@@ -1 +1 @@\n-x = 1\n+x = 2\n"})
+    assert correlate.named_dependencies(code, ["structlog"]) == []
+
+
+# --- an external notice that matches the failing dependency and the onset -------------------
+
+
+def notice(provider: str, minutes: float | None, components: tuple[str, ...] = (),
+           status: str = "investigating", kind: str = "vendor") -> Notice:  # fmt: skip
+    return Notice(provider, kind, status, "elevated error rates on the API",  # type: ignore[arg-type]
+                  at(minutes) if minutes is not None else None, components)  # fmt: skip
+
+
+def test_a_notice_near_the_onset_naming_a_called_host_matches() -> None:
+    found = correlate.matching_notices(
+        [notice("Paymentia", 8, ("api.paymentia.example",))], T0, ["api.paymentia.example"], []
+    )
+    assert len(found) == 1
+    by_word = correlate.matching_notices(
+        [notice("Geoloom", -20)], T0, [], ["GeoloomError: quota exceeded"]
+    )
+    assert by_word and correlate.notice_category(by_word) == "external_dependency"
+    zone = notice("Cloud health", -3, ("eu-west-1b",), kind="cloud")
+    assert correlate.notice_category(
+        correlate.matching_notices([zone], T0, [], ["node ip-10-1-2-3 eu-west-1b NotReady"])
+    ) == "platform_failure"
+
+
+def test_notices_far_from_the_onset_or_about_something_else_do_not_match() -> None:
+    assert correlate.matching_notices(
+        [notice("Paymentia", -60 * 30, ("api.paymentia.example",))], T0,
+        ["api.paymentia.example"], [],
+    ) == []  # fmt: skip
+    assert correlate.matching_notices([notice("Mailcourier", 5, ("smtp",))], T0,
+                                      ["api.paymentia.example"], ["timeout"]) == []  # fmt: skip
+    old = notice("Paymentia", -60 * 48, ("api.paymentia.example",), status="resolved")
+    assert correlate.matching_notices([old], T0, ["api.paymentia.example"], []) == []
+
+
+# --- load rose at the onset ------------------------------------------------------------------
+
+
+def series(name: str, values: list[float], unit: str = "/s") -> Series:
+    return Series(name, unit, tuple(Point(at(i - len(values) + 1), v) for i, v in
+                                    enumerate(values)), "p")  # fmt: skip
+
+
+def test_a_load_series_that_multiplied_at_the_onset_is_a_load_rise() -> None:
+    rise = correlate.load_rise([series("requests /s", [100, 110, 95, 105, 320, 410])], at(-1))
+    assert rise >= 3.5
+
+
+def test_flat_load_or_a_non_load_series_is_no_rise() -> None:
+    assert correlate.load_rise([series("requests /s", [100, 110, 95, 105, 120, 110])], at(-1)) == 0
+    assert correlate.load_rise([series("5xx ratio", [0, 0, 1, 0, 40, 60], "%")], at(-1)) == 0
+    assert correlate.load_rise([series("p99 latency", [80, 90, 85, 400, 900, 950], "ms")],
+                               at(-2)) == 0  # fmt: skip

@@ -1,0 +1,351 @@
+"""page_facts: reading a snapshot, times, time series and the onset.
+
+Every snapshot here is written for the test (invented services and hosts), in the shape the
+Playwright MCP server's `browser_snapshot` returns. The builders are shared with the other
+`test_page_facts_*` modules.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from agents.root_cause.facts.numbers import quantity
+from agents.root_cause.facts.onset import classify, departure, page_onset
+from agents.root_cause.facts.pages import page_facts
+from agents.root_cause.facts.tables import series, time_tables
+from agents.root_cause.facts.times import Clock, all_times, clock_for, first_time
+from agents.root_cause.facts.tree import parse
+from agents.root_cause.facts.types import Point, Series
+
+ALERT = datetime(2025, 6, 3, 11, 30, tzinfo=UTC)  # a Tuesday
+URL = "https://grafana.example.net/d/svc-alpha"
+
+
+def q(text: str) -> str:
+    """A YAML double-quoted scalar."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def snap(*blocks: str, title: str = "") -> str:
+    """A browser_snapshot reply: optional page header, then the ```yaml tree."""
+    head = f"### Page\n- Page URL: {URL}\n- Page Title: {title}\n" if title else ""
+    body = "\n".join(["- generic [active] [ref=e1]:", *blocks])
+    return f"{head}### Snapshot\n```yaml\n{body}\n```\n"
+
+
+def text(*lines: str) -> str:
+    return "\n".join(f"  - generic [ref=x{i}]: {q(line)}" for i, line in enumerate(lines))
+
+
+def heading(title: str, level: int = 2) -> str:
+    return f"  - heading {q(title)} [level={level}] [ref=h1]"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    out = ["  - table [ref=t1]:", "    - rowgroup [ref=t2]:"]
+    if header:
+        out.append("      - row [ref=t3]:")
+        out += [f"        - columnheader {q(h)} [ref=c{i}]" for i, h in enumerate(header)]
+    out.append("    - rowgroup [ref=t4]:")
+    for r, row in enumerate(rows):
+        out.append(f"      - row [ref=r{r}]:")
+        for c, cell in enumerate(row):
+            out.append(
+                f"        - cell {q(cell)} [ref=r{r}c{c}]"
+                if cell
+                else f"        - cell [ref=r{r}c{c}]"
+            )
+    return "\n".join(out)
+
+
+def minutes(start: str, values: list[str], step: int = 1) -> list[str]:
+    """Row times HH:MM from start, step minutes apart, one per value."""
+    hour, minute = map(int, start.split(":"))
+    out = []
+    for i in range(len(values)):
+        total = hour * 60 + minute + i * step
+        out.append(f"{total // 60 % 24:02d}:{total % 60:02d}")
+    return out
+
+
+def rows(start: str, *columns: list[str], step: int = 1) -> list[list[str]]:
+    times = minutes(start, columns[0], step)
+    return [[t, *(col[i] for col in columns)] for i, t in enumerate(times)]
+
+
+def at(hhmm: str, day: int = 3) -> datetime:
+    hour, minute = map(int, hhmm.split(":"))
+    return datetime(2025, 6, day, hour, minute, tzinfo=UTC)
+
+
+def make_series(name: str, values: list[float], unit: str = "") -> Series:
+    points = tuple(
+        Point(at(t), v) for t, v in zip(minutes("10:00", [""] * len(values)), values, strict=True)
+    )
+    return Series(name=name, unit=unit, points=points, source="dashboard:0")
+
+
+# --- the snapshot tree ----------------------------------------------------------------------
+
+
+def test_tree_keeps_quoted_cells_and_empty_cells() -> None:
+    yaml = "\n".join(
+        [
+            "  - table [ref=t1]:",
+            "    - rowgroup [ref=t2]:",
+            "      - row [ref=t3]:",
+            '        - columnheader "Time" [ref=c1]',
+            '        - columnheader "Note" [ref=c2]',
+            '        - columnheader "Errors" [ref=c3]',
+            "      - row [ref=t4]:",
+            '        - cell "11:00" [ref=a]',
+            "        - cell [ref=b]",
+            '        - cell "3" [ref=c]',
+            "      - row [ref=t5]:",
+            '        - cell "11:01" [ref=d]',
+            "        - 'cell \"deploy: svc-alpha ''blue''\" [ref=e]'",
+            "        - cell [ref=f]:",
+            '          - link "12" [ref=g]',
+        ]
+    )
+    page = parse(snap(yaml))
+    assert page.tables[0].header == ["Time", "Note", "Errors"]
+    assert page.tables[0].rows == [["11:00", "", "3"], ["11:01", "deploy: svc-alpha 'blue'", "12"]]
+
+
+def test_tree_title_and_inline_text() -> None:
+    yaml = "\n".join(
+        [
+            "  - generic [ref=p]:",
+            "    - text: Read from",
+            "    - code [ref=c]: cache.example.net",
+            '    - text: "for: 5m"',
+        ]
+    )
+    page = parse(snap(yaml, title="svc-alpha overview"))
+    assert page.title == "svc-alpha overview"
+    assert page.texts == ["Read from cache.example.net for: 5m"]
+
+
+def test_tree_title_falls_back_to_the_top_heading() -> None:
+    page = parse(snap(text("Dashboards / alpha"), heading("Alpha incident", level=1)))
+    assert page.title == "Alpha incident"
+
+
+# --- times ----------------------------------------------------------------------------------
+
+
+def test_lone_time_takes_the_alert_date_or_the_day_before() -> None:
+    clock = Clock(ALERT)
+    assert first_time("10:06 deploy", clock).at == at("10:06")  # type: ignore[union-attr]
+    assert first_time("at 23:40", clock).at == at("23:40", day=2)  # type: ignore[union-attr]
+
+
+def test_page_range_decides_the_date() -> None:
+    clock = clock_for(["Dash", "2025-06-02 21:00:00 to 2025-06-03 11:35:00 UTC"], ALERT)
+    assert clock.start == datetime(2025, 6, 2, 21, 0, tzinfo=UTC)
+    assert first_time("22:15", clock).at == at("22:15", day=2)  # type: ignore[union-attr]
+    assert first_time("09:15", clock).at == at("09:15")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2025-06-01 08:10", datetime(2025, 6, 1, 8, 10, tzinfo=UTC)),
+        ("2025-06-01T08:10:05.120+02:00", datetime(2025, 6, 1, 6, 10, 5, 120000, tzinfo=UTC)),
+        ("06-02 18:31", datetime(2025, 6, 2, 18, 31, tzinfo=UTC)),
+        ("Jun 2, 18:31", datetime(2025, 6, 2, 18, 31, tzinfo=UTC)),
+        ("Mon 2 Jun 18:31", datetime(2025, 6, 2, 18, 31, tzinfo=UTC)),
+        ("Sun 09:12", datetime(2025, 6, 1, 9, 12, tzinfo=UTC)),
+    ],
+)
+def test_dated_times(written: str, expected: datetime) -> None:
+    assert first_time(written, Clock(ALERT)).at == expected  # type: ignore[union-attr]
+
+
+def test_not_times() -> None:
+    clock = Clock(ALERT)
+    assert all_times("10.1.2.3:6379 and 2h 41m and 1:5 and 25:61", clock) == []
+    ranged = [f.at for f in all_times("11:00-11:05", clock)]
+    assert ranged == [at("11:00"), at("11:05")]  # a range, not a UTC offset
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "unit"),
+    [
+        ("95%", 95.0, "%"),
+        ("1,250 ms", 1250.0, "ms"),
+        ("120/s", 120.0, "/s"),
+        ("3,400 req/s", 3400.0, "/s"),
+        ("12.5k", 12500.0, ""),
+        ("1.5M", 1500000.0, ""),
+        ("900 MiB", 900.0, "MiB"),
+        ("4m 10s", 250.0, "s"),
+        ("12 / 40", 12.0, ""),
+        ("5,000 ms (timeout)", 5000.0, "ms"),
+    ],
+)
+def test_quantities(cell: str, value: float, unit: str) -> None:
+    found = quantity(cell)
+    assert found is not None and (found.value, found.unit) == (value, unit)
+
+
+@pytest.mark.parametrize("cell", ["OK", "v1.2.3", "2025-06-01", "11:00 (so far)", "0 / 3 Waiting"])
+def test_not_quantities(cell: str) -> None:
+    assert quantity(cell) is None
+
+
+# --- series ---------------------------------------------------------------------------------
+
+
+def test_one_series_per_numeric_column_with_units() -> None:
+    data = rows(
+        "11:00",
+        ["120", "121", "119", "122"],
+        ["850 ms", "900 ms", "1.25 s", "2.5 s"],
+        ["0.1%", "0.1%", "0.2%", "4.0%"],
+        ["", "", "deploy x", ""],
+    )
+    page = parse(snap(table(["Time (UTC)", "Requests/s", "p99", "5xx", "Annotation"], data)))
+    found = series(time_tables(page, Clock(ALERT)), "dashboard:1")
+    assert [(s.name, s.unit) for s in found] == [("Requests/s", ""), ("p99", "ms"), ("5xx", "%")]
+    p99 = found[1]
+    assert [p.value for p in p99.points] == [850.0, 900.0, 1250.0, 2500.0]
+    assert p99.points[0].at == at("11:00") and p99.source == "dashboard:1"
+
+
+def test_daily_table_and_iso_times() -> None:
+    daily = table(
+        ["Day", "Peak MiB"], [["2025-05-31", "700"], ["2025-06-01", "710"], ["Mon 06-02", "720"]]
+    )
+    iso = table(
+        ["UTC", "Lag"],
+        [[f"2025-06-03T11:0{i}:00Z", f"{i}s"] for i in range(4)],
+    )
+    found = series(time_tables(parse(snap(daily, iso)), Clock(ALERT)), "d")
+    assert found[0].points[2].at == datetime(2025, 6, 2, tzinfo=UTC)
+    assert found[1].points[3] == Point(at("11:03"), 3.0)
+
+
+def test_headerless_table_continues_the_one_above() -> None:
+    first = table(["Time", "Queue depth"], rows("10:00", ["1", "2", "3"], step=20))
+    second = table([], rows("11:00", ["3", "40", "90"], step=5))
+    found = series(time_tables(parse(snap(first, second)), Clock(ALERT)), "d")
+    assert len(found) == 1 and len(found[0].points) == 6
+
+
+def test_tables_without_times_or_numbers_give_no_series() -> None:
+    routes = table(["Route", "Requests", "5xx"], [["GET /a", "10", "1"], ["GET /b", "20", "0"]] * 2)
+    words = table(["Time", "Event"], rows("11:00", ["started", "stopped", "started"]))
+    assert series(time_tables(parse(snap(routes, words)), Clock(ALERT)), "d") == []
+
+
+# --- the onset ------------------------------------------------------------------------------
+
+
+def test_classify_by_header_words() -> None:
+    assert classify("HTTP 5xx") == (1, 1)
+    assert classify("Checkout wait p99") == (2, 1)
+    assert classify("Pool utilisation") == (3, 1)
+    assert classify("Cache hit ratio") == (4, -1)
+    assert classify("Requests/s") == (0, 0)
+    assert classify("p99 yesterday") == (0, 0)
+
+
+def test_step_change_is_an_onset_with_baseline_and_peak() -> None:
+    values = [0.1, 0.12, 0.09, 0.11, 0.1, 0.1, 0.11, 2.5, 4.0, 5.5, 5.2, 5.4]
+    onset = page_onset([make_series("5xx", values, "%")])
+    assert onset is not None
+    assert onset.at == at("10:07") and onset.series == "5xx"
+    assert onset.baseline == pytest.approx(0.1, abs=0.01) and onset.peak == 5.5
+    assert onset.recovered_at is None
+
+
+def test_recovered_series_sets_recovered_at() -> None:
+    values = [0, 0, 1, 0, 0, 0, 0, 0, 0, 86, 32, 0, 0, 1, 0, 0]
+    onset = page_onset([make_series("5xx in minute", [float(v) for v in values])])
+    assert onset is not None
+    assert (onset.at, onset.recovered_at) == (at("10:09"), at("10:11"))
+
+
+def test_falling_series_counts_when_lower_is_worse() -> None:
+    values = [96.0, 95.8, 96.1, 95.9, 96.0, 61.0, 31.0, 30.5, 30.0]
+    onset = page_onset([make_series("Listing cache hit", values, "%")])
+    assert onset is not None and onset.at == at("10:05") and onset.peak == 30.0
+
+
+def test_earliest_problem_series_wins() -> None:
+    latency = make_series("p99", [200, 210, 190, 205, 200, 900, 1500, 2000, 2100], "ms")
+    errors = make_series("Errors", [0, 0, 0, 0, 0, 0, 0, 9, 30])
+    onset = page_onset([errors, latency])
+    assert onset is not None and onset.series == "p99" and onset.at == at("10:05")
+
+
+def test_most_anomalous_other_series_when_no_problem_series_moves() -> None:
+    traffic = make_series("Requests/s", [100, 102, 99, 101, 100, 400, 420, 410, 415])
+    small = make_series("Logins/s", [50, 51, 49, 50, 50, 70, 72, 71, 70])
+    flat = make_series("Errors", [1, 0, 1, 1, 0, 1, 0, 1, 1])
+    onset = page_onset([flat, small, traffic])
+    assert onset is not None and onset.series == "Requests/s" and onset.at == at("10:05")
+
+
+def test_flat_noisy_series_has_no_onset() -> None:
+    values = [31.0, 32.0, 33.0, 31.0, 33.0, 31.0, 31.0, 30.0, 32.0, 29.0, 32.0, 31.0, 33.0, 30.0]
+    assert page_onset([make_series("CPU", values, "%")]) is None
+
+
+def test_single_spike_is_not_an_onset() -> None:
+    values = [180.0, 175.0, 190.0, 185.0, 180.0, 4870.0, 182.0, 178.0, 181.0, 185.0]
+    assert page_onset([make_series("p99", values, "ms")]) is None
+
+
+def test_printed_resolution_noise_is_not_an_onset() -> None:
+    values = [0.02, 0.03, 0.02, 0.03, 0.02, 0.03, 0.03, 0.02, 0.03, 0.03, 0.02]
+    assert page_onset([make_series("5xx ratio", values, "%")]) is None
+
+
+def test_comparison_columns_are_not_candidates() -> None:
+    series_yesterday = make_series("p99 yesterday", [1, 1, 1, 1, 1, 50, 60, 70, 80])
+    assert page_onset([series_yesterday]) is None
+
+
+def test_short_series_has_no_departure() -> None:
+    assert departure([1.0, 1.0, 9.0, 9.0], 1) is None
+
+
+# --- the entry point ------------------------------------------------------------------------
+
+
+def test_page_facts_reads_a_dashboard() -> None:
+    data = rows(
+        "11:00",
+        ["20%", "21%", "19%", "20%", "22%", "20%", "55%", "80%", "92%", "95%"],
+        ["0", "0", "0", "0", "0", "0", "0", "4", "19", "30"],
+        ["", "", "", "", "", "", "deploy svc-alpha 4c1d2e9 (#6021)", "", "", ""],
+    )
+    snapshot = snap(
+        text("Dashboards / Team / svc-alpha", "2025-06-03 11:00:00 to 2025-06-03 11:10:00 UTC"),
+        table(["Time (UTC)", "Pool utilisation", "Timeouts /min", "Annotation"], data),
+        text(
+            "2025-06-03T11:08:12.204Z ERROR svc-alpha db pool exhausted: TimeoutError: pool timeout"
+        ),
+        title="svc-alpha pool",
+    )
+    facts = page_facts(snapshot, URL, "dashboard:3", ALERT)
+    assert (facts.source, facts.url, facts.title) == ("dashboard:3", URL, "svc-alpha pool")
+    assert [s.name for s in facts.series] == ["Pool utilisation", "Timeouts /min"]
+    assert facts.onset is not None and facts.onset.at == at("11:06")
+    assert [(m.at, m.sha, m.pr) for m in facts.markers] == [(at("11:06"), "4c1d2e9", 6021)]
+    assert [e.kind for e in facts.errors] == ["TimeoutError"]
+    assert facts.logs[0].level == "ERROR" and facts.logs[0].source == "dashboard:3"
+
+
+def test_page_facts_of_an_empty_page() -> None:
+    facts = page_facts("### Snapshot\n```yaml\n```\n", URL, "dashboard:0", ALERT)
+    assert facts.series == () and facts.onset is None and facts.markers == ()
+    assert facts.errors == () and facts.notices == () and facts.hosts == ()

@@ -1,0 +1,241 @@
+"""Errors (kinds, messages, counts, stack frames) and log lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.root_cause.facts.errors import frames_in, kinds_in
+from agents.root_cause.facts.logs import record_level
+from agents.root_cause.facts.pages import page_facts
+from agents.root_cause.facts.types import ErrorSignal, Frame, LogLine
+from tests.test_page_facts import ALERT, URL, at, heading, snap, table, text
+
+
+def errors_of(*blocks: str) -> dict[str, ErrorSignal]:
+    facts = page_facts(snap(*blocks), URL, "dashboard:4", ALERT)
+    return {e.kind: e for e in facts.errors}
+
+
+def logs_of(*blocks: str) -> tuple[LogLine, ...]:
+    return page_facts(snap(*blocks), URL, "dashboard:4", ALERT).logs
+
+
+# --- kinds ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        ("raise ValueError: bad input", "ValueError"),
+        (
+            "caused by java.net.SocketTimeoutException: read timed out",
+            "java.net.SocketTimeoutException",
+        ),
+        ("Net::ReadTimeout (Net::ReadTimeout)", "Net::ReadTimeout"),
+        ("Orders::LookupFailed (no row)", "Orders::LookupFailed"),
+        ("grpc call ended with DeadlineExceeded", "DeadlineExceeded"),
+        ("connect ECONNREFUSED 10.1.2.3:5432", "ECONNREFUSED"),
+        ("lookup failed: EAI_AGAIN for db.example.net", "EAI_AGAIN"),
+        ("status: SERVFAIL, id: 7731", "SERVFAIL"),
+        ("status: NXDOMAIN", "NXDOMAIN"),
+        ("container exit reason OOMKilled", "OOMKilled"),
+        ("Back-off restarting: CrashLoopBackOff", "CrashLoopBackOff"),
+        ("upstream said 503 Service Unavailable", "HTTP 503"),
+        ("vendor answered HTTP 429", "HTTP 429"),
+        ('{"status":502,"msg":"bad gateway"}', "HTTP 502"),
+        ("ERROR: SQLSTATE 53300 connection limit", "SQLSTATE 53300"),
+        ("FATAL: too many clients for role app", "too many clients"),
+        ("Get http://b:80/x: context deadline exceeded", "context deadline exceeded"),
+        ('{"error":"quota_exceeded"}', "quota_exceeded"),
+        ("TLS: HANDSHAKE_FAILED", "HANDSHAKE_FAILED"),
+        ("panic: runtime error: index out of range", "panic"),
+    ],
+)
+def test_kinds(written: str, kind: str) -> None:
+    assert kind in [k for k, _, _ in kinds_in(written)]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "CLIENT_TIMEOUT=2s WORKER_POOL_SIZE=8",  # settings, not errors
+        "statement_timeout = 5s",
+        "-XX:+CrashOnOutOfMemoryError",  # a JVM flag
+        "errors are rare; the error budget is fine",  # prose
+        "HTTP 5xx ratio 0.1%",  # no code
+        "AlphaHighErrorRate firing",  # an alert name
+    ],
+)
+def test_not_kinds(written: str) -> None:
+    assert kinds_in(written) == []
+
+
+# --- frames ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "frame"),
+    [
+        ('File "/srv/app/db.py", line 12, in checkout', Frame("/srv/app/db.py", 12, "checkout")),
+        (
+            "at com.example.pay.Client.charge(Client.java:123)",
+            Frame("Client.java", 123, "com.example.pay.Client.charge"),
+        ),
+        ("internal/geo/lookup.go:88", Frame("internal/geo/lookup.go", 88, None)),
+        ("app/models/invoice.rb:12:in `total'", Frame("app/models/invoice.rb", 12, "total")),
+        ("at render (src/views/list.ts:40:12)", Frame("src/views/list.ts", 40, "render")),
+        (
+            "src/store/upload.ts in putPart at line 51:9",
+            Frame("src/store/upload.ts", 51, "putPart"),
+        ),
+    ],
+)
+def test_frames(written: str, frame: Frame) -> None:
+    assert frames_in(written) == [frame]
+
+
+def test_frames_ignore_hosts_and_versions() -> None:
+    assert frames_in("connect to db.example.net:5432 running 1.42.0") == []
+
+
+# --- signals on a page ----------------------------------------------------------------------
+
+
+def test_python_traceback_gives_kind_message_time_and_frames() -> None:
+    record = (
+        "2025-06-03T11:08:12.204Z ERROR svc-alpha unhandled exception Traceback (most recent call "
+        'last): File "/srv/app/api.py", line 40, in handler File "/srv/app/db.py", line 12, in '
+        "checkout pool.TimeoutError: pool limit of size 5 reached"
+    )
+    found = errors_of(text(record))["pool.TimeoutError"]
+    assert found.message == "pool limit of size 5 reached"
+    assert found.at == at("11:08").replace(second=12, microsecond=204000)
+    assert [f.line for f in found.frames] == [40, 12] and found.source == "dashboard:4"
+
+
+def test_frames_on_their_own_lines_belong_to_the_error_above() -> None:
+    found = errors_of(
+        heading("Exception"),
+        text(
+            "PartRejected: the store refused the part",
+            "src/store/upload.ts in putPart at line 51:9",
+            "src/routes/media.ts in handle at line 88:5",
+        ),
+    )
+    assert [f.function for f in found["PartRejected"].frames] == ["putPart", "handle"]
+
+
+@pytest.mark.parametrize(
+    ("written", "count"),
+    [
+        ("QuotaError ×123 since noon", 123),
+        ("RenderError x77 in 6d", 77),
+        ("GatewayError count=12", 12),
+        ("ReadTimeoutError (1,234 in 5m)", 1234),
+        ("top error: backend_unavailable (4,321)", 4321),
+    ],
+)
+def test_counts(written: str, count: int) -> None:
+    found = errors_of(text(written))
+    assert [e.count for e in found.values()] == [count]
+
+
+def test_count_column_of_an_error_table() -> None:
+    errors = table(
+        ["Error", "Upstream", "Count"],
+        [["ValidationError", "svc-beta", "18,214"], ["GatewayError", "svc-gamma", "0"]],
+    )
+    found = errors_of(errors)
+    assert found["ValidationError"].count == 18214
+    assert "GatewayError" not in found  # shown with a count of zero: it did not happen
+
+
+def test_same_kind_is_one_signal_with_the_earliest_time_and_largest_count() -> None:
+    found = errors_of(
+        text(
+            "2025-06-03T11:05:00Z ERROR sqlalchemy.exc.TimeoutError: pool limit reached",
+            "2025-06-03T11:02:00Z ERROR TimeoutError: pool limit reached",
+            "TimeoutError ×40",
+        )
+    )
+    assert list(found) == ["sqlalchemy.exc.TimeoutError"]
+    assert (
+        found["sqlalchemy.exc.TimeoutError"].at,
+        found["sqlalchemy.exc.TimeoutError"].count,
+    ) == (
+        at("11:02"),
+        40,
+    )
+
+
+def test_annotation_time_beside_the_error() -> None:
+    found = errors_of(text("11:02 deploy 1a2b3c4 · 11:14:05 first OOMKilled · 11:20 page"))
+    assert found["OOMKilled"].at == at("11:14").replace(second=5)
+
+
+def test_no_errors_on_a_quiet_page() -> None:
+    assert errors_of(text("All good", "Requests 120/s · errors 0.00%", "p99 180 ms")) == {}
+
+
+# --- log lines ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("record", "level"),
+    [
+        ("2025-06-03T11:00:00Z ERROR svc-alpha failed", "ERROR"),
+        ("2025-06-03 11:00:00.120 UTC [61] WARNING: slow", "WARN"),
+        ("2025-06-03T11:00:00Z info sync/watch.go:318 reloaded", "INFO"),
+        ('{"level":"warn","ts":"2025-06-03T11:00:00Z","msg":"slow"}', "WARN"),
+        ('{"level":50,"time":1748948400000,"msg":"boom"}', "ERROR"),
+        ("ts=2025-06-03T11:00:00Z level=error msg=boom", "ERROR"),
+        ("[2025-06-03T11:00:00.120+0000][info][gc] Pause Young", "INFO"),
+        ("E0603 11:00:00.123456 1 controller.go:212] requeue item", "ERROR"),
+        ("F, [2025-06-03T11:00:00.1 #1] FATAL -- : gone", "FATAL"),
+        ("CRITICAL checkout failed for every order", "FATAL"),
+    ],
+)
+def test_levels(record: str, level: str) -> None:
+    assert record_level(record) == level
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        "Set the log level to ERROR when debugging is over",  # prose
+        "Open the error dashboard and look at the warnings",
+        "11:00 deploy svc-alpha",
+    ],
+)
+def test_not_log_records(record: str) -> None:
+    assert record_level(record) is None
+
+
+def test_log_block_is_cut_into_records_with_times_and_counts() -> None:
+    block = (
+        "2025-06-03T11:00:01.000Z INFO svc-alpha started "
+        "2025-06-03T11:00:05.000Z WARN svc-alpha slow query (x12) "
+        '{"level":"error","ts":"2025-06-03T11:00:09Z","msg":"write failed"} '
+        "E0603 11:00:10.000001 1 sync.go:9] apply failed"
+    )
+    found = logs_of(text(block))
+    assert [(x.level, x.at, x.count) for x in found] == [
+        ("INFO", at("11:00").replace(second=1), None),
+        ("WARN", at("11:00").replace(second=5), 12),
+        ("ERROR", at("11:00").replace(second=9), None),
+        ("ERROR", at("11:00").replace(second=10, microsecond=1), None),
+    ]
+
+
+def test_epoch_milliseconds() -> None:
+    found = logs_of(text('{"level":40,"time":1748948400000,"msg":"slow"}'))
+    assert found[0].at == at("11:00") and found[0].level == "WARN"
+
+
+def test_a_summary_line_with_a_count() -> None:
+    found = logs_of(text("ERROR 44,870 api.Handler request failed"))
+    assert (found[0].level, found[0].count, found[0].at) == ("ERROR", 44870, None)
+
+
+def test_no_log_lines_in_prose() -> None:
+    assert logs_of(text("If the error rate is above 2%, page the on-call.")) == ()

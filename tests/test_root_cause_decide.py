@@ -1,0 +1,160 @@
+"""Scoring and the decision on inputs written for the test: evidence ties a change to the
+incident, a later change is ruled out, the model chooses among few options and `none`, and
+the ranking decides (saying why) when the model contradicts strong evidence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from agents.root_cause.change import Change
+from agents.root_cause.facts.changes import change_facts
+from agents.root_cause.facts.types import DeployMarker, ErrorSignal, Frame, Notice
+from agents.root_cause.logic import CauseAnswer, Findings, answer_schema, decide, propose
+from agents.root_cause.score import Incident, Scored, none_evidence, score
+from core.state import Alert
+
+T0 = datetime(2026, 6, 2, 9, 30, tzinfo=UTC)
+REPO = "corp/ledger"
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def change(number: int, minutes: float, files: dict[str, str], repo: str = REPO) -> Change:
+    return Change("pr", repo, f"PR #{number}", number, f"{number:07x}abcdef", f"change {number}",
+                  "dev", at(minutes), tuple(files), dict(files))  # fmt: skip
+
+
+TIMEOUT = {"config/prod.yaml": "@@ -4,3 +4,3 @@\n client:\n-  timeout: 5s\n+  timeout: 500ms\n"}
+DOCS = {"docs/ops.md": "@@ -1 +1 @@\n-old\n+new\n"}
+CODE = {"src/report.py": "@@ -1,2 +1,4 @@\n def report(ids):\n+    for i in ids:\n"
+        "+        rows.append(db.query(Row).filter(Row.id == i).first())\n"}  # fmt: skip
+ALERT = Alert(source="alertmanager", fingerprint="f", name="LedgerTimeouts", status="firing",
+              starts_at=at(5), labels={"service": "ledger"},
+              annotations={"summary": "upstream calls time out"})  # fmt: skip
+
+
+def incident(markers: tuple[DeployMarker, ...] = (), **more: object) -> Incident:
+    values: dict[str, object] = {
+        "start": at(5), "onset": T0, "symptoms": frozenset({"timeouts", "errors"}),
+        "markers": markers, "errors": (), "texts": ("ReadTimeout calling the rates API",),
+        "service_repo": REPO,
+    }  # fmt: skip
+    return Incident(**{**values, **more})  # type: ignore[arg-type]
+
+
+def scored(c: Change, inc: Incident) -> Scored:
+    return score(c, change_facts(c.ref, list(c.files), c.patches), inc)
+
+
+def findings(items: list[Scored], notices: tuple[Notice, ...] = (), load: float = 0.0) -> Findings:
+    return Findings.split(
+        items, alert=ALERT, none=none_evidence(items, notices, load, False),
+        facts_lines=["onset 09:30 UTC: timeouts 0 → 40 [dashboard:0]"], pages=["dashboard:0"],
+        partial=False,
+    )  # fmt: skip
+
+
+def answer(cause: str, category: str = "config_change") -> CauseAnswer:
+    return CauseAnswer.model_validate({"cause": cause, "category": category,
+                                       "explanation": "The client timeout was cut below the "
+                                       "upstream's latency.", "confidence": "high"})  # fmt: skip
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+def test_a_setting_that_fits_the_symptoms_and_the_last_deploy_score_high() -> None:
+    culprit = change(41, -40, TIMEOUT)
+    inc = incident((DeployMarker(at(-25), "deploy", sha=culprit.sha),))
+    s = scored(culprit, inc)
+    assert s.score >= 0.6 and s.timing.last_before_onset
+    assert any("timeout 5s → 500ms" in r for r in s.reasons)
+    assert s.category == "config_change"
+
+
+def test_a_change_deployed_after_the_onset_is_ruled_out_whatever_it_does() -> None:
+    late = change(42, -10, TIMEOUT)
+    s = scored(late, incident((DeployMarker(at(3), "deploy", pr=42),)))
+    assert s.ruled_out and s.score == 0 and not s.plausible
+
+
+def test_risky_code_that_fits_nothing_and_docs_score_low() -> None:
+    inc = incident(symptoms=frozenset({"tls"}))
+    assert scored(change(43, -30, CODE), inc).score < 0.3
+    assert scored(change(44, -5, DOCS), incident()).score < 0.1
+
+
+def test_a_stack_frame_in_a_changed_file_counts_and_another_repo_counts_less() -> None:
+    errors = (ErrorSignal("KeyError", "'id'", frames=(Frame("src/report.py", 3),)),)
+    inc = incident(errors=errors)
+    mine = scored(change(45, -60, CODE), inc)
+    assert any("stack frame" in r for r in mine.reasons)
+    other = scored(change(45, -60, CODE, repo="corp/web"), inc)
+    assert other.score < mine.score
+    ups = incident(errors=errors, upstream_repos=frozenset({"corp/rates"}))
+    upstream = scored(change(45, -60, CODE, repo="corp/rates"), ups)
+    assert other.score < upstream.score <= mine.score
+
+
+# --- the decision ----------------------------------------------------------------------------
+
+
+def test_none_is_always_an_option_and_only_plausible_changes_are() -> None:
+    items = [scored(change(41, -40, TIMEOUT), incident()), scored(change(44, -5, DOCS), incident())]
+    found = findings(items)
+    schema = answer_schema(["PR #41", "none"])
+    assert [c.ref for c in found.candidates if c.option] == ["PR #41"]
+    assert schema.model_json_schema()["properties"]["cause"]["enum"] == ["PR #41", "none"]
+
+
+def test_the_models_choice_and_words_are_kept_when_the_evidence_allows() -> None:
+    culprit = change(41, -40, TIMEOUT)
+    found = findings([scored(culprit, incident((DeployMarker(at(-25), "d", sha=culprit.sha),)))])
+    cause = decide(answer("PR #41"), found)
+    assert (cause.kind, cause.pr, cause.decided_by, cause.category) == (
+        "pr", 41, "model", "config_change")  # fmt: skip
+    assert cause.explanation.startswith("The client timeout")
+    assert "timeout 5s → 500ms" in cause.mechanism
+    [action] = propose("inc-1", cause)
+    assert action.args == {"pr": 41, "repo": REPO}
+
+
+def test_the_ranking_decides_when_the_model_says_none_against_strong_evidence() -> None:
+    culprit = change(41, -40, TIMEOUT)
+    found = findings([scored(culprit, incident((DeployMarker(at(-25), "d", sha=culprit.sha),)))])
+    cause = decide(answer("none", "external_dependency"), found)
+    assert (cause.kind, cause.pr, cause.decided_by) == ("pr", 41, "ranking")
+    assert "the model answered none" in cause.decided_why
+    assert cause.explanation == "" and "timeout 5s → 500ms" in cause.mechanism
+
+
+def test_the_ranking_decides_none_when_a_vendor_notice_explains_the_onset() -> None:
+    errors = (ErrorSignal("KeyError", "'id'", frames=(Frame("src/report.py", 3),)),)
+    plausible = scored(change(43, -180, CODE), incident(errors=errors))
+    assert 0.3 <= plausible.score < 0.6, "an option, but nothing ties it to the onset strongly"
+    notice = Notice("Ratesource", "vendor", "investigating", "API timeouts", at(-2), ("rates",))
+    found = findings([plausible], notices=(notice,))
+    cause = decide(answer("PR #43", "code_change"), found)
+    assert (cause.kind, cause.decided_by, cause.category) == (
+        "none", "ranking", "external_dependency")  # fmt: skip
+    assert "Ratesource" in cause.decided_why
+
+
+def test_a_category_that_contradicts_the_choice_takes_the_changes_own() -> None:
+    culprit = change(41, -40, TIMEOUT)
+    found = findings([scored(culprit, incident((DeployMarker(at(-25), "d", sha=culprit.sha),)))])
+    cause = decide(answer("PR #41", "capacity"), found)
+    assert cause.category == "config_change" and cause.decided_by == "model"
+
+
+def test_without_a_valid_answer_the_ranking_decides_and_keywords_read_its_mechanism() -> None:
+    culprit = change(41, -40, TIMEOUT)
+    found = findings([scored(culprit, incident((DeployMarker(at(-25), "d", sha=culprit.sha),)))])
+    cause = decide(None, found)
+    assert (cause.pr, cause.decided_by, cause.explanation) == (41, "ranking", "")
+    assert "no valid answer" in cause.decided_why
+    assert cause.mechanism and "client timeout" not in cause.summary.lower()
+    nothing = decide(None, findings([]))
+    assert nothing.kind == "none" and "no change in the window" in nothing.none_reasons
