@@ -48,6 +48,7 @@ class ServerConfig(BaseModel):
     headers: dict[str, str] = {}
     startup_timeout_s: float = Field(default=30.0, gt=0, le=600)
     description: str = ""
+    requires: list[str] = []  # variables that must be set (non-empty) for it to start at all
     tools: ToolPolicy = ToolPolicy()
 
     @model_validator(mode="after")
@@ -82,6 +83,12 @@ def load_config(path: Path) -> ToolsConfig:
     except ValidationError as exc:
         lines = [f"{path}: {_where(err['loc'])}: {err['msg']}" for err in exc.errors()]
         raise ConfigError("invalid MCP server config\n" + "\n".join(lines)) from exc
+
+
+def wanted(config: ServerConfig, variables: Mapping[str, str]) -> bool:
+    """Whether the server is configured here: every variable it `requires` is set. A server
+    whose backend is not configured (no Prometheus in this world) is not started at all."""
+    return all(variables.get(name) for name in config.requires)
 
 
 def expand(server: str, config: ServerConfig, variables: Mapping[str, str]) -> ServerConfig:

@@ -25,7 +25,7 @@ from mcp.client.stdio import stdio_client
 from mcp.types import CallToolResult, TextContent
 
 from core.tools import Status, ToolResult
-from mcphost.config import ServerConfig, ToolsConfig, expand
+from mcphost.config import ServerConfig, ToolsConfig, expand, wanted
 
 STDERR_TAIL_LINES = 15
 
@@ -73,7 +73,10 @@ class ToolHost:
         unknown = [n for n in names if n not in config.servers]
         if unknown:
             raise ServerStartError(f"no MCP server named {', '.join(unknown)} in the config")
-        self._servers = {n: expand(n, config.servers[n], variables) for n in names}
+        self.skipped = [n for n in names if not wanted(config.servers[n], variables)]
+        self._servers = {
+            n: expand(n, config.servers[n], variables) for n in names if n not in self.skipped
+        }
         self._stack = AsyncExitStack()
         self._running: dict[str, _Running] = {}
         self.tools: list[HostedTool] = []

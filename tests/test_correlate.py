@@ -151,9 +151,12 @@ def test_a_notice_near_the_onset_naming_a_called_host_matches() -> None:
     )
     assert by_word and correlate.notice_category(by_word) == "external_dependency"
     zone = notice("Cloud health", -3, ("eu-west-1b",), kind="cloud")
-    assert correlate.notice_category(
-        correlate.matching_notices([zone], T0, [], ["node ip-10-1-2-3 eu-west-1b NotReady"])
-    ) == "platform_failure"
+    assert (
+        correlate.notice_category(
+            correlate.matching_notices([zone], T0, [], ["node ip-10-1-2-3 eu-west-1b NotReady"])
+        )
+        == "platform_failure"
+    )
 
 
 def test_notices_far_from_the_onset_or_about_something_else_do_not_match() -> None:
@@ -185,3 +188,44 @@ def test_flat_load_or_a_non_load_series_is_no_rise() -> None:
     assert correlate.load_rise([series("5xx ratio", [0, 0, 1, 0, 40, 60], "%")], at(-1)) == 0
     assert correlate.load_rise([series("p99 latency", [80, 90, 85, 400, 900, 950], "ms")],
                                at(-2)) == 0  # fmt: skip
+
+
+# --- a credential or certificate that expired ------------------------------------------------
+
+
+def test_an_expired_credential_or_certificate_is_found() -> None:
+    texts = ["HTTP 401 api_key_expired: the key expired at 06:14", "x509: certificate has expired"]
+    assert correlate.expiries(texts) == texts
+    assert correlate.expiries(["upstream said: token expired"])
+
+
+def test_other_expiries_are_not_credentials() -> None:
+    assert correlate.expiries(["cache entry expired, refetching", "the session expired"]) == []
+    assert correlate.expiries(["lease expired; renewing"]) == []
+    assert correlate.expiries([]) == []
+
+
+def test_an_expiry_is_found_behind_an_identifier_or_ahead_of_time() -> None:
+    assert correlate.expiries(["key ab_91Xk...77c2 expired at 2026-05-01T08:00Z"])
+    assert correlate.expiries(["reason=partner_token_expired"])
+    assert correlate.expiries(["the certificate for shop.example.net expires in 36 hours"])
+    assert correlate.expiries(["turkey dinner. It expired"]) == []
+
+
+# --- what the platform did --------------------------------------------------------------------
+
+
+def test_a_failover_replication_stall_or_pressure_eviction_is_a_platform_signal() -> None:
+    for text in ("db-main: Multi-AZ instance failover started",
+                 "replica pg-3 is 840 s behind the primary",
+                 "WAL replay paused on the standby",
+                 "Warning Evicted pod/api-7c9 The node was low on resource: memory"):  # fmt: skip
+        assert correlate.platform_signals([text]), text
+
+
+def test_voluntary_disruptions_and_other_text_are_no_platform_signal() -> None:
+    for text in ("9m Normal DisruptionTerminating node/ip-10-1-2-3 Disrupting Node: Underutilized",
+                 "Evicted pod/api-7c9 (PDB api: 3 available, minAvailable 2)",
+                 "node drained for the kernel upgrade, pods evicted",
+                 "read replica pool resized", "checkout latency p99 2.1 s"):  # fmt: skip
+        assert correlate.platform_signals([text]) == [], text

@@ -97,6 +97,185 @@ def test_caching_removed_or_switched_off() -> None:
     assert off.line == 1 and "caching switched off" in off.message
 
 
+def test_key_function_now_puts_the_query_string_into_a_multi_line_key() -> None:
+    python = """\
+@@ -20,9 +20,7 @@ def listing_cache_key(request):
+     return ":".join(
+         [
+             "listing",
+-            request.query_params.get("category", ""),
+-            request.query_params.get("page", "1"),
++            str(request.url.query),
+         ]
+     )
+"""
+    [py] = findings("shop/views/listing.py", python)
+    assert (py.file, py.line) == ("shop/views/listing.py", 23)
+    assert "cache key built in listing_cache_key() now includes 'request.url.query'" in py.message
+    assert "instead of category, page" in py.message and py.strength == 0.6
+    typescript = """\
+@@ -4,8 +4,7 @@ import type { Request } from "express";
+ export function cacheKeyForListing(req: Request): string {
+   return [
+     "listing",
+-    req.query.category ?? "",
+-    req.query.page ?? "1",
++    req.originalUrl,
+   ].join(":");
+ }
+"""
+    [ts] = findings("web/src/listing/keys.ts", typescript)
+    assert ts.line == 7 and "cacheKeyForListing() now includes 'originalUrl'" in ts.message
+    assert "instead of category, page" in ts.message
+
+
+def test_key_for_functions_in_cache_modules_in_go_java_and_ruby() -> None:
+    go = """\
+@@ -10,8 +10,7 @@ import (
+ func listingKeyFor(r *http.Request) string {
+ \treturn strings.Join([]string{
+ \t\t"listing",
+-\t\tr.URL.Query().Get("category"),
+-\t\tr.URL.Query().Get("page"),
++\t\tr.URL.RawQuery,
+ \t}, ":")
+ }
+"""
+    java = """\
+@@ -12,8 +12,7 @@ public final class ListingKeys {
+     static String cacheKeyFor(HttpServletRequest request) {
+         return String.join(":",
+             "listing",
+-            request.getParameter("category"),
+-            request.getParameter("page"));
++            request.getQueryString());
+     }
+ }
+"""
+    ruby = """\
+@@ -2,7 +2,7 @@ module Listing
+   def self.listing_cache_key(request)
+     [
+       "listing",
+-      request.params["category"],
++      request.headers.to_h,
+     ].join(":")
+   end
+"""
+    [g] = findings("internal/cache/keys.go", go)
+    [j] = findings("src/main/java/shop/ListingKeys.java", java)
+    [r] = findings("app/services/listing.rb", ruby)
+    assert g.line == 13 and "listingKeyFor() now includes 'RawQuery'" in g.message
+    assert j.line == 15 and "cacheKeyFor() now includes 'getQueryString'" in j.message
+    assert r.line == 5 and "'request.headers.to_h' instead of category" in r.message
+
+
+def test_key_function_with_a_url_or_a_timestamp_spread_over_lines() -> None:
+    method = """\
+@@ -30,5 +30,5 @@ class ListingView(View):
+     def listing_cache_key(self, request):
+         return "listing:" + ":".join(
+-            (self.kwargs["category"], request.GET.get("page", "1"))
++            (self.kwargs["category"], request.url)
+         )
+"""
+    arrow = """\
+@@ -1,6 +1,6 @@
+ export const cacheKeyForFeed = (req: Request): string =>
+   [
+     "feed",
+-    req.params.region,
++    Date.now(),
+   ].join(":");
+"""
+    [url] = findings("app/catalog/views.py", method)
+    [now] = findings("src/feed/keys.ts", arrow)
+    assert url.line == 32 and "now includes 'request.url' instead of page" in url.message
+    assert now.line == 4 and "'Date.now'" in now.message and now.strength == 0.8
+
+
+def test_key_version_constants_bumped_in_cache_modules_are_weaker() -> None:
+    python = "@@ -3 +3 @@\n-KEY_VERSION = 3\n+KEY_VERSION = 4\n"
+    [py] = findings("app/cache/keys.py", python)
+    assert py.line == 3 and "KEY_VERSION changed 3 → 4: every key misses at once" in py.message
+    assert py.strength == 0.4 and "cache" in py.symptoms
+    kotlin = (
+        "@@ -3 +3 @@\n"
+        '-    private const val KEY_PREFIX = "q1"\n'
+        '+    private const val KEY_PREFIX = "q2"\n'
+    )
+    [kt] = findings("src/main/kotlin/shop/cache/Keys.kt", kotlin)
+    assert "KEY_PREFIX changed q1 → q2" in kt.message and kt.strength == 0.4
+    yaml = "@@ -1,3 +1,3 @@\n cache:\n-  key_version: 1\n+  key_version: 2\n"
+    [block] = findings("config/app.yaml", yaml)
+    assert block.line == 2 and "cache.key_version changed 1 → 2" in block.message
+    go = '@@ -5 +5 @@\n-const CACHE_VERSION = "v7"\n+const CACHE_VERSION = "v8"\n'
+    [anywhere] = findings("internal/listing/store.go", go)
+    assert "CACHE_VERSION changed v7 → v8" in anywhere.message
+
+
+def test_key_function_given_one_more_named_parameter_is_fine() -> None:
+    patch = """\
+@@ -20,8 +20,9 @@ def listing_cache_key(request):
+     return ":".join(
+         [
+             "listing",
+             request.query_params.get("category", ""),
+             request.query_params.get("page", "1"),
++            request.query_params.get("sort", "relevance"),
+         ]
+     )
+"""
+    go = """\
+@@ -10,7 +10,8 @@ import (
+ func listingKeyFor(r *http.Request) string {
+ \treturn strings.Join([]string{
+ \t\tr.URL.Query().Get("category"),
++\t\tr.URL.Query().Get("sort"),
+ \t}, ":")
+ }
+"""
+    assert findings("shop/views/listing.py", patch) == []
+    assert findings("internal/cache/keys.go", go) == []
+
+
+def test_versions_and_prefixes_outside_caches_are_not_findings() -> None:
+    api = "@@ -1 +1 @@\n-export const API_VERSION = 2;\n+export const API_VERSION = 3;\n"
+    signer = "@@ -5 +5 @@\n-const keyVersion = 3\n+const keyVersion = 4\n"
+    bucket = '@@ -3 +3 @@\n-S3_KEY_PREFIX = "exports/v1/"\n+S3_KEY_PREFIX = "exports/v2/"\n'
+    assert findings("src/api/client.ts", api) == []
+    assert findings("internal/keys/signer.go", signer) == []
+    assert findings("app/exports.py", bucket) == []
+
+
+def test_docstrings_and_other_functions_are_not_keys() -> None:
+    docstring = """\
+@@ -20,4 +20,4 @@
+ def listing_cache_key(request):
+-    \"\"\"The key of a listing page: its category and page.\"\"\"
++    \"\"\"The key of a listing page: category and page, not request.url.query\"\"\"
+     return ":".join(
+"""
+    logged = """\
+@@ -20,4 +20,4 @@
+ def render_listing(request):
+-    log.info("listing %s", request.path)
++    log.info("listing %s", request.url)
+     return render(request)
+"""
+    key_for_elsewhere = """\
+@@ -1,5 +1,5 @@
+ def route_key_for(request):
+     return (
+-        request.method,
++        request.url,
+     )
+"""
+    assert findings("shop/views/listing.py", docstring) == []
+    assert findings("shop/views/listing.py", logged) == []
+    assert findings("shop/routing.py", key_for_elsewhere) == []
+
+
 def test_raised_ttl_is_not_a_finding() -> None:
     patch = "@@ -1,2 +1,2 @@\n cache:\n-  ttl: 60\n+  ttl: 3600\n"
     assert findings("config/cache.yaml", patch) == []

@@ -122,9 +122,7 @@ def test_expected_root_cause_option_and_explanation_for_every_scenario() -> None
             words = alternatives(keyword)
             assert any(w.lower() in text.lower() for w in words), (folder.name, keyword, text)
     spec = _spec("db-pool-exhaustion")
-    assert "A query runs once per item of a loop" in gold.explanation(
-        spec, spec.expect.root_cause
-    )
+    assert "A query runs once per item of a loop" in gold.explanation(spec, spec.expect.root_cause)
 
 
 def test_commit_and_none_options() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mcphost.config import ConfigError, ServerConfig, expand, load_config
+from mcphost.config import ConfigError, ServerConfig, expand, load_config, wanted
 from mcphost.host import ServerStartError, ToolHost
 from tests.conftest import ROOT
 
@@ -116,3 +116,12 @@ async def test_unknown_server_name_is_refused() -> None:
     config = load_config(ROOT / "mcp_servers.yaml")
     with pytest.raises(ServerStartError, match="no MCP server named jira"):
         ToolHost(config, {}, only=["jira"])
+
+
+def test_a_server_whose_backend_is_not_configured_is_not_started() -> None:
+    config = ServerConfig(command="python3", requires=["PROMETHEUS_URL"],
+                          env={"PROMETHEUS_URL": "${PROMETHEUS_URL}"})  # fmt: skip
+    assert not wanted(config, {})
+    assert not wanted(config, {"PROMETHEUS_URL": ""})
+    assert wanted(config, {"PROMETHEUS_URL": "http://127.0.0.1:9090"})
+    assert wanted(ServerConfig(command="python3"), {})

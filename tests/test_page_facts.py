@@ -349,3 +349,22 @@ def test_page_facts_of_an_empty_page() -> None:
     facts = page_facts("### Snapshot\n```yaml\n```\n", URL, "dashboard:0", ALERT)
     assert facts.series == () and facts.onset is None and facts.markers == ()
     assert facts.errors == () and facts.notices == () and facts.hosts == ()
+
+
+# --- events in words ---------------------------------------------------------------------------
+
+
+def test_event_rows_notes_cells_and_stamped_lines_without_a_level_are_events() -> None:
+    notes = [["11:10", "120", "0.1%", ""], ["11:11", "118", "0.2%", ""],
+             ["11:12", "121", "6.0%", "primary host unhealthy · failover started"],
+             ["11:13", "119", "0.3%", "failover completed"]]  # fmt: skip
+    snapshot = snap(table(["UTC", "req/s", "5xx", "Notes"], notes),
+                    text("2025-06-03 11:12:40 cache cluster maintenance window began",
+                         "2025-06-03 11:12:41 ERROR upstream reset"))  # fmt: skip
+    facts = page_facts(snapshot, URL, "dashboard:0", ALERT)
+    said = {(e.at, e.text) for e in facts.events}
+    assert (at("11:12"), "primary host unhealthy · failover started") in said
+    assert (at("11:13"), "failover completed") in said
+    assert any("maintenance window" in t for _, t in said)
+    assert not any("upstream reset" in t for _, t in said), "a levelled record is a log line"
+    assert not any(t in ("120", "0.1%") for _, t in said), "numbers are no event"

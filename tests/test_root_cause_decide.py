@@ -158,3 +158,82 @@ def test_without_a_valid_answer_the_ranking_decides_and_keywords_read_its_mechan
     assert cause.mechanism and "client timeout" not in cause.summary.lower()
     nothing = decide(None, findings([]))
     assert nothing.kind == "none" and "no change in the window" in nothing.none_reasons
+
+
+def test_a_risk_in_code_users_rarely_run_weighs_less() -> None:
+    inc = incident(symptoms=frozenset({"connections", "latency"}))
+    serving = scored(change(46, -300, {"src/orders/list.py": CODE["src/report.py"]}), inc)
+    admin = scored(change(47, -300, {"src/admin/report.py": CODE["src/report.py"]}), inc)
+    assert admin.score < serving.score
+    assert admin.findings and serving.findings, "the detector still reports both"
+
+
+def test_a_change_that_only_moves_an_image_tag_is_a_release_not_a_cause() -> None:
+    bump = {"deploy/values.yaml": "@@ -3 +3 @@\n image:\n-  tag: 4be07a2\n+  tag: 9c4e1f0\n"}
+    s = scored(change(48, -5, bump), incident((DeployMarker(at(-4), "d", pr=48),)))
+    assert any("only moves an image tag" in r for r in s.reasons)
+    assert s.score < 0.3
+
+
+def test_much_more_load_at_the_onset_is_strong_evidence_for_none() -> None:
+    weak = [scored(change(49, -200, DOCS), incident())]
+    assert none_evidence(weak, (), 15.0, False).strength >= 0.7
+    assert none_evidence(weak, (), 2.5, False).strength == 0.5
+    assert none_evidence(weak, (), 0.0, False).strength < 0.5
+
+
+def test_a_weak_change_chosen_against_an_expiry_is_overruled() -> None:
+    errors = (ErrorSignal("HTTP 401", "rejected", frames=(Frame("src/report.py", 99),)),)
+    weak = scored(change(50, -30, CODE), incident(errors=errors, symptoms=frozenset({"tls"})))
+    assert 0.3 <= weak.score < 0.45, weak.reasons
+    found = Findings.split(
+        [weak], alert=ALERT, pages=["dashboard:0"], partial=False, facts_lines=[],
+        none=none_evidence([weak], (), 0.0, False, expired=["api key expired at 06:14"]),
+    )  # fmt: skip
+    cause = decide(answer("PR #50"), found)
+    assert (cause.kind, cause.decided_by) == ("none", "ranking")
+    assert any("expired" in r for r in cause.none_reasons)
+
+
+LEAK = {"src/pricing/memo.py": "@@ -1,2 +1,6 @@\n import db\n+_SEEN = {}\n+\n+def price(query):\n"
+        "+    _SEEN[query.key] = db.price(query)\n+    return _SEEN[query.key]\n"}  # fmt: skip
+RETRY = {"src/client.py": "@@ -1,2 +1,6 @@\n def call(req):\n"
+         "+    for attempt in range(10):\n+        try:\n+            return http.get(req.url)\n"
+         "+        except Exception:\n+            continue\n"}  # fmt: skip
+
+
+def test_a_leak_keeps_its_weight_for_hours_after_the_deploy() -> None:
+    inc = incident(symptoms=frozenset({"memory", "crash"}))
+    leak = scored(change(51, -15 * 60, LEAK), inc)
+    assert any("leak builds up" in r for r in leak.reasons), leak.reasons
+    assert leak.score > scored(change(52, -15 * 60, TIMEOUT), inc).score
+    old = scored(change(53, -5 * 24 * 60, LEAK), inc)
+    assert not any("leak builds up" in r for r in old.reasons) and old.score < leak.score
+
+
+def test_a_latent_risk_counts_only_when_something_at_the_onset_sets_it_off() -> None:
+    quiet = incident(symptoms=frozenset({"errors", "load"}))
+    set_off = incident(symptoms=frozenset({"errors", "load"}), trigger="load rising 4.0x")
+    without = scored(change(54, -20 * 60, RETRY), quiet)
+    with_trigger = scored(change(54, -20 * 60, RETRY), set_off)
+    assert without.findings, "the detector finds the retry loop either way"
+    assert any("latent risk" in r for r in with_trigger.reasons)
+    assert with_trigger.score > without.score
+
+
+def test_the_category_follows_the_part_of_the_change_the_evidence_points_at() -> None:
+    mixed = {"src/orders/dedup.java": "@@ -1,2 +1,3 @@\n class Dedup {\n"
+             "+    log.debug(\"dedup {}\", key);\n }\n",
+             "config/application-prod.yml": "@@ -1,3 +1,3 @@\n logging:\n  level:\n"
+             "-    com.corp: INFO\n+    com.corp: DEBUG\n"}  # fmt: skip
+    s = scored(change(55, -120, mixed), incident(symptoms=frozenset({"disk", "logs"})))
+    assert s.category == "config_change", s.reasons
+
+
+def test_an_expired_probe_credential_is_a_false_alarm_and_a_certificate_infrastructure() -> None:
+    weak = [scored(change(56, -600, DOCS), incident())]
+    probe = none_evidence(weak, (), 0.0, False, expired=["api key expired"], probe=True)
+    cert = none_evidence(weak, (), 0.0, False, expired=["certificate expires in 40 h"])
+    assert (probe.category, cert.category) == ("false_alarm", "infrastructure_change")
+    blip = none_evidence(weak, (), 0.0, True, blip=True)
+    assert blip.category == "false_alarm" and blip.strength >= 0.7

@@ -152,25 +152,52 @@ def load_rise(series: Iterable[Series], onset: datetime | None, factor: float = 
 
 PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (
     (re.compile(r"\bevict|node\s*not\s*ready|notready|disk\s*pressure|memory\s*pressure|"
-                r"pid\s*pressure|node\s*lost|preempt|kubelet", re.I), "platform_failure"),
+                r"pid\s*pressure|node\s*lost|preempt", re.I), "platform_failure"),
+    (re.compile(r"\breplica\w*\b[^.]{0,60}\b(stale|behind|lag\w*|old)\b|replication\s*(lag|delay|"
+                r"stall\w*|broken|stopped)|\breplay\s*(lag|stop\w*|paus\w*|stall\w*)", re.I),
+     "platform_failure"),
     (re.compile(r"fail(ed|ing)?[\s-]*over|multi-az|hardware (issue|failure)|host (failure|"
                 r"replacement|retire)|instance retirement|(availability )?zone (outage|impair)",
                 re.I), "platform_failure"),
     (re.compile(r"insufficient (cpu|memory|pods)|exceeded quota|quota exceeded|"
                 r"resourcequota|at max(imum)? (node|size)", re.I), "capacity"),
 )  # fmt: skip
+EXPIRED = re.compile(  # a credential or certificate that expired, or is about to
+    r"(?<![a-z])(key|token|credential|certificate|cert|password|secret|license|licence|"
+    r"signature)s?(?:[_ -]expired\b|(?:(?!\.\s)[^\n]){0,40}?\b(?:has |have |is |was |will )?"
+    r"(expired|expires|expiring)\b)|\bexpired[_ -](key|token|credential|cert|certificate|"
+    r"password|secret|signature)",
+    re.I,
+)
+"""Errors saying a credential or certificate expired: a time-based condition, not a change."""
 """Signals in the errors and logs that the platform underneath failed or ran out."""
 
 
+# Voluntary disruption: the platform moving pods on purpose (consolidation, a drain, a scale
+# down, an eviction through the API that a disruption budget allowed) is routine, not a failure.
+ROUTINE = re.compile(r"^\s*(\d+[smhd]\s+)?Normal\b|consolidat|underutiliz|\bdrain|scal(e|ing)[ -]?"
+                     r"down|\bPDB\b|disruption ?budget|minAvailable", re.I)  # fmt: skip
+PROBE = re.compile(r"synthetic|\bprobe\b|blackbox|uptime[ -]?check|heartbeat check|canary check",
+                   re.I)  # fmt: skip
+
+
 def platform_signals(texts: Iterable[str]) -> list[tuple[str, CauseCategory]]:
-    """(the words that matched, the category they suggest), once per kind of signal."""
+    """(the words that matched, the category they suggest), once per kind of signal;
+    routine, voluntary disruptions are skipped."""
     found: dict[CauseCategory, str] = {}
     for text in texts:
+        if ROUTINE.search(text):
+            continue
         for pattern, category in PLATFORM:
             hit = pattern.search(text)
             if hit and category not in found:
                 found[category] = text[max(0, hit.start() - 30) : hit.end() + 50].strip()
     return [(text, category) for category, text in found.items()]
+
+
+def expiries(texts: Iterable[str]) -> list[str]:
+    """The texts that say a credential or certificate expired (at most two)."""
+    return [t for t in texts if EXPIRED.search(t)][:2]
 
 
 def notice_category(notices: Sequence[Notice]) -> CauseCategory | None:

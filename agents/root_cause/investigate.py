@@ -4,9 +4,10 @@ out what the model chooses among (`logic.Findings`)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from agents.root_cause import correlate, evidence
 from agents.root_cause.change import Change
@@ -21,7 +22,9 @@ from core.ports import Tools
 from core.state import Alert, Triage
 
 FACT_LINES = 10
+_PLACE = re.compile(r"\b[a-z]{2,}-[a-z]+-?\d[a-z]?\b|\bzone\b|\bregion\b|\b[A-Z]{3}\d\b", re.I)
 BLIP = timedelta(minutes=20)
+EVENTS_BEFORE, EVENTS_AFTER = timedelta(minutes=30), timedelta(minutes=10)
 
 
 async def investigate(
@@ -40,17 +43,22 @@ async def investigate(
     matched = correlate.matching_notices(
         notices, incident.onset, [h for p in bundle.pages for h in p.hosts], incident.texts
     )
-    platform = correlate.platform_signals(incident.texts)
-    incident = replace(incident, explained=bool(matched or platform))
+    said = [*incident.texts, *_events_near(bundle.pages, incident.onset, alert.starts_at)]
+    platform = correlate.platform_signals(said)
+    series = [s for p in bundle.pages for s in p.series]
+    rise = correlate.load_rise(series, incident.onset)
+    trigger = f"load rising {rise:.1f}x" if rise else (
+        f"a platform event ({platform[0][0][:80]})" if platform else "")  # fmt: skip
+    incident = replace(incident, explained=bool(matched or platform), trigger=trigger)
     first = sorted(bundle.changes, key=lambda c: _preliminary(c, incident))
     detailed = await evidence.read_patches(tools, first, bundle)
     scored = [score(c, _facts(c), incident) for c in detailed]
-    series = [s for p in bundle.pages for s in p.series]
     onset = correlate.onset_of(bundle.pages, alert.starts_at)
     recovered = bool(onset and onset.recovered_at)
     found_none = none_evidence(
-        scored, matched, correlate.load_rise(series, incident.onset), recovered, platform,
-        blip=_blip(onset, scored),
+        scored, matched, rise, recovered, platform,
+        blip=_blip(onset, scored), expired=correlate.expiries(said),
+        probe=bool(correlate.PROBE.search(f"{alert.name} {alert_text(alert)}")),
     )  # fmt: skip
     lines, ids = fact_lines(bundle.pages)
     found = Findings.split(
@@ -64,6 +72,19 @@ async def investigate(
         signals=bundle.signals,
     )
     return found, bundle
+
+
+def _events_near(pages: list[PageFacts], onset: datetime, start: datetime) -> list[str]:
+    """What the pages say happened from shortly before the onset until the alert."""
+    early, late = onset - EVENTS_BEFORE, max(start, onset) + EVENTS_AFTER
+    return [e.text for p in pages for e in p.events
+            if e.at and early <= _naive(e.at, onset) <= late]  # fmt: skip
+
+
+def _naive(at: datetime, like: datetime) -> datetime:
+    if (at.tzinfo is None) == (like.tzinfo is None):
+        return at
+    return at.replace(tzinfo=like.tzinfo)
 
 
 def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str]) -> Incident:
@@ -104,7 +125,8 @@ def fact_lines(pages: list[PageFacts]) -> tuple[list[str], list[str]]:
             out.append(f"deploy {m.at:%H:%M} UTC {names} [{page.source}]")
         for n in page.notices[:2]:
             start = f" since {n.started:%H:%M} UTC" if n.started else ""
-            parts = f" affecting {', '.join(n.components[:4])}" if n.components else ""
+            where = sorted(n.components, key=lambda c: not _PLACE.search(c))
+            parts = f" affecting {', '.join(where[:4])}" if where else ""
             out.append(f"notice {n.provider} ({n.kind}) {n.status}{start}{parts}: "
                        f"{n.text[:100]} [{page.source}]")  # fmt: skip
     return _dedupe(out)[:FACT_LINES], [p.source for p in pages]

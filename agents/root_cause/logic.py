@@ -214,7 +214,8 @@ def _choose(
             f"evidence ({best.score:.2f}): the ranking decided"
         ), "ranking"  # fmt: skip
     picked = next((s for s in found.top if s.change.ref == answer.cause), None)
-    if picked is not None and found.none.strength >= 0.8 and picked.score < STRONG:
+    weak = picked is not None and picked.score < RANKING_PICKS and found.none.strength >= 0.6
+    if picked is not None and (weak or found.none.strength >= 0.8 and picked.score < STRONG):
         return "none", (
             f"the model chose {picked.change.ref}, but {found.none.reasons[0]} explains the "
             "onset and nothing ties the change to it strongly: the ranking decided"

@@ -12,6 +12,7 @@ onset with no change fitting.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,7 +31,18 @@ from agents.root_cause.symptoms import KIND_SYMPTOMS, SETTING_SYMPTOMS, fit
 from core.state import CauseCategory
 
 PLAUSIBLE = 0.3  # a change scoring less is shown as unlikely, never offered as an option
+OFF_PATH = re.compile(
+    r"(^|/)(admin|scripts?|tools?|backfills?|cli|maintenance|one_?off|seeds?|devtools)(/|_|\.)",
+    re.I,
+)  # code users' requests rarely run: a risk found there weighs half
 STRONG = 0.6
+# Risks that lie in wait: a leak builds up for hours or days after the deploy; the others
+# show only when something sets them off (a failure to retry, a load rise to scale out for).
+GROWS = frozenset({"unbounded_collection", "unclosed_client"})
+TRIGGERED = frozenset({"retry_without_backoff", "scaling_bounds_changed", "query_in_loop",
+                       "regex_backtracking", "pool_or_workers_lowered"})  # fmt: skip
+LATENT_HOURS = 72.0
+LATENT_TIMING = 0.2  # the timing a latent risk keeps when it was live long before the onset
 APP_CONFIG = {"timeout", "retry", "backoff", "pool", "workers", "ttl", "cache_key",
               "cache_size", "batch", "log_level", "sampling", "flag", "tls", "rate_limit",
               "retention"}  # fmt: skip
@@ -50,6 +62,7 @@ class Incident:
     upstream_repos: frozenset[str] = frozenset()
     primary: frozenset[str] = frozenset()  # what the alert itself is about
     explained: bool = False  # an external or platform signal explains the onset's timing
+    trigger: str = ""  # what happened at the onset that could set off a latent risk
 
 
 @dataclass(frozen=True)
@@ -86,17 +99,26 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
     if when.after_onset:
         why = "reached production after the onset" if marker else "merged after the onset"
         return Scored(change, facts, 0.0, (*reasons, why), found, category, when, why)
-    total = _timing_score(when, change, incident.onset)
-    total += _evidence(change, facts, found, incident, reasons)
-    total *= _repo_weight(change, incident, reasons)
     gap = hours_before(when, change, incident.onset)
-    if incident.explained and gap > 1:
+    total = _timing_score(when, change, incident.onset)
+    latent = _latent(found, incident, gap)
+    if latent and total < LATENT_TIMING:
+        total = LATENT_TIMING
+        reasons.append(latent)
+    places: list[tuple[float, str]] = []
+    total += _evidence(change, facts, found, incident, reasons, places)
+    category = _category_where(places, facts) or category
+    total *= _repo_weight(change, incident, reasons)
+    if incident.explained and gap > 1 and not latent:
         total *= 0.5
         reasons.append(f"live {gap:.0f} h before the onset, which an external or platform "
                        "signal explains")  # fmt: skip
     if change.files and all(kinds.file_kind(f) == "docs_tests" for f in change.files):
         total *= 0.2
         reasons.append("touches only docs, tests or CI")
+    elif facts and not found and _release_only(facts):
+        total *= 0.3
+        reasons.append("only moves an image tag: it releases changes listed on their own")
     return Scored(change, facts, round(min(total, 1.0), 3), tuple(reasons), found, category, when)
 
 
@@ -107,6 +129,8 @@ def none_evidence(
     recovered: bool,
     platform: Sequence[tuple[str, CauseCategory]] = (),
     blip: bool = False,
+    expired: Sequence[str] = (),
+    probe: bool = False,
 ) -> NoneEvidence:
     """How strongly the evidence says no listed change did it, and what kind of cause."""
     reasons: list[str] = []
@@ -117,8 +141,16 @@ def none_evidence(
     for text, kind in platform[:2]:
         strength, category = max(strength, 0.6), category or kind
         reasons.append(f"the platform: {text[:120]}")
+    if expired:
+        strength = max(strength, 0.6)
+        # a credential only the synthetic check uses: the check fails, not the service
+        category = category or ("false_alarm" if probe else "infrastructure_change")
+        reasons.append(f"something expired: {expired[0][:120]}")
+        if probe:
+            reasons.append("the alert comes from a synthetic probe, whose own credential expired")
     if blip:
         strength = max(strength, 0.7)
+        category = category or "false_alarm"
         reasons.append("a short excursion that recovered by itself, with no deploy just before")
     if scored and all(s.ruled_out for s in scored):
         strength = max(strength, 0.6)
@@ -128,7 +160,7 @@ def none_evidence(
         reasons.append("no change in the window")
     best = max((s.score for s in scored if not s.ruled_out), default=0.0)
     if load_rise and best < STRONG:
-        strength = max(strength, 0.5)
+        strength = max(strength, 0.7 if load_rise >= 5 else 0.5)
         category = category or "capacity"
         reasons.append(f"load rose {load_rise:.1f}x at the onset")
     if recovered:
@@ -176,7 +208,10 @@ def _evidence(
     found: tuple[Finding, ...],
     incident: Incident,
     reasons: list[str],
+    places: list[tuple[float, str]],
 ) -> float:
+    """The evidence tying the change to the incident; `places` gets (weight, file) for each
+    piece that points at a file."""
     total = 0.0
     hits = correlate.frame_hits(change.files, incident.errors)
     if hits:
@@ -185,6 +220,7 @@ def _evidence(
             abs(fr.line - n) <= 3 for n in changed.get(f, ()))]  # fmt: skip
         file, frame = (near or hits)[0]
         total += 0.35 if near else 0.15
+        places.append((0.35 if near else 0.15, file))
         where = "at a line it changed" if near else "in a file it changed"
         reasons.append(f"a stack frame of the errors is {where}: {file}:{frame.line}")
     if facts is None:
@@ -199,6 +235,7 @@ def _evidence(
         best, how = max(settings, key=lambda pair: pair[1])
         if how:
             total += 0.3 * how
+            places.append((0.3 * how, best.file))
             reasons.append(f"sets {best.key} {best.before or '∅'} → {best.after or '∅'} "
                            f"({best.family}; fits the symptoms {how:.1f})")  # fmt: skip
     origin = [f"{e.kind} {' '.join(fr.file for fr in e.frames)}" for e in incident.errors]
@@ -209,12 +246,15 @@ def _evidence(
         where = "the errors come from" if thrown else "the error text names"
         reasons.append(f"{where} {', '.join(named[:2])}, which it upgrades")
     weighed = [
-        (f, f.strength * fit(f.symptoms, set(incident.symptoms), incident.primary)) for f in found
-    ]
+        (f, f.strength * fit(f.symptoms, set(incident.symptoms), incident.primary)
+         * (0.5 if OFF_PATH.search(f.file) else 1.0))
+        for f in found
+    ]  # fmt: skip
     if weighed:
         finding, how = max(weighed, key=lambda pair: pair[1])
         if how:
             total += 0.35 * how
+            places.append((0.35 * how, finding.file))
             reasons.append(f"{finding.file}:{finding.line}: {finding.message} "
                            f"(fits the symptoms {how:.1f})")  # fmt: skip
     kind_fit = fit(KIND_SYMPTOMS.get(facts.kind, ()), set(incident.symptoms), incident.primary)
@@ -223,6 +263,46 @@ def _evidence(
         reasons.append(f"a {facts.kind.replace('_', ' ')} change (fits the symptoms "
                        f"{kind_fit:.1f})")  # fmt: skip
     return total
+
+
+def _category_where(
+    places: list[tuple[float, str]], facts: ChangeFacts | None
+) -> CauseCategory | None:
+    """The category of the part of the change the strongest evidence points at (a change
+    that adds a log line and turns DEBUG on in the config is a config change when the
+    symptoms fit the log level)."""
+    if not places or facts is None:
+        return None
+    file = max(places)[1]
+    kind = kinds.file_kind(file, facts.patches.get(file, ""))
+    if kind in ("config", "infrastructure", "feature_flag", "scheduled_job"):
+        families = [s.family for s in facts.settings if s.family != "other" and s.file == file]
+        if families:
+            app = sum(f in APP_CONFIG for f in families)
+            return "config_change" if app * 2 >= len(families) else "infrastructure_change"
+    if kind == "docs_tests":
+        return None
+    return kinds.category(kind)
+
+
+def _latent(found: Sequence[Finding], incident: Incident, gap: float) -> str:
+    """Why a risk found in the change can show long after it went live ("" when none can):
+    a leak within `LATENT_HOURS`, or a risk that waits for a trigger the incident shows."""
+    if gap <= 1 or gap > LATENT_HOURS:
+        return ""
+    fitting = [f for f in found
+               if fit(f.symptoms, set(incident.symptoms), incident.primary) >= 0.5]  # fmt: skip
+    if any(f.detector in GROWS for f in fitting):
+        return f"a leak builds up after the deploy: {gap:.0f} h live before the onset fits it"
+    if incident.trigger and any(f.detector in TRIGGERED for f in fitting):
+        return f"a latent risk that {incident.trigger} at the onset could set off"
+    return ""
+
+
+def _release_only(facts: ChangeFacts) -> bool:
+    """A change whose only effect is to point at a new build (a deploy record)."""
+    real = [s for s in facts.settings if s.family != "other"]
+    return bool(real) and all(s.family == "image" for s in real) and not facts.dependencies
 
 
 def _changed_lines(facts: ChangeFacts | None) -> dict[str, set[int]]:

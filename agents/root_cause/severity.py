@@ -45,13 +45,28 @@ def reassess(tri: Triage, alert: Alert, pages: list[PageFacts], cause: RootCause
     if cause.category == "false_alarm":
         level, why = "low", ["the investigation found no user impact (a false alarm) → low"]
     else:
-        measured = from_text(f"{alert.name} {alert_text(alert)}").merged(page_impact(pages))
+        stated = from_text(f"{alert.name} {alert_text(alert)}")
+        measured = _fill(stated, page_impact(pages))
         production = None if tri.environment is None else tri.environment == "production"
         level, why = severity(measured, tri.tier, production, label_severity(alert.labels))
     if level == tri.severity:
         return tri
     reasons = (*tri.reasons, *(f"after the investigation: {r}" for r in why))
     return tri.model_copy(update={"severity": level, "reasons": reasons})
+
+
+def _fill(stated: Impact, shown: Impact) -> Impact:
+    """What the alert states stands (its own measurement of the incident); the pages fill in
+    what it does not state, and say whether the signal recovered."""
+    return Impact(
+        error_ratio=stated.error_ratio if stated.error_ratio is not None else shown.error_ratio,
+        saturation=stated.saturation if stated.saturation is not None else shown.saturation,
+        latency_over_slo=stated.latency_over_slo,
+        unavailable=stated.unavailable,
+        hours_left=stated.hours_left,
+        restarts=stated.restarts,
+        recovered=shown.recovered,
+    )
 
 
 def _worst(s: Series, since: datetime | None) -> tuple[float, float] | None:

@@ -8,8 +8,15 @@ Catches:
   variant), or a user, session or tenant id (one entry per user) — in a key assignment
   (`cache_key = f"..."`, `cacheKey := fmt.Sprintf(...)`) or a cache call
   (`cache.get(...)`, `Rails.cache.fetch(...)`, `@Cacheable(key = ...)`);
-- a cache version, prefix or namespace changed (`CACHE_VERSION = 3` → `4`,
-  `"products:v1:"` → `"products:v2:"`): every key misses at once;
+- the same inside a function whose name says it builds a cache key (`*_cache_key`,
+  `cacheKey*`, `buildCacheKey`; `*KeyFor*`/`key_for*` in a module whose path names a cache),
+  with the key spread over several lines: a per-request value added there (`request.url`,
+  `request.url.query`, `req.originalUrl`, `r.URL.RawQuery`, `request.getQueryString()`, all
+  the headers or parameters, a timestamp) where the removed lines took a few named ones;
+- a cache version, prefix or namespace changed (`CACHE_VERSION = 3` → `4`, `KEY_VERSION`,
+  `KEY_PREFIX`, `"products:v1:"` → `"products:v2:"`): every key misses at once, but once (a
+  cold cache that warms up again), so weaker; a key-version or key-prefix constant that
+  does not say `cache` counts only in a module whose path (or enclosing block) names one;
 - a TTL lowered or set to zero, as a setting (`ttl: 3600` → `60`, a cache's `TIMEOUT`) or a
   literal (`expires_in: 12.hours` → `5.minutes`, `setex(key, 3600, v)`, `max-age=600`);
 - caching removed or switched off: a caching decorator or call removed (`@lru_cache`,
@@ -18,7 +25,9 @@ Catches:
   `no-store`/`no-cache`.
 
 Ignores TTLs raised (staler data, a different risk), token, session, cookie, lock and lease
-expiries (not caches), new cache keys without per-request values, comments, docs and tests.
+expiries (not caches), new cache keys without per-request values, a key function given one
+more named parameter (`params.get("sort")`), version constants outside caches (API, signing
+keys, object-store prefixes), comments, docstrings, docs and tests.
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 
 from agents.root_cause import kinds
 from agents.root_cause.facts import diff
@@ -53,9 +64,12 @@ _VOLATILE = re.compile(
     re.I,
 )
 _REQUEST = re.compile(
-    r"query_?string|querystring|getQueryString|getRequestURI|RequestURI|RawQuery|originalUrl|"
-    r"full_?path|user_?agent|to_query|URL\.String\(\)|"
-    r"\b(req|request|ctx|c)\.(url|uri|path|query|params|headers|GET|args|query_params)\b(?![.\[(])",
+    r"query_?string|querystring|getQueryString|getRequestURI|getRequestURL|getParameterMap|"
+    r"RequestURI|RawQuery|originalUrl|full_?path|full_?url|user_?agent|to_query|"
+    r"URL\.String\(\)|Query\(\)\.Encode\(\)|\b(?:\w+\.)*url\.(query|search)\b(?![.(\[])|"
+    r"\b(req|request|ctx|c)\.(url|uri|path|query|params|headers|GET|args|query_params)\b(?![.\[(])|"
+    r"\b(req|request|ctx|c)\.(query|params|headers|GET|args|query_params)\."
+    r"(items|to_dict|to_h|to_unsafe_h|urlencode|entries|toString|dict|keys|values)\b",
     re.I,
 )
 _PER_USER = re.compile(
@@ -64,6 +78,28 @@ _PER_USER = re.compile(
     re.I,
 )
 _VERSION = re.compile(r"(?<![A-Za-z])v\d+\b|version\W{0,4}\d+", re.I)
+_KEY_VERSION = re.compile(r"(^|_)(key|cache)_?(version|prefix|namespace|ns|generation)($|_)")
+_KEY_FUNCTION = re.compile(r"cache_?key", re.I)
+_KEY_FOR = re.compile(r"key_?for", re.I)  # a key function only in a module that names a cache
+_DEF = re.compile(
+    r"^\s*(?:export\s+)?(?:(?:public|private|protected|internal|static|override|suspend|async)\s+)*"
+    r"(?:def|fun|func|function)\s+(?:\([^)]*\)\s*)?(?:self\.)?(?P<a>\w+)|"
+    r"^\s*(?:export\s+)?(?:const|let|var)\s+(?P<b>\w+)\s*(?::[^=]+)?=\s*(?:async\s*)?"
+    r"(?:\([^)]*\)|\w+)\s*(?::\s*[^=]+)?=>|"
+    r"^\s*(?:(?:public|private|protected|internal|static|final|override|async|synchronized)\s+)*"
+    r"(?:[\w<>\[\],.?]+\s+)?(?P<c>\w+)\s*\([^;]*$"
+)
+_NOT_A_DEF = frozenset({
+    "if", "for", "while", "switch", "catch", "return", "with", "elif", "else", "new", "throw",
+    "await", "yield", "print", "assert", "raise", "join", "format", "import", "package",
+    "class", "interface", "object", "struct", "type", "const", "var",
+})  # fmt: skip
+_REACH = 200  # lines a key function's body may span above a line (keeps big patches linear)
+_HEADING = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?(.*)$")
+_DOCSTRING = re.compile(r"\"\"\"|\'\'\'")
+_NAMED = re.compile(  # the named values a key took: `.get("page")`, `params[:page]`, `query.page`
+    r"[\"':]([A-Za-z_][\w-]*)[\"']?|\.(?:query|params|args|GET|headers)\.([A-Za-z_]\w*)\b(?!\()"
+)
 _TTL_LINE = re.compile(
     r"ttl|expire|expires_?in|expiry|max-?age|maxage|setex|\bEX\b|\bPX\b|"
     r"cache.*timeout|timeout.*cache",
@@ -114,14 +150,19 @@ def detect(change: ChangeFacts) -> list[Finding]:
         paired = {id(new) for _, new in pairs}
         for old, new in pairs:
             near = _near(lines, index[file], new.new)
-            for finding in (_key(file, new, old), _ttl(file, old, new, near)):
+            for finding in (
+                _key(file, new, old, partial(_near, lines, index[file], new.new)),
+                _ttl(file, old, new, near),
+            ):
                 if finding is not None:
                     found.setdefault((file, new.new), finding)
         for new in lines:
             if new.sign == "+" and id(new) not in paired:
-                finding = _key(file, new, None)
+                finding = _key(file, new, None, partial(_near, lines, index[file], new.new))
                 if finding is not None:
                     found.setdefault((file, new.new), finding)
+        for finding in _key_functions(file, lines, _headings(change.patches[file])):
+            found.setdefault((file, finding.line), finding)
         for finding in _removed(file, lines):
             found.setdefault((file, finding.line), finding)
     return list(found.values())
@@ -131,9 +172,13 @@ def _from_setting(s: SettingChange, near: str) -> Finding | None:
     context = f"{s.key} {near}"
     if _NOT_A_CACHE.search(s.key):
         return None
-    if s.family == "cache_key" and s.before is not None and s.after is not None:
-        message = f"{s.key} changed {s.before} → {s.after}: every key misses at once"
-        return Finding(NAME, message, s.file, s.line, MISS, 0.55)
+    versioned = s.family == "cache_key" or _KEY_VERSION.search(_words(s.key))
+    if versioned and s.before is not None and s.after is not None:
+        if not re.search("cache", f"{s.key} {s.file} {near}", re.I):
+            return None  # an API version, a signing key's version, an object-store prefix
+        message = (f"{s.key} changed {s.before} → {s.after}: every key misses at once "
+                   f"(a one-off cold cache)")  # fmt: skip
+        return Finding(NAME, message, s.file, s.line, MISS, 0.4)
     cache_ttl = s.family == "ttl" or (s.family == "timeout" and re.search("cache", context, re.I))
     if cache_ttl and s.before_number is not None and s.after_number is not None:
         return _shorter(s.file, s.line, s.key, s.before, s.after, s.before_number, s.after_number)
@@ -163,19 +208,27 @@ def _shorter(
     return Finding(NAME, message, file, line, MISS, round(strength, 2))
 
 
-def _key(file: str, new: diff.DiffLine, old: diff.DiffLine | None) -> Finding | None:
-    """A cache key line that now carries a per-request value, or a new version."""
+def _key(
+    file: str, new: diff.DiffLine, old: diff.DiffLine | None, near: Callable[[], str]
+) -> Finding | None:
+    """A cache key line that now carries a per-request value, or a new version (`near`: the
+    line and the lines enclosing it, read only when the line's cache is in doubt)."""
     text = new.text
     if len(text) > _LONGEST or _COMMENT.match(text) or not _KEY_LINE.search(text):
         return None  # (a longer line is generated or minified code: any two words meet there)
     if _TTL_ONLY.search(text):
         return None
+    if not _KEY_LINE.search(re.sub(r"key_?prefix", "", text, flags=re.I)) and not re.search(
+        "cach", f"{file} {near()}", re.I
+    ):
+        return None  # a key prefix of something else (an object store, a queue)
     before = old.text if old is not None else ""
     if old is not None:
         bumped = _bump(before, text)
         if bumped is not None:
-            message = f"cache key version changed {bumped}: every key misses at once"
-            return Finding(NAME, message, file, new.new, MISS, 0.55)
+            message = (f"cache key version changed {bumped}: every key misses at once "
+                       f"(a one-off cold cache)")  # fmt: skip
+            return Finding(NAME, message, file, new.new, MISS, 0.4)
     for pattern, strength, why in _SPECIFIC:
         found = pattern.search(text)
         if found and not pattern.search(before):
@@ -185,6 +238,105 @@ def _key(file: str, new: diff.DiffLine, old: diff.DiffLine | None) -> Finding | 
             return Finding(NAME, message, file, new.new, SYMPTOMS,
                            strength if old is not None else 0.6)  # fmt: skip
     return None
+
+
+def _key_functions(file: str, lines: list[diff.DiffLine], headings: list[str]) -> list[Finding]:
+    """Per-request values added to a key built over several lines in a key function."""
+    definitions = " ".join([*headings, *(d.text for d in lines if _DEF.match(d.text))])
+    if not _builds_key(definitions, file):
+        return []  # no function here says it builds a cache key
+    prose = _docstrings(lines)
+    groups: dict[tuple[int, str], list[int]] = {}
+    added_functions: set[str] = set()
+    for i, d in enumerate(lines):
+        if i in prose or _COMMENT.match(d.text) or not d.text.strip():
+            continue
+        function = _function(lines, i, headings)
+        if function is not None and _builds_key(function[0], file):
+            groups.setdefault((d.hunk, function[0]), []).append(i)
+            if function[1]:
+                added_functions.add(function[0])
+    out = []
+    for (_, name), members in groups.items():
+        added = [lines[i] for i in members if lines[i].sign == "+"]
+        kept = " ".join(lines[i].text for i in members if lines[i].sign != "+")
+        removed = [lines[i].text for i in members if lines[i].sign == "-"]
+        new_function = name in added_functions
+        for pattern, strength, why in _SPECIFIC:
+            hit = next(((d, m) for d in added for m in [pattern.search(d.text)] if m), None)
+            if hit is None or pattern.search(kept) or (new_function and strength < 0.7):
+                continue
+            line, found = hit
+            named = [n for n in dict.fromkeys(m.group(1) or m.group(2) for t in removed
+                                              for m in _NAMED.finditer(t))
+                     if not any(n in a.text for a in added)]  # fmt: skip
+            instead = f" instead of {', '.join(named[:4])}" if named else ""
+            value = found.group(0).rstrip("(")
+            message = f"cache key built in {name}() now includes {value!r}{instead}: {why}"
+            out.append(Finding(NAME, message, file, line.new, SYMPTOMS, strength))
+            break
+    return out
+
+
+def _builds_key(function: str, file: str) -> bool:
+    return bool(_KEY_FUNCTION.search(function)) or (
+        bool(_KEY_FOR.search(function)) and "cache" in file.lower()
+    )
+
+
+def _function(
+    lines: list[diff.DiffLine], index: int, headings: list[str]
+) -> tuple[str, bool] | None:
+    """The function line `index` is in: its name, and whether the change adds it."""
+    depth = _indent(lines[index].text)
+    old_side = lines[index].sign == "-"
+    hunk = lines[index].hunk
+    for j in range(index - 1, -1, -1):
+        d = lines[j]
+        if d.hunk != hunk:
+            break  # the hunk's first line: its heading names the function
+        if index - j > _REACH:
+            return None
+        if (d.sign == "+" and old_side) or (d.sign == "-" and not old_side):
+            continue
+        if not d.text.strip() or _indent(d.text) >= depth:
+            continue
+        found = _DEF.match(d.text)
+        name = found and (found.group("a") or found.group("b") or found.group("c"))
+        if name and name not in _NOT_A_DEF:
+            return name, d.sign == "+"
+        depth = _indent(d.text)
+        if depth == 0:
+            return None
+    found = _DEF.match(headings[hunk]) if hunk < len(headings) else None
+    name = found and (found.group("a") or found.group("b") or found.group("c"))
+    return (name, False) if name and name not in _NOT_A_DEF else None
+
+
+def _docstrings(lines: list[diff.DiffLine]) -> set[int]:
+    """The lines inside triple-quoted strings (each side of the diff read on its own)."""
+    out: set[int] = set()
+    for side in ("+", "-"):
+        inside = False
+        for i, d in enumerate(lines):
+            if d.sign not in (side, " "):
+                continue
+            quotes = len(_DOCSTRING.findall(d.text))
+            if inside or quotes:
+                out.add(i)
+            if quotes % 2:
+                inside = not inside
+    return out
+
+
+def _headings(patch: str) -> list[str]:
+    """The text after each hunk's `@@ ... @@` (git's guess at the enclosing definition)."""
+    return [m.group(1) for raw in patch.splitlines() for m in [_HEADING.match(raw)] if m]
+
+
+def _words(key: str) -> str:
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)
+    return spaced.replace("-", "_").replace(".", "_").lower()
 
 
 def _ttl(file: str, old: diff.DiffLine, new: diff.DiffLine, near: str) -> Finding | None:

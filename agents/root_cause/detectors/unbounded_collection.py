@@ -8,18 +8,29 @@ Catches, in added code (Python, JS/TS, Go, Java/Kotlin/C#, Ruby, Rust):
   as a class attribute (Python), `static` (Java, C#, TS), a field of a Spring/Jakarta
   singleton (`@Service`, `@Component`...), a Ruby constant or `@@`/`$` variable, a Rust
   `static`, then written inside a function with a key that is not a literal
-  (`CACHE[user_id] = ...`, `.set(req.id, ...)`, `.put(`, `.computeIfAbsent(`, `.Store(`,
-  `.setdefault(`) or appended to (`.append(`, `.push(`, `append(x, ...)`, `<<`), with no
-  eviction in sight (`pop`, `del`, `delete`, `remove`, `clear`, a size check, a reset);
-  a write added to such a collection that the patch shows but did not add is reported weaker;
+  (`CACHE[user_id] = ...`, `.set(req.id, ...)`, `.put(`, `.computeIfAbsent(`, `.getOrPut(`,
+  `.Store(`, `.setdefault(`) or appended to (`.append(`, `.push(`, `append(x, ...)`, `<<`),
+  with no eviction in sight (`pop`, `del`, `delete`, `remove`, `clear`, a size check, a
+  reset); a write added to such a collection that the patch shows but did not add is
+  reported weaker; a key computed from the writing function's parameters (`Key.of(q)`,
+  `keyFor(request)`) counts as per call;
+- a field of a long-lived Java/Kotlin/C# class (not a data class or record), written the same
+  way, also from an expression-bodied function (`fun f(q: Q): V =` / `memo.computeIfAbsent(
+  ...)` on the next line), when the class shows it lives long: a concurrent map or list
+  (shared across threads), a constructor taking injected collaborators (`private val
+  rates: RateClient`, `@Inject`; the header may span several lines and sit in the hunk's
+  heading), or the field registered with a metrics gauge (a gauge watches it, it does not
+  bound it);
 - `@lru_cache(maxsize=None)` / `@cache` on a function that takes arguments (stronger on a
   method: it holds every instance), `@cached(cache={})`, `_.memoize(`;
 - `Caffeine`/Guava `CacheBuilder` built without `maximumSize`/`expireAfter*`, `new LRU()`
   without `max`, `new NodeCache()` without `stdTTL`/`maxKeys`, go-cache `NoExpiration`.
 
-Ignores collections local to a function, instance fields outside singletons, writes with a
-literal or constant key (a fixed set of entries), weak maps, bounded structures (`deque
-(maxlen=)`, `maxsize=`, LRU/TTL caches), frozen constants, and tests.
+Ignores collections local to a function, instance fields of classes that show none of those
+signs (and of data classes and records), writes with a literal or constant key (a fixed set
+of entries), weak maps, bounded structures (`deque(maxlen=)`, `maxsize=`, LRU/TTL caches,
+a Caffeine cache with `maximumSize`), collections cleared or reset anywhere in the patch (a
+scheduled `clear()`), frozen constants, and tests.
 """
 
 from __future__ import annotations
@@ -71,14 +82,46 @@ _SINGLETON_FIELD = re.compile(
     r"^\s*(?:private|protected|public)?\s*(?:final\s+)?(?:Map|HashMap|ConcurrentHashMap|"
     r"ConcurrentMap|List|ArrayList|Set|HashSet|Queue)\s*<.*>\s+(?P<name>\w+)\s*=\s*new\b"
 )
+_FIELD = re.compile(  # an instance field of a Java/C# class (kept only in a long-lived class)
+    r"^\s*(?:(?:private|protected|public|internal|final|readonly)\s+)*(?:Map|HashMap|"
+    r"ConcurrentHashMap|ConcurrentMap|ConcurrentSkipListMap|LinkedHashMap|List|ArrayList|Set|"
+    r"HashSet|Queue|Deque|Dictionary|ConcurrentDictionary|ConcurrentBag|ConcurrentQueue|"
+    r"CopyOnWriteArrayList|ConcurrentLinkedQueue)\s*<.*>\s+(?P<name>\w+)\s*=\s*new\b"
+)
+_SHARED = re.compile(  # a collection made for several threads: the object holding it is shared
+    r"\bConcurrent\w*(Map|Dictionary|Queue|Bag|Set)\b|\bConcurrentSkipList\w*|"
+    r"\bCopyOnWrite\w*|Collections\.synchronized\w*|\bConcurrentLinkedQueue\b"
+)
+_VALUE_CLASS = re.compile(r"\b(data|value|inline|enum|annotation|sealed)\s+class\b|\brecord\b|"
+                          r"\bstruct\b")  # fmt: skip
+_CLASS = re.compile(r"\bclass\s+(?P<name>\w+)")
+_INJECTED = re.compile(r"@(Inject|Autowired|RequiredArgsConstructor|AllArgsConstructor)\b")
+_COLLABORATOR = re.compile(  # the type of an injected collaborator (a service, not a value)
+    r"^[A-Z]\w*(Service|Repository|Repo|Client|Registry|Store|Dao|DAO|Gateway|Provider|"
+    r"Factory|Template|DataSource|Manager|Properties|Config|Configuration|Api|Loader|Publisher|"
+    r"Producer|Consumer|Handler|Mapper|Executor|Scheduler|Clock|Engine|Adapter|Pool|Bus|Sink|"
+    r"Tracer|Metrics|Dispatcher|Router|Validator|Port|Backend|Connector|Fetcher|Lookup|Resolver|"
+    r"Catalog|Index)$"
+)
+# the types of parameters: `name: Type` (Kotlin, Scala, TS), `Type name` (Java, C#)
+_TYPES = re.compile(r"\b\w+\s*:\s*(?P<a>[A-Z][\w.]*)|(?P<b>[A-Z][\w.]*)(?:<[^>]*>)?\s+\w+\s*[,)]")
+_CLOSER = re.compile(r"^\s*\)\s*(:[^{]*)?\{?\s*$")  # `) {`: the end of a multi-line header
+_FUNCTION = re.compile(
+    r"^\s*(?:@\w+\s+)*(?:(?:public|private|protected|internal|override|open|suspend|static|final|"
+    r"async|synchronized|inline)\s+)*(?:fun|def|func|function)\b|"
+    r"^\s*(?:(?:public|private|protected|internal|static|final|override|async|synchronized)\s+)+"
+    r"[\w<>\[\],.?]+\s+\w+\s*\("
+)
+_HEADING = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?(?P<heading>.*)$")
 _SINGLETON = re.compile(r"@(Service|Component|Controller|RestController|Repository|Singleton|"
                         r"ApplicationScoped|Configuration)\b")  # fmt: skip
 _LANGUAGE = {".py": "py", ".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "js", ".ts": "js",
              ".tsx": "js", ".go": "go", ".java": "java", ".kt": "java", ".kts": "java",
              ".scala": "java", ".cs": "java", ".rb": "rb", ".rs": "rs"}  # fmt: skip
-_KEYED_WRITE = (r"\.(?:setdefault|set|put|putIfAbsent|computeIfAbsent|compute|merge|Store|"
-                r"LoadOrStore|insert|TryAdd|GetOrAdd|AddOrUpdate|store|entry)\s*\(\s*"
-                r"(?P<key>[^,)]+)")  # fmt: skip
+_KEYED_WRITE = (
+    r"\.(?:setdefault|set|put|putIfAbsent|computeIfAbsent|compute|merge|Store|"
+    r"LoadOrStore|insert|TryAdd|GetOrAdd|AddOrUpdate|store|entry|getOrPut)\s*\("
+)
 _APPEND = r"\.(?:append|add|push|extend|unshift|Add|Enqueue|addAll|offer|update|concat)\s*\("
 _EVICT = (r"\.(?:pop|popitem|popleft|clear|remove|delete|Delete|discard|shift|splice|evict|"
           r"invalidate\w*|poll|removeIf|Remove|TryRemove|Clear|drain|truncate|retain|Dequeue|"
@@ -118,6 +161,7 @@ class Declaration:
     indent: int
     added: bool
     where: str
+    why: str = ""  # what shows a class field lives long
 
 
 def detect(change: ChangeFacts) -> list[Finding]:
@@ -127,37 +171,43 @@ def detect(change: ChangeFacts) -> list[Finding]:
         if language is None or file_kind(file, patch) == "docs_tests":
             continue
         lines = diff.parse(patch)
-        found += _grown(file, language, lines, patch)
+        found += _grown(file, language, lines, patch, _headings(patch))
         found += _unbounded_caches(file, lines)
     return found
 
 
-def _grown(file: str, language: str, lines: list[diff.DiffLine], patch: str) -> list[Finding]:
+def _grown(file: str, language: str, lines: list[diff.DiffLine], patch: str,
+           headings: list[str]) -> list[Finding]:  # fmt: skip
     out = []
-    for decl in _declarations(language, lines, patch):
+    for decl in _declarations(language, lines, patch, headings):
         if _BOUNDED.search(lines[decl.index].text):
             continue
         body = [(i, d) for i, d in enumerate(lines) if i > decl.index and d.sign != "-"]
         kept = [d for i, d in enumerate(lines) if i != decl.index and d.sign != "-"]
-        if any(_evicts(decl.name, d.text) for d in kept) or _shadowed(decl.name, kept, patch):
+        named = [d for d in kept if decl.name in d.text]  # (every pattern below names it)
+        if any(_evicts(decl.name, d.text) for d in named) or _shadowed(decl.name, named, patch):
             continue
         owned = decl.where == "class attribute"  # written through self./cls./the class only
         write = next(((i, d, w) for i, d in body if d.sign == "+" and not _COMMENT.match(d.text)
-                      and _indent(d.text) > decl.indent
+                      and decl.name in d.text
+                      and (_indent(d.text) > decl.indent or _FUNCTION.match(d.text))
                       for w in [_write(decl.name, d.text, owned)] if w), None)  # fmt: skip
         if write is None:
             continue
-        _, line, how = write
-        strength = 0.6 if _REQUESTISH.search(how) or how == "appended to" else 0.45
+        at, line, how = write
+        per_call = _from_params(how, _params(lines, at, headings))
+        strength = 0.6 if _REQUESTISH.search(how) or how == "appended to" or per_call else 0.45
         strength = strength if decl.added else strength - 0.2
-        message = (f"{decl.where} `{decl.name}` grows per call: {how} at line {line.new} "
-                   f"(`{line.text.strip()}`), never evicted or bounded")  # fmt: skip
+        message = (f"{decl.where} `{decl.name}`{decl.why} grows per call: {how} at line "
+                   f"{line.new} (`{line.text.strip()}`), never evicted or bounded")  # fmt: skip
         out.append(Finding(NAME, message, file, decl.line if decl.added else line.new, SYMPTOMS,
                            strength))  # fmt: skip
     return out
 
 
-def _declarations(language: str, lines: list[diff.DiffLine], patch: str) -> list[Declaration]:
+def _declarations(
+    language: str, lines: list[diff.DiffLine], patch: str, headings: list[str]
+) -> list[Declaration]:
     patterns = [re.compile(p) for p in _DECLARATIONS[language]]
     singleton = language == "java" and bool(_SINGLETON.search(patch))
     out = []
@@ -174,12 +224,19 @@ def _declarations(language: str, lines: list[diff.DiffLine], patch: str) -> list
         found = next((m for p in patterns for m in [p.search(d.text)] if m), None)
         if found is None and singleton:
             found = _SINGLETON_FIELD.search(d.text)
+        if found is None and language == "java":
+            found = _FIELD.search(d.text)
         if found is None:
             continue
+        name = found.group("name")
         where = _scope(language, lines, i, in_var_block, singleton and "static" not in d.text)
+        why = ""
+        if where is None and language == "java" and "static" not in d.text:
+            why = _long_lived(name, lines, i, headings, patch) or ""
+            where = "class field" if why else None
         if where:
             indent = 0 if language == "go" else _indent(d.text)  # a `var (` block is top level
-            out.append(Declaration(found.group("name"), i, d.new, indent, d.sign == "+", where))
+            out.append(Declaration(name, i, d.new, indent, d.sign == "+", where, why))
     return out
 
 
@@ -233,15 +290,120 @@ def _enclosing_object(lines: list[diff.DiffLine], index: int) -> str | None:
 def _enclosing(lines: list[diff.DiffLine], index: int) -> str | None:
     indent = _indent(lines[index].text)
     for d in reversed(lines[:index]):
+        if d.hunk != lines[index].hunk:
+            return None
         if d.sign != "-" and d.text.strip() and _indent(d.text) < indent:
             return d.text
     return None
 
 
+def _headings(patch: str) -> list[str]:
+    """The text after each hunk's `@@ ... @@` (git's guess at the enclosing definition)."""
+    return [m.group("heading") for raw in patch.splitlines() for m in [_HEADING.match(raw)] if m]
+
+
+def _owner(lines: list[diff.DiffLine], index: int, headings: list[str]) -> str:
+    """The header of the block that encloses line `index`, with the parameters of a header
+    spread over several lines (`class C(` ... `) {`); the hunk's heading when the header is
+    above the hunk."""
+    indent = _indent(lines[index].text)
+    heading = headings[lines[index].hunk] if lines[index].hunk < len(headings) else ""
+    for j in range(index - 1, -1, -1):
+        d = lines[j]
+        if d.hunk != lines[index].hunk:  # an earlier hunk: the lines between are not shown
+            break
+        if d.sign == "-" or not d.text.strip() or _indent(d.text) >= indent:
+            continue
+        if d.text.strip() == "{":  # a brace on its own line (C#, Allman style): the line above
+            above = [e for e in lines[:j] if e.sign != "-" and e.text.strip()]
+            return above[-1].text if above else heading
+        if not _CLOSER.match(d.text):
+            return d.text
+        params: list[str] = []
+        for e in reversed(lines[:j]):
+            if e.sign == "-" or not e.text.strip():
+                continue
+            if _indent(e.text) <= _indent(d.text) and not e.text.lstrip().startswith("@"):
+                return " ".join([e.text, *reversed(params)])
+            params.append(e.text)
+        return " ".join([heading, *reversed(params)])
+    return heading if indent > 0 else ""
+
+
+def _long_lived(
+    name: str, lines: list[diff.DiffLine], index: int, headings: list[str], patch: str
+) -> str | None:
+    """Why a field of a class outlives a request (None when nothing shows it does)."""
+    owner = _owner(lines, index, headings)
+    cls = _CLASS.search(owner)
+    if cls is None or _VALUE_CLASS.search(owner):
+        return None
+    of = f" of `{cls.group('name')}`"
+    if _SHARED.search(lines[index].text):
+        return f"{of} (a concurrent collection: the instance is shared across threads)"
+    gauge = re.compile(rf"gauge\w*\s*\(.*(?<![\w.\"]){re.escape(name)}\b", re.I)
+    if any(d.sign != "-" and name in d.text and gauge.search(d.text) for d in lines):
+        return f"{of} (registered with a metrics gauge, which watches it but does not bound it)"
+    if _INJECTED.search(owner) or _INJECTED.search(patch):
+        return f"{of} (built by dependency injection)"
+    collaborators = [t for m in _TYPES.finditer(owner.split("(", 1)[1] if "(" in owner else "")
+                     for t in [m.group("a") or m.group("b")] if _COLLABORATOR.match(t)]  # fmt: skip
+    if collaborators:
+        return f"{of} (constructed once with injected {', '.join(collaborators[:2])})"
+    return None
+
+
+def _params(lines: list[diff.DiffLine], index: int, headings: list[str]) -> set[str]:
+    """The parameter names of the function that line `index` is in (or starts)."""
+    indent = _indent(lines[index].text)
+    header = None
+    for j in range(index, -1, -1):
+        d = lines[j]
+        if d.sign == "-" or not d.text.strip() or (j < index and _indent(d.text) >= indent):
+            continue
+        if _FUNCTION.match(d.text):
+            header = " ".join(x.text for x in lines[j : j + 5] if x.sign != "-")
+            break
+        if j < index:
+            indent = _indent(d.text)
+    if header is None:
+        hunk = lines[index].hunk
+        header = headings[hunk] if hunk < len(headings) else ""
+    found = re.search(r"\(([^)]*)\)", header)
+    if not found:
+        return set()
+    names = set(re.findall(r"\b[a-z_]\w*\b", found.group(1)))
+    return names - {"self", "cls", "this", "val", "var", "final", "const", "in", "out", "ref",
+                    "string", "int", "bool", "float", "any", "object", "number"}  # fmt: skip
+
+
+def _from_params(how: str, params: set[str]) -> bool:
+    """A key computed by a call from the writing function's parameters (`Key.of(q)`): one
+    entry per distinct call. (A parameter used as the key itself may be a registry's name.)"""
+    key = re.search(r"`(.+\(.*)`", how)
+    return key is not None and bool(params & set(re.findall(r"\b\w+\b", key.group(1))))
+
+
+def _first_argument(text: str, start: int) -> str:
+    """The first argument of the call whose `(` ends at `start` (nested calls kept whole)."""
+    depth = 0
+    for i in range(start, len(text)):
+        char = text[i]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                return text[start:i]
+            depth -= 1
+        elif char == "," and depth == 0:
+            return text[start:i]
+    return text[start:]
+
+
 def _shadowed(name: str, kept: list[diff.DiffLine], patch: str) -> bool:
     """A local of the same name is bound inside a function (the writes are to that local)."""
     n = re.escape(name)
-    local = re.compile(rf"^\s+(?:(?:const|let|var)\s+{n}\b|{n}\s*(?::[^=]+)?=(?!=)|{n}\s*:=)")
+    local = re.compile(rf"^\s+(?:(?:const|let|var|val)\s+{n}\b|{n}\s*(?::[^=]+)?=(?!=)|{n}\s*:=)")
     return any(local.match(d.text) for d in kept) and not re.search(rf"\bglobal\s+{n}\b", patch)
 
 
@@ -261,8 +423,10 @@ def _write(name: str, text: str, owned: bool = False) -> str | None:
         rf"{n}(?:\.lock\(\)\.unwrap\(\)|\.write\(\)\.unwrap\(\))?{_KEYED_WRITE}", text
     )
     if keyed:
-        key = keyed.group("key")
-        return None if _literal(key) else f"written with key `{key.strip()}`"
+        key = _first_argument(text, keyed.end()).strip()
+        if not key:
+            return None
+        return None if _literal(key) else f"written with key `{key}`"
     if re.search(rf"{n}(?:\.lock\(\)\.unwrap\(\))?{_APPEND}", text):
         return "appended to"
     if re.search(rf"{n}\s*=\s*append\(\s*{re.escape(name)}\s*,|{n}\s*<<\s*\S", text):

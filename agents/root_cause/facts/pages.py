@@ -3,7 +3,8 @@
 `page_facts(snapshot, url, source, alert_start)` reads the snapshot once (`tree`) and hands its
 lines and tables to the extractors: time series and the onset (`tables`, `onset`), deploy
 markers (`markers`), errors and stack frames (`errors`), log lines (`logs`), configuration
-values (`configs`), hosts (`hosts`) and status notices (`notices`). Deterministic and general:
+values (`configs`), hosts (`hosts`), status notices (`notices`) and events in words
+(`events`). Deterministic and general:
 nothing here knows any service, vendor or incident.
 """
 
@@ -13,6 +14,7 @@ from datetime import datetime
 
 from agents.root_cause.facts.configs import configs
 from agents.root_cause.facts.errors import errors
+from agents.root_cause.facts.events import events
 from agents.root_cause.facts.hosts import hosts
 from agents.root_cause.facts.logs import log_lines
 from agents.root_cause.facts.markers import markers
@@ -42,4 +44,5 @@ def page_facts(snapshot: str, url: str, source: str, alert_start: datetime) -> P
         configs=tuple(configs(page, source)),
         hosts=tuple(hosts(page, url)),
         notices=tuple(notices(page, url, clock, source)),
+        events=tuple(events(page, tables, clock, source)),
     )

@@ -47,7 +47,7 @@ _FAMILY_PATTERNS: tuple[tuple[SettingFamily, str], ...] = (
     ("cpu", r"\bcpus?\b|cpu_?(limit|request|quota|shares)"),
     ("cache_key", r"cache_?key|key_?prefix|cache_?version|cache_?namespace"),
     ("cache_size", r"cache_?size|max_?entries|maxsize|max_?items|lru"),
-    ("ttl", r"ttl|expir|max_?age|cache_?seconds|stale"),
+    ("ttl", r"(^|_)ttl(_|s?$)|expir|max_?age|cache_?seconds|stale"),
     ("batch", r"batch|chunk|page_?size|fetch_?size|linger|buffer_?size"),
     ("log_level", r"log_?level|loglevel|logging.*level|^level$|\.level$|root_?level"),
     ("sampling", r"sampl"),

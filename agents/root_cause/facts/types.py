@@ -115,6 +115,7 @@ class PageFacts:
     configs: tuple[ConfigValue, ...] = ()
     hosts: tuple[str, ...] = ()  # upstream hosts and domains named on the page
     notices: tuple[Notice, ...] = ()
+    events: tuple[LogLine, ...] = ()  # level "EVENT": what happened when, in words
 
 
 # --- what a change does --------------------------------------------------------------------
