@@ -216,7 +216,7 @@ def test_teacher_records_exactly_the_prompts_the_pipeline_sends(tmp_path: Path) 
     options = by_task["root_cause"].json_schema["properties"]["cause"]["enum"]
     assert answer_schema(options).model_validate(by_task["root_cause"].answer).cause == "PR #847"
     assert by_task["triage"].answer["severity"] == "critical"
-    assert by_task["triage"].max_tokens == 48 and by_task["root_cause"].max_tokens == 128
+    assert by_task["triage"].max_tokens == 48 and by_task["root_cause"].max_tokens == 160
     found, skipped = dataset.from_recording(rec)
     assert not skipped
     assert {e.task for e in found} == {"triage", "root_cause", "reader"}

@@ -129,7 +129,8 @@ def test_a_slack_click_approves_the_revert_which_runs_once(served: tuple[Running
     assert message["channel"] == CHANNEL and message["text"].startswith(":red_circle: CRITICAL")
     assert "acme/orders-api PR #847" in json.dumps(message["blocks"])
     stages = [m["text"] for m in thread(world, root)]
-    assert any("*triage*" in t and "severity critical" in t for t in stages), stages
+    # triage's own call (from the labels), raised by the investigation's evidence of impact
+    assert any("*triage*" in t and "severity high" in t for t in stages), stages
     approve = buttons(message)["approve"]
     assert press(service, approve, user="U999").status_code == 403, "not an approver"
     clicked = press(service, approve, user="U42")

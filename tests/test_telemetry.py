@@ -204,8 +204,10 @@ def test_per_node_counters_match_the_replays_tokens_and_cost(observed: Observed)
                                 ("input", "large", 2084), ("output", "large", 76)}  # fmt: skip
     durations = observed.points("gen_ai.client.operation.duration")
     assert sorted(p.attributes["gen_ai.request.model"] for p in durations) == ["large", "small"]
+    # counted once, when triage decides (the investigation may raise it later: the state's)
+    triaged = observed.agent("triage").attributes["incident.severity"]
     assert [dict(p.attributes) for p in observed.points("incident.count")] == [
-        {"severity": observed.run.state["triage"].severity}
+        {"severity": triaged}
     ]
 
 
@@ -217,7 +219,7 @@ def test_gate_decisions_are_events_and_counted(observed: Observed) -> None:
         "gate.rules": ("revert-needs-approval",),
         "gate.answer.quarantined.instructions": "no",
         "gate.answer.privileged.verdict": "needs_approval",
-        "gate.provenance.repo": "service catalog: the service's repo (trusted)",
+        "gate.provenance.repo": "service catalog: the service's or an upstream's repo (trusted)",
     } == attributes, "verdict, rules, model answers and provenance are on the event"  # fmt: skip
     assert attributes["gate.origin"].endswith("(untrusted)")
     [answer] = [e for e in observed.agent("approval").events if e.name == "gate.approval"]
