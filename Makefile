@@ -10,13 +10,13 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCENARIO ?= db-pool-exhaustion
 APPROVALS ?= deny
 
-.PHONY: demo test check bench bench-tools deps chromium weights world clean
+.PHONY: demo test check bench bench-tools deps chromium prometheus weights world clean
 
-demo: deps chromium weights
+demo: deps chromium prometheus weights
 	@echo "== replaying $(SCENARIO) on the embedded local models (world on loopback, MCP over stdio)"
 	$(BIN)/graph run --scenario $(SCENARIO) --approvals $(APPROVALS)
 
-test: deps chromium weights receiver finetune-deps
+test: deps chromium prometheus weights receiver finetune-deps
 	$(BIN)/python -m pytest
 
 check: deps finetune-deps
@@ -38,8 +38,14 @@ bench-pipeline: deps chromium weights
 # the whole public suite on the default local pair: the scoreboard per scenario and per cause
 # category (a benchmark, not a test); e.g. EVAL_ARGS="--repeat 3" or "--only 'injection-*'"
 .PHONY: eval
-eval: deps chromium weights
+eval: deps chromium prometheus weights
 	$(BIN)/graph eval --scenarios scenarios $(EVAL_ARGS)
+
+# the deterministic half of the diagnosis over the suite, no model: culprit, category and
+# severity the evidence alone reaches; e.g. DIAGNOSIS_ARGS="--only 'fare-*'"
+.PHONY: bench-diagnosis
+bench-diagnosis: deps chromium prometheus
+	$(BIN)/python bench/diagnosis.py $(DIAGNOSIS_ARGS)
 
 # telemetry on (OTLP JSON-lines file) vs off, alternating; e.g. TELEMETRY_ARGS="--rounds 3"
 .PHONY: bench-telemetry
@@ -94,7 +100,17 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-world: deps
+# A real Prometheus (and promtool) serves scenarios' metrics; a real Alertmanager routes the
+# alerts of tests/test_alertmanager_e2e.py (Debian packages, installed when missing).
+prometheus:
+	@command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && \
+	  { command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1; } || { \
+	  echo "installing Debian's prometheus and prometheus-alertmanager"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    prometheus prometheus-alertmanager >/dev/null; }
+
+world: deps prometheus
 	$(BIN)/graph world --scenario $(SCENARIO)
 
 # LangGraph Studio's local server, offline (docs/studio.md). --allow-blocking: the replay

@@ -1,7 +1,10 @@
-"""The replay world: dashboards, the GitHub stand-in and the Slack stand-in on loopback.
+"""The replay world: dashboards, the GitHub stand-in and the Slack stand-in on loopback,
+and, when the scenario has them, a real Prometheus with its metrics backfilled, the
+Loki-compatible log API and the Kubernetes API stand-in.
 
 `graph world` runs it in the foreground; replays and `graph tools` run the same object
-in-process and point the MCP servers at it through `World.env()`.
+in-process and point the MCP servers at it through `World.env()` (a server whose backend the
+scenario lacks is not started: `requires` in mcp_servers.yaml).
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from typing import Any
 from world import dashboards
 from world.github_api import GitHubStandIn
 from world.http import LoopbackServers
+from world.kubernetes_api import KubernetesStandIn
 from world.loader import LoadedScenario
+from world.loki_api import LokiStandIn
+from world.prometheus import PrometheusServer
 from world.scenario import substitute
 from world.slack_api import SlackStandIn
 
@@ -27,6 +33,9 @@ class WorldPorts:
     dashboards: int = 0
     github: int = 0
     slack: int = 0
+    prometheus: int = 0
+    logs: int = 0
+    kubernetes: int = 0
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,9 @@ class Endpoints:
     dashboards_url: str
     github_api_url: str
     slack_api_url: str
+    prometheus_url: str = ""
+    loki_url: str = ""
+    kubernetes_api_url: str = ""
 
 
 class World:
@@ -45,10 +57,21 @@ class World:
         self.slack_token = "xoxb-" + secrets.token_hex(16)
         self.github = GitHubStandIn(loaded.spec, self.github_token)
         self.slack = SlackStandIn(loaded.spec, self.slack_token)
-        self._servers = LoopbackServers(
-            [dashboards.create_app(loaded), self.github.app, self.slack.app],
-            [ports.dashboards, ports.github, ports.slack],
-        )
+        spec, now = loaded.spec, loaded.spec.now_dt
+        apps = [dashboards.create_app(loaded), self.github.app, self.slack.app]
+        wanted = [ports.dashboards, ports.github, ports.slack]
+        self.loki = LokiStandIn(spec.logs, now) if spec.logs else None
+        self.kubernetes_token = "k8s-" + secrets.token_hex(16)
+        self.kubernetes = (KubernetesStandIn(spec.kubernetes, self.kubernetes_token, now,
+                                             logs=spec.logs)
+                           if spec.kubernetes else None)  # fmt: skip
+        for extra, port in ((self.loki, ports.logs), (self.kubernetes, ports.kubernetes)):
+            if extra is not None:
+                apps.append(extra.app)
+                wanted.append(port)
+        self.prometheus = (PrometheusServer(spec.metrics, now, port=ports.prometheus)
+                           if spec.metrics else None)  # fmt: skip
+        self._servers = LoopbackServers(apps, wanted)
         self._endpoints: Endpoints | None = None
 
     @property
@@ -59,11 +82,20 @@ class World:
 
     def start(self) -> World:
         self._servers.start()
-        dash, github, slack = self._servers.urls
-        self._endpoints = Endpoints(dash, github, f"{slack}/api/")
+        try:
+            prometheus = self.prometheus.start().url if self.prometheus else ""
+        except BaseException:
+            self._servers.stop()
+            raise
+        dash, github, slack, *extra = self._servers.urls
+        loki = extra.pop(0) if self.loki else ""
+        kubernetes = extra.pop(0) if self.kubernetes else ""
+        self._endpoints = Endpoints(dash, github, f"{slack}/api/", prometheus, loki, kubernetes)
         return self
 
     def stop(self) -> None:
+        if self.prometheus:
+            self.prometheus.stop()
         self._servers.stop()
         self._endpoints = None
 
@@ -77,6 +109,11 @@ class World:
             "SLACK_API_URL": ep.slack_api_url,
             "SLACK_BOT_TOKEN": self.slack_token,
             "REPLAY_NOW": self.loaded.spec.now,
+            # empty when the scenario has no such evidence: those servers are not started
+            "PROMETHEUS_URL": ep.prometheus_url,
+            "LOKI_URL": ep.loki_url,
+            "KUBERNETES_API_URL": ep.kubernetes_api_url,
+            "KUBERNETES_TOKEN": self.kubernetes_token if ep.kubernetes_api_url else "",
         }
 
     def alert_payload(self) -> dict[str, Any]:
