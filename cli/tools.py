@@ -67,6 +67,8 @@ async def _session(
     async with open_tools(settings, world.env()) as host:
         timings = ", ".join(f"{name} {secs:.2f}s" for name, secs in host.startup_s.items())
         _progress(f"started in {time.perf_counter() - started:.2f}s ({timings})")
+        if host.skipped:
+            _progress(f"not started (their settings are not set here): {', '.join(host.skipped)}")
         urls = {k: v for k, v in world.env().items() if k.endswith("_URL")}
         for name, call_args in calls:
             expanded = _expand(call_args, urls)

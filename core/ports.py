@@ -51,6 +51,10 @@ class Tools(Protocol):
 
     async def call(self, qualified: str, args: Mapping[str, Any]) -> ToolResult: ...
 
+    def offers(self, qualified: str) -> bool:
+        """Whether a started server offers this tool (a server not configured offers none)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Review:

@@ -109,6 +109,9 @@ class ToolHost:
         known = ", ".join(t.qualified for t in self.tools)
         raise UnknownToolError(f"no tool {qualified!r}; started servers offer: {known}")
 
+    def offers(self, qualified: str) -> bool:
+        return any(t.qualified == qualified for t in self.tools)
+
     async def call(self, qualified: str, args: Mapping[str, Any]) -> ToolResult:
         hosted = self.find(qualified)
         session = self._running[hosted.server].session

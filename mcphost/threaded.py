@@ -44,6 +44,9 @@ class ThreadedToolHost:
     def tools(self) -> list[HostedTool]:
         return self.host.tools
 
+    def offers(self, qualified: str) -> bool:
+        return any(t.qualified == qualified for t in self.host.tools)
+
     async def call(self, qualified: str, args: Mapping[str, Any]) -> ToolResult:
         """Call from any event loop; transport failures raise, tool errors come back as results."""
         future = asyncio.run_coroutine_threadsafe(self.host.call(qualified, args), self._loop)

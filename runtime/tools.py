@@ -17,6 +17,9 @@ from observability.tracing import tool_failed, tool_span
 class MeteredTools:
     host: ThreadedToolHost
 
+    def offers(self, qualified: str) -> bool:
+        return any(t.qualified == qualified for t in self.host.tools)
+
     async def call(self, qualified: str, args: Mapping[str, Any]) -> ToolResult:
         with tool_span(qualified) as span, tool_call():
             result = await self.host.call(qualified, args)

@@ -22,7 +22,7 @@ from pathlib import Path
 import uvicorn
 
 from graphs.checkpoints import postgres_checkpointer
-from mcphost.config import expand, load_config
+from mcphost.config import expand, load_config, wanted
 from mcphost.threaded import ThreadedToolHost
 from policies.engine import load_policy
 from runtime.toolset import open_tools, tool_variables
@@ -175,7 +175,8 @@ def check_tools(runtime: Runtime) -> None:
     config = load_config(runtime.settings.mcp_servers_file)
     variables = tool_variables(runtime.settings, runtime.tool_env, output_dir="/tmp")
     for name, server in config.servers.items():
-        expand(name, server, variables)
+        if wanted(server, variables):  # one whose backend is not configured is not started
+            expand(name, server, variables)
 
 
 async def _setup_checkpoints(url: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,9 +19,16 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_project_config_declares_the_three_servers() -> None:
+def test_project_config_declares_its_servers() -> None:
     config = load_config(ROOT / "mcp_servers.yaml")
-    assert set(config.servers) == {"playwright", "github", "slack"}
+    assert set(config.servers) == {"playwright", "github", "slack", "prometheus", "logs",
+                                   "kubernetes"}  # fmt: skip
+    for name in ("prometheus", "logs", "kubernetes"):
+        assert config.servers[name].requires, f"{name} starts only when its backend is set"
+    kube = config.servers["kubernetes"]
+    assert not kube.is_mutating("describe_deployment") and not kube.is_mutating("list_pods")
+    assert all(kube.is_mutating(t) for t in ("rollout_restart", "rollout_undo", "scale"))
+    assert not config.servers["prometheus"].is_mutating("query_range")
     github = config.servers["github"]
     assert not github.is_mutating("get_pull_request")
     assert github.is_mutating("revert_pull_request")
@@ -125,3 +133,21 @@ def test_a_server_whose_backend_is_not_configured_is_not_started() -> None:
     assert not wanted(config, {"PROMETHEUS_URL": ""})
     assert wanted(config, {"PROMETHEUS_URL": "http://127.0.0.1:9090"})
     assert wanted(ServerConfig(command="python3"), {})
+
+
+def test_service_start_up_checks_only_the_servers_it_will_start(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from runtime.settings import Settings
+    from service.server import check_tools
+
+    path = write(tmp_path, "servers:\n"
+                 "  prom:\n    command: x\n    requires: [PROMETHEUS_URL]\n"
+                 "    env: {U: '${PROMETHEUS_URL}'}\n"
+                 "  gh:\n    command: x\n    env: {T: '${GITHUB_TOKEN}'}\n")  # fmt: skip
+    runtime: Any = SimpleNamespace(settings=Settings(mcp_servers_file=path),
+                                   tool_env={"GITHUB_TOKEN": "t"})  # fmt: skip
+    check_tools(runtime)  # no Prometheus configured: that server is not started, nor checked
+    runtime.tool_env = {}
+    with pytest.raises(ConfigError, match=r"server 'gh', env\.T: \$\{GITHUB_TOKEN\} is not set"):
+        check_tools(runtime)
