@@ -95,12 +95,27 @@ class Evidence(Frozen):
     `trusted` is False unless every byte came from trusted metadata."""
 
     id: str
-    kind: Literal["dashboard", "pull_request", "commit", "alert"]
+    kind: Literal["dashboard", "pull_request", "commit", "alert", "metrics", "logs", "kubernetes"]
     source: str
     title: str
     excerpt: str
     trusted: bool = False
     ok: bool = True
+
+
+class Workload(Frozen):
+    """A deployment as the cluster's API reported it while the investigation read it: its
+    replicas and rollout history. Trusted (the API server's own record, fetched with the
+    pipeline's credentials), so the gate checks rollbacks and scaling against it."""
+
+    namespace: str
+    name: str
+    replicas: int  # desired
+    ready: int
+    revision: int  # the current one
+    revisions: tuple[int, ...] = ()  # every revision the history still holds, oldest first
+    rolled_out_at: datetime | None = None  # when the current revision was rolled out
+    images: tuple[str, ...] = ()  # the current revision's
 
 
 class Candidate(Frozen):
@@ -149,6 +164,7 @@ class RootCause(Frozen):
     candidates: tuple[Candidate, ...] = ()
     partial_evidence: bool = False
     trusted: bool = False  # the summary was written after reading untrusted text
+    workloads: tuple[Workload, ...] = ()  # the alert's own deployments, read from the cluster
 
 
 class Provenance(Frozen):
@@ -268,6 +284,7 @@ STATE_TYPES: tuple[type[BaseModel], ...] = (
     Triage,
     Evidence,
     Candidate,
+    Workload,
     RootCause,
     Provenance,
     ProposedAction,

@@ -117,6 +117,145 @@ class PostedMessage(Reply):
     ts: str
 
 
+# --- Prometheus, logs, Kubernetes (the project's servers: mcpservers/) --------------------
+
+
+class MetricSeries(Reply):
+    labels: dict[str, str] = {}
+    points: list[tuple[str, float | str]] = []  # [RFC 3339, value]; NaN and ±Inf as strings
+
+
+class RangeResult(Reply):
+    query: str
+    series: list[MetricSeries] = []
+
+
+class AlertRule(Reply):
+    name: str
+    type: str
+    query: str
+    labels: dict[str, str] = {}
+
+
+class RuleList(Reply):
+    rules: list[AlertRule] = []
+
+
+class MetricNames(Reply):
+    label: str
+    values: list[str] = []
+
+
+class LogStream(Reply):
+    labels: dict[str, str] = {}
+    entries: list[tuple[str, str]] = []  # [RFC 3339, line], oldest first
+
+
+class LogResult(Reply):
+    query: str
+    streams: list[LogStream] = []
+
+
+class KubeEvent(Reply):
+    type: str
+    reason: str
+    object: str  # Kind/name
+    message: str = ""
+    count: int = 1
+    first: str | None = None
+    last: str | None = None
+
+
+class KubeEventList(Reply):
+    events: list[KubeEvent] = []
+
+
+class KubeCondition(Reply):
+    type: str
+    status: str
+    reason: str = ""
+    message: str = ""
+    since: str | None = None
+
+
+class KubeTermination(Reply):
+    reason: str
+    exit_code: int
+    finished_at: str | None = None
+    message: str = ""
+
+
+class KubeResources(Reply):
+    requests: dict[str, str] = {}
+    limits: dict[str, str] = {}
+
+
+class KubeContainer(Reply):
+    name: str
+    image: str
+    ready: bool
+    restarts: int
+    state: str
+    reason: str = ""
+    message: str = ""
+    last_termination: KubeTermination | None = None
+    resources: KubeResources = KubeResources()
+
+
+class KubePod(Reply):
+    name: str
+    phase: str
+    status: str
+    restarts: int = 0
+    node: str | None = None
+
+
+class KubePodList(Reply):
+    pods: list[KubePod] = []
+
+
+class KubePodDetail(KubePod):
+    reason: str = ""
+    message: str = ""
+    containers: list[KubeContainer] = []
+    conditions: list[KubeCondition] = []
+
+
+class KubeDeployment(Reply):
+    name: str
+    namespace: str
+    replicas: int
+    ready: int
+    revision: int | None = None
+    selector: str = ""
+    images: dict[str, str] = {}
+    conditions: list[KubeCondition] = []
+
+
+class KubeRevision(Reply):
+    revision: int
+    change_cause: str = ""
+    images: dict[str, str] = {}
+    created_at: str | None = None
+    current: bool = False
+
+
+class KubeRolloutHistory(Reply):
+    current_revision: int | None = None
+    revisions: list[KubeRevision] = []
+
+
+class KubeNode(Reply):
+    name: str
+    ready: str
+    unschedulable: bool = False
+    conditions: list[KubeCondition] = []
+
+
+class KubeNodeList(Reply):
+    nodes: list[KubeNode] = []
+
+
 def as_text(result: ToolResult) -> str:
     """A text reply (a page snapshot); raises ToolReplyError on an error or an empty reply."""
     if result.status == "error":

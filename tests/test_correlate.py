@@ -229,3 +229,21 @@ def test_voluntary_disruptions_and_other_text_are_no_platform_signal() -> None:
                  "node drained for the kernel upgrade, pods evicted",
                  "read replica pool resized", "checkout latency p99 2.1 s"):  # fmt: skip
         assert correlate.platform_signals([text]) == [], text
+
+
+# --- a frame of timeouts says where the time ran out, not why -------------------------------
+
+
+def test_a_frame_held_only_by_timeouts_is_marked() -> None:
+    from agents.root_cause.score import _timeouts_only
+
+    frame = Frame("app/controllers/orders_controller.rb", 88, "index")
+    killed = [ErrorSignal("Rack::Timeout::RequestTimeoutException",
+                          "Request ran for longer than 15000ms", frames=(frame,)),
+              ErrorSignal("context deadline exceeded", "upstream", frames=(frame,))]  # fmt: skip
+    assert _timeouts_only(frame, killed)
+    broken = [*killed, ErrorSignal("NoMethodError", "undefined method `id' for nil",
+                                   frames=(frame,))]  # fmt: skip
+    assert not _timeouts_only(frame, broken), "one real error at the frame keeps its weight"
+    assert not _timeouts_only(frame, [ErrorSignal("KeyError", "'id'", frames=(frame,))])
+    assert not _timeouts_only(Frame("elsewhere.rb", 1), killed), "no error holds the frame"

@@ -15,6 +15,7 @@ from agents.root_cause.facts.changes import change_facts
 from agents.root_cause.facts.types import ChangeFacts, Onset, PageFacts
 from agents.root_cause.logic import Findings
 from agents.root_cause.score import Incident, Scored, hours_before, none_evidence, score
+from agents.root_cause.sources import read_sources, target
 from agents.root_cause.symptoms import families
 from agents.shared.alerts import alert_text
 from core.catalog import Service
@@ -33,6 +34,7 @@ async def investigate(
     bundle = evidence.Bundle()
     await evidence.read_dashboards(tools, alert, bundle)
     service = catalog.get(tri.service) if tri.service else None
+    workloads = await read_sources(tools, alert, target(alert, service, tri.service), bundle)
     upstream = _upstream_repos(service, catalog)
     repos = [service.repo, *upstream] if service else []
     if not repos:
@@ -70,6 +72,7 @@ async def investigate(
         partial=bundle.partial,
         mechanism_none=_none_mechanism(bundle.pages, found_none.reasons),
         signals=bundle.signals,
+        workloads=tuple(workloads),
     )
     return found, bundle
 

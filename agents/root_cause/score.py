@@ -25,6 +25,7 @@ from agents.root_cause.facts.types import (
     DeployMarker,
     ErrorSignal,
     Finding,
+    Frame,
     Notice,
 )
 from agents.root_cause.symptoms import KIND_SYMPTOMS, SETTING_SYMPTOMS, fit
@@ -219,10 +220,15 @@ def _evidence(
         near = [(f, fr) for f, fr in hits if fr.line and any(
             abs(fr.line - n) <= 3 for n in changed.get(f, ()))]  # fmt: skip
         file, frame = (near or hits)[0]
-        total += 0.35 if near else 0.15
-        places.append((0.35 if near else 0.15, file))
+        weight = 0.35 if near else 0.15
+        timed_out = _timeouts_only(frame, incident.errors)
+        weight *= 0.3 if timed_out else 1.0
+        total += weight
+        places.append((weight, file))
         where = "at a line it changed" if near else "in a file it changed"
-        reasons.append(f"a stack frame of the errors is {where}: {file}:{frame.line}")
+        reasons.append(f"a stack frame of the errors is {where}: {file}:{frame.line}"
+                       + (" (of a timeout: where the time ran out, not why)" if timed_out
+                          else ""))  # fmt: skip
     if facts is None:
         return total
     settings = [
@@ -297,6 +303,16 @@ def _latent(found: Sequence[Finding], incident: Incident, gap: float) -> str:
     if incident.trigger and any(f.detector in TRIGGERED for f in fitting):
         return f"a latent risk that {incident.trigger} at the onset could set off"
     return ""
+
+
+TIMEOUT = re.compile(r"time ?out|timed out|deadline|took too long|cancell?ed|ran for longer", re.I)
+
+
+def _timeouts_only(frame: Frame, errors: Sequence[ErrorSignal]) -> bool:
+    """Every error whose stack holds this frame is a timeout: a request killed by a deadline
+    shows where it happened to be, which says little about why it was slow."""
+    holding = [e for e in errors if frame in e.frames]
+    return bool(holding) and all(TIMEOUT.search(f"{e.kind} {e.message}") for e in holding)
 
 
 def _release_only(facts: ChangeFacts) -> bool:

@@ -1,0 +1,38 @@
+"""Evidence from the observability backends, when they are configured: metrics (Prometheus),
+logs (a Loki-compatible API) and cluster state (Kubernetes).
+
+Each is read as the same typed page facts a dashboard gives (series and the onset, error
+signals, log lines, events in words, deploy markers), so the correlation treats them alike.
+A backend whose MCP server is not running is not asked (nothing changes without them); one
+that fails costs its evidence and marks the bundle partial, never the run. Queries are
+derived from the alert's labels and the service catalog (`target`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from agents.root_cause.evidence import Bundle
+from agents.root_cause.sources.cluster import read_cluster
+from agents.root_cause.sources.logs import read_logs
+from agents.root_cause.sources.metrics import read_metrics
+from agents.root_cause.sources.target import Target, target
+from core.ports import Tools
+from core.state import Alert, Workload
+
+
+async def read_sources(tools: Tools, alert: Alert, where: Target, bundle: Bundle) -> list[Workload]:
+    """Read every configured backend; the alert's own deployments as the cluster reports them."""
+    jobs = []
+    if tools.offers("prometheus.query_range"):
+        jobs.append(read_metrics(tools, alert, where, bundle))
+    if tools.offers("logs.query_range"):
+        jobs.append(read_logs(tools, alert, where, bundle))
+    workloads: list[Workload] = []
+    if tools.offers("kubernetes.describe_deployment"):
+        workloads = await read_cluster(tools, where, bundle)
+    await asyncio.gather(*jobs)
+    return workloads
+
+
+__all__ = ["Target", "read_sources", "target"]
