@@ -49,8 +49,21 @@ TOOLS: dict[str, tuple[str, Callable[[Args], dict[str, Any]]]] = {
         "slack.post_message",
         lambda a: {"channel": a["channel"], "text": a["text"]},
     ),
+    "restart_deployment": (
+        "kubernetes.rollout_restart",
+        lambda a: {"name": a["name"], "namespace": a["namespace"]},
+    ),
+    "rollback_deployment": (  # no to_revision: the revision before the current one
+        "kubernetes.rollout_undo",
+        lambda a: {"name": a["name"], "namespace": a["namespace"]},
+    ),
+    "scale_deployment": (
+        "kubernetes.scale",
+        lambda a: {"name": a["name"], "namespace": a["namespace"], "replicas": a["replicas"]},
+    ),
 }
-"""The MCP tool (`server.tool`) that carries out an action, and its arguments."""
+"""The MCP tool (`server.tool`) that carries out an action, and its arguments (the
+Kubernetes ones are the project's own server, `mcpservers/kubernetes_tools.py`)."""
 
 
 def action_id(incident_id: str, tool: str, args: Mapping[str, Any]) -> str:

@@ -2,8 +2,10 @@
 
 The inventory holds only trusted facts: the alert's labels (from an authenticated
 source), GitHub metadata the investigation read (PR numbers, repos, merge times, file
-counts) and the service catalog. An action whose target is not in it is blocked before
-any rule is consulted: a model cannot name a PR, channel or workload into existence.
+counts), the alert's own deployments as the Kubernetes API reported them (replicas,
+revisions, rollout time) and the service catalog. An action whose target is not in it is
+blocked before any rule is consulted: a model cannot name a PR, channel or workload into
+existence, nor roll back or scale a deployment the cluster was not asked about.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.actions import OPTIONAL, SIGNATURES
-from core.state import ProposedAction, Scalar
+from core.state import ProposedAction, Scalar, Workload
 
 WORKLOAD_LABELS = ("deployment", "statefulset", "daemonset", "workload")
 UNBOUNDED = 1_000_000  # blast radius of a target we cannot count
+MAX_REPLICAS = 100  # a scale never asks for more, whatever the deployment runs now
+SCALE_FACTOR = 3  # nor for more than this many times its desired replicas (of 1 when 0)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class Inventory:
     window: tuple[datetime, datetime]  # when a change counts as part of the incident
     now: datetime
     links: frozenset[str] = field(default_factory=frozenset)  # hosts messages may link to
+    # (namespace, name) → the deployment as the cluster reported it; empty: never read
+    deployments: Mapping[tuple[str, str], Workload] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,10 @@ def validate(action: ProposedAction, inv: Inventory) -> list[Check]:
 
 def blast_radius(action: ProposedAction, inv: Inventory) -> int:
     """How many things the action changes at once: files a (revert of a) PR touches,
-    workloads a restart hits, channels a message reaches."""
+    workloads a restart hits (its pods keep their template and roll one by one), pods a
+    rollback replaces (the deployment's desired replicas), pods a scale adds or removes
+    (|new - current|), channels a message reaches. A target the inventory cannot count
+    is UNBOUNDED."""
     args = action.args
     if action.tool in ("revert_pull_request", "merge_pull_request"):
         pull = inv.pulls.get((str(args.get("repo")), _int(args.get("pr"))))
@@ -77,6 +86,12 @@ def blast_radius(action: ProposedAction, inv: Inventory) -> int:
     if action.tool == "restart_deployment":
         name = str(args.get("name", ""))
         return UNBOUNDED if any(c in name for c in "*?,[ ") or not name else 1
+    if action.tool == "rollback_deployment":
+        found = _deployment(args, inv)
+        return found.replicas if found else UNBOUNDED
+    if action.tool == "scale_deployment":
+        found, wanted = _deployment(args, inv), _int(args.get("replicas"))
+        return abs(wanted - found.replicas) if found and wanted >= 0 else UNBOUNDED
     return 1
 
 
@@ -142,6 +157,72 @@ def _namespace(args: Mapping[str, Scalar], inv: Inventory) -> Check:
     return Check("namespace-of-alert", False, f"{args['namespace']} is not the alert's namespace")
 
 
+def _deployment(args: Mapping[str, Scalar], inv: Inventory) -> Workload | None:
+    return inv.deployments.get((str(args.get("namespace")), str(args.get("name"))))
+
+
+def _in_cluster(args: Mapping[str, Scalar], inv: Inventory) -> Check:
+    found, where = _deployment(args, inv), f"{args['namespace']}/{args['name']}"
+    if not inv.deployments:
+        detail = "the cluster was not read: no deployment is in the inventory"
+        return Check("deployment-in-cluster", False, detail)
+    if found is None:
+        detail = f"{where} is not among the deployments read from the cluster"
+        return Check("deployment-in-cluster", False, detail)
+    detail = f"{where} runs revision {found.revision}, {found.ready}/{found.replicas} ready"
+    return Check("deployment-in-cluster", True, detail)
+
+
+def _previous_revision(args: Mapping[str, Scalar], inv: Inventory) -> Check:
+    found = _deployment(args, inv)
+    if found is None:
+        return Check("previous-revision", False, "the deployment's history was not read")
+    older = [r for r in found.revisions if r < found.revision]
+    if not older:
+        held = ", ".join(map(str, found.revisions)) or "none"
+        detail = f"no revision before {found.revision} (history: {held}): nothing to roll back to"
+        return Check("previous-revision", False, detail)
+    detail = f"rolls back from revision {found.revision} to {max(older)}"
+    return Check("previous-revision", True, detail)
+
+
+def _rolled_out_in_window(args: Mapping[str, Scalar], inv: Inventory) -> Check:
+    found, (start, end) = _deployment(args, inv), inv.window
+    if found is None or found.rolled_out_at is None:
+        detail = "when the current revision was rolled out is unknown"
+        return Check("rolled-out-in-window", False, detail)
+    at = found.rolled_out_at
+    if not start <= at <= end:
+        detail = (
+            f"revision {found.revision} was rolled out {at:%Y-%m-%d %H:%M}, "
+            f"outside {start:%Y-%m-%d %H:%M}..{end:%H:%M}"
+        )
+        return Check("rolled-out-in-window", False, detail)
+    minutes = round((end - at).total_seconds() / 60)
+    detail = f"revision {found.revision} was rolled out {minutes} min before the alert"
+    return Check("rolled-out-in-window", True, detail)
+
+
+def _replicas(args: Mapping[str, Scalar], inv: Inventory) -> Check:
+    found, wanted = _deployment(args, inv), _int(args["replicas"])
+    if found is None:
+        return Check("replicas-in-bounds", False, "the deployment's current replicas are unknown")
+    now, ceiling = found.replicas, min(MAX_REPLICAS, SCALE_FACTOR * max(found.replicas, 1))
+    if wanted < 1:
+        return Check("replicas-in-bounds", False, f"{wanted} replicas stops every pod: an outage")
+    if wanted > ceiling:
+        detail = (
+            f"{wanted} replicas is above {ceiling} "
+            f"(at most {SCALE_FACTOR}x the current {now}, never above {MAX_REPLICAS})"
+        )
+        return Check("replicas-in-bounds", False, detail)
+    if wanted < now:
+        detail = f"scale-down from {now} to {wanted} replicas: it removes capacity"
+        return Check("replicas-in-bounds", True, detail)
+    detail = f"scale from {now} to {wanted} replicas (at most {ceiling})"
+    return Check("replicas-in-bounds", True, detail)
+
+
 TargetCheck = Callable[[Mapping[str, Scalar], Inventory], Check]
 TARGET_CHECKS: dict[str, tuple[TargetCheck, ...]] = {
     "revert_pull_request": (_pull, _service_repo, _merged_in_window),
@@ -150,4 +231,12 @@ TARGET_CHECKS: dict[str, tuple[TargetCheck, ...]] = {
     "create_issue": (_service_repo,),
     "post_message": (_catalog_channel,),
     "restart_deployment": (_workload, _namespace),
+    "rollback_deployment": (
+        _workload,
+        _namespace,
+        _in_cluster,
+        _previous_revision,
+        _rolled_out_in_window,
+    ),
+    "scale_deployment": (_workload, _namespace, _in_cluster, _replicas),
 }

@@ -32,6 +32,8 @@ def inventory(
         for c in (cause.candidates if cause else ())
         if c.kind == "pr" and c.number is not None
     }
+    # the alert's own deployments as the Kubernetes API reported them (trusted)
+    deployments = {(w.namespace, w.name): w for w in (cause.workloads if cause else ())}
     return Inventory(
         service=tri.service,
         repo=service.repo if service else None,
@@ -45,6 +47,7 @@ def inventory(
         window=(alert.starts_at - CHANGE_WINDOW, alert.starts_at),
         now=now,
         links=links | _visited_hosts(state),
+        deployments=deployments,
     )
 
 
@@ -105,7 +108,8 @@ def judge_values(
     }
 
 
-VALIDATED = ("pr", "repo", "channel", "name", "namespace")  # targets the inventory checked
+# targets the inventory checked (replicas: an int the inventory bounds, no room for text)
+VALIDATED = ("pr", "repo", "channel", "name", "namespace", "replicas")
 
 
 def _arg(name: str, value: object, action: ProposedAction) -> dict[str, str]:

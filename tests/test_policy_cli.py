@@ -31,7 +31,7 @@ def test_policy_check_lists_the_rules_of_a_valid_file(capsys: pytest.CaptureFixt
     assert main(["policy", "check", str(ROOT / "policies/default.yaml")]) == 0
     out = capsys.readouterr().out
     assert (
-        "valid, 6 rules" in out
+        "valid, 8 rules" in out
         and "revert-needs-approval: revert_pull_request → needs_approval" in out
     )
 

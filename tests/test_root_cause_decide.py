@@ -11,7 +11,7 @@ from agents.root_cause.facts.changes import change_facts
 from agents.root_cause.facts.types import DeployMarker, ErrorSignal, Frame, Notice
 from agents.root_cause.logic import CauseAnswer, Findings, answer_schema, decide, propose
 from agents.root_cause.score import Incident, Scored, none_evidence, score
-from core.state import Alert
+from core.state import Alert, RootCause, Workload
 
 T0 = datetime(2026, 6, 2, 9, 30, tzinfo=UTC)
 REPO = "corp/ledger"
@@ -117,7 +117,7 @@ def test_the_models_choice_and_words_are_kept_when_the_evidence_allows() -> None
         "pr", 41, "model", "config_change")  # fmt: skip
     assert cause.explanation.startswith("The client timeout")
     assert "timeout 5s → 500ms" in cause.mechanism
-    [action] = propose("inc-1", cause)
+    [action] = propose("inc-1", cause, ALERT.starts_at)
     assert action.args == {"pr": 41, "repo": REPO}
 
 
@@ -237,3 +237,59 @@ def test_an_expired_probe_credential_is_a_false_alarm_and_a_certificate_infrastr
     assert (probe.category, cert.category) == ("false_alarm", "infrastructure_change")
     blip = none_evidence(weak, (), 0.0, True, blip=True)
     assert blip.category == "false_alarm" and blip.strength >= 0.7
+
+
+# --- a rollback of the alert's deployment ------------------------------------------------------
+
+
+def workload(rolled_out_min: float | None, revisions: tuple[int, ...] = (4, 5)) -> Workload:
+    return Workload(
+        namespace="money",
+        name="ledger-api",
+        replicas=4,
+        ready=1,
+        revision=5,
+        revisions=revisions,
+        rolled_out_at=at(rolled_out_min) if rolled_out_min is not None else None,
+    )
+
+
+def cause_with(category: str, *workloads: Workload) -> RootCause:
+    culprit = change(41, -40, TIMEOUT)
+    found = findings([scored(culprit, incident((DeployMarker(at(-25), "d", sha=culprit.sha),)))])
+    picked = decide(answer("PR #41", category), found)
+    return picked.model_copy(update={"workloads": workloads, "category": category})
+
+
+def test_a_change_rolled_out_in_the_window_proposes_a_rollback_beside_the_revert() -> None:
+    actions = propose("inc-1", cause_with("config_change", workload(-25)), ALERT.starts_at)
+    assert [a.tool for a in actions] == ["revert_pull_request", "rollback_deployment"]
+    rollback = actions[1]
+    assert rollback.args == {"name": "ledger-api", "namespace": "money"}
+    assert rollback.provenance["name"].trusted and not rollback.origin.trusted
+    assert "revision 5 was rolled out 30 min before the alert" in rollback.reason
+
+
+def test_a_change_outside_the_cluster_still_rolls_back_without_a_revert() -> None:
+    cause = cause_with("config_change", workload(-25)).model_copy(
+        update={"kind": "none", "pr": None, "repo": None}
+    )
+    assert [a.tool for a in propose("inc-1", cause, ALERT.starts_at)] == ["rollback_deployment"]
+
+
+def test_no_rollback_without_a_recent_rollout_a_previous_revision_or_a_change() -> None:
+    start = ALERT.starts_at
+    old = cause_with("code_change", workload(-5 * 24 * 60))  # rolled out days ago
+    assert [a.tool for a in propose("inc-1", old, start)] == ["revert_pull_request"]
+    after = cause_with("code_change", workload(20))  # rolled out after the alert
+    assert [a.tool for a in propose("inc-1", after, start)] == ["revert_pull_request"]
+    first = cause_with("code_change", workload(-25, revisions=(5,)))  # nothing to go back to
+    assert [a.tool for a in propose("inc-1", first, start)] == ["revert_pull_request"]
+    before = cause_with("code_change", workload(-45))  # PR #41 merged at -40: not shipped by it
+    assert [a.tool for a in propose("inc-1", before, start)] == ["revert_pull_request"]
+    unknown = cause_with("code_change", workload(None))
+    assert [a.tool for a in propose("inc-1", unknown, start)] == ["revert_pull_request"]
+    capacity = cause_with("capacity", workload(-25)).model_copy(
+        update={"kind": "none", "pr": None, "repo": None}
+    )
+    assert propose("inc-1", capacity, start) == [], "no change caused it: nothing to undo"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,8 +30,10 @@ from core.state import (
     Provenance,
     RootCause,
     Triage,
+    Workload,
 )
 from core.structured import one_of
+from core.windows import CHANGE_WINDOW
 
 CHOICES = 3
 RULED_OUT_SHOWN = 3
@@ -70,6 +73,7 @@ class Findings:
     partial: bool
     mechanism_none: str = ""  # extracted facts that explain the incident without a change
     signals: list[str] = field(default_factory=list)
+    workloads: tuple[Workload, ...] = ()  # the alert's deployments, as the cluster reported them
 
     @classmethod
     def split(cls, scored: list[Scored], **rest: Any) -> Findings:
@@ -157,7 +161,58 @@ def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
     return _record(chosen, found, category, explanation, confidence, by, why, cited)
 
 
-def propose(incident_id: str, cause: RootCause) -> list[ProposedAction]:
+def propose(incident_id: str, cause: RootCause, alert_start: datetime) -> list[ProposedAction]:
+    """A revert of the PR found to be the cause, and a rollback of the alert's deployment
+    when a change caused it and that deployment's current revision was rolled out in the
+    incident window (the fastest way back while the revert is reviewed and shipped)."""
+    return [*_revert(incident_id, cause), *_rollback(incident_id, cause, alert_start)]
+
+
+def _rollback(incident_id: str, cause: RootCause, alert_start: datetime) -> list[ProposedAction]:
+    if cause.category not in CHANGE_CATEGORIES:
+        return []
+    chosen = Provenance(trusted=False, source=f"cause category decided by the {cause.decided_by} "
+                        "after reading untrusted text")  # fmt: skip
+    from_cluster = Provenance(trusted=True, source="the Kubernetes API's record of the "
+                              "alert's deployment, read by the investigation")  # fmt: skip
+    merged = _merged_at(cause)
+    out = []
+    for w in cause.workloads:
+        earliest = max(alert_start - CHANGE_WINDOW, merged or alert_start - CHANGE_WINDOW)
+        recent = w.rolled_out_at is not None and earliest <= w.rolled_out_at <= alert_start
+        if not recent or not any(r < w.revision for r in w.revisions):
+            continue
+        args: dict[str, str | int | float | bool | None] = {
+            "name": w.name,
+            "namespace": w.namespace,
+        }
+        out.append(ProposedAction(
+            id=action_id(incident_id, "rollback_deployment", args),
+            tool="rollback_deployment", args=args, origin=chosen,
+            reason=(f"a {cause.category.replace('_', ' ')} caused it and {w.namespace}/{w.name} "
+                    f"revision {w.revision} was rolled out {_ago(w.rolled_out_at, alert_start)} "
+                    "before the alert: rolling back to the previous revision undoes it"),
+            provenance={"name": from_cluster, "namespace": from_cluster},
+        ))  # fmt: skip
+    return out
+
+
+def _merged_at(cause: RootCause) -> datetime | None:
+    """When the blamed change merged: a rollout before it cannot have shipped it."""
+    for c in cause.candidates:
+        if (cause.pr is not None and c.number == cause.pr and c.repo == cause.repo) or (
+            cause.commit and c.sha and c.sha.startswith(cause.commit)
+        ):
+            return c.merged_at
+    return None
+
+
+def _ago(at: datetime | None, then: datetime) -> str:
+    minutes = round((then - at).total_seconds() / 60) if at else 0
+    return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.0f} h"
+
+
+def _revert(incident_id: str, cause: RootCause) -> list[ProposedAction]:
     if cause.kind != "pr" or cause.pr is None or cause.repo is None:
         return []
     args: dict[str, str | int | float | bool | None] = {"pr": cause.pr, "repo": cause.repo}
@@ -284,6 +339,7 @@ def _record(
         "facts": tuple(found.facts_lines),
         "none_reasons": found.none.reasons,
         "none_category": found.none.category,
+        "workloads": found.workloads,
     }
     symptom = found.alert.annotations.get("summary", found.alert.name)
     if chosen is None:

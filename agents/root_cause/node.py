@@ -35,7 +35,7 @@ async def root_cause(state: IncidentState, deps: Deps, _runtime: Runtime[Context
         **({"triage": revised} if revised is not state["triage"] else {}),
         "evidence": bundle.evidence,
         "root_cause": cause,
-        "actions": logic.propose(state["incident_id"], cause),
+        "actions": logic.propose(state["incident_id"], cause, state["alert"].starts_at),
         "routing": [choice],
         "problems": problems,
     }
