@@ -178,6 +178,11 @@ def banner(
         + "".join(f" | /alerts/generic/{name}" for name in sorted(config.runtime.mappings)),
         f"  GET  {server.url}/incidents · {server.url}/docs · {server.url}/metrics",
     ]
+    if server.not_started:
+        lines.append(
+            "  MCP servers not started (their settings are not set here): "
+            + ", ".join(server.not_started)
+        )
     if server.requeued:
         lines.append(
             f"  resuming {len(server.requeued)} incident(s) left running: "

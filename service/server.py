@@ -59,6 +59,7 @@ class ServiceServer:
         self.config = config
         self.url = ""
         self.requeued: list[str] = []
+        self.not_started: list[str] = []  # MCP servers whose backend is not configured here
         self._inbox: Inbox | None = None
         self._jobs: Jobs | None = None
         self._slack: ThreadedToolHost | None = None
@@ -88,7 +89,7 @@ class ServiceServer:
         metrics = Metrics(counts=Queries(inbox).counts)
         outbox = None
         if cfg.workers > 0:
-            check_tools(cfg.runtime)
+            self.not_started = check_tools(cfg.runtime)
             self._slack = ThreadedToolHost(
                 lambda: open_tools(cfg.runtime.settings, cfg.runtime.tool_env, only=["slack"])
             ).start()
@@ -169,14 +170,19 @@ class _Uvicorn(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def check_tools(runtime: Runtime) -> None:
+def check_tools(runtime: Runtime) -> list[str]:
     """Every MCP server's configuration and variables, before any incident needs them
-    (ConfigError names the server and the missing variable)."""
+    (ConfigError names the server and the missing variable); the servers that will not be
+    started because a variable they `require` is not set."""
     config = load_config(runtime.settings.mcp_servers_file)
     variables = tool_variables(runtime.settings, runtime.tool_env, output_dir="/tmp")
+    skipped = []
     for name, server in config.servers.items():
-        if wanted(server, variables):  # one whose backend is not configured is not started
+        if wanted(server, variables):
             expand(name, server, variables)
+        else:
+            skipped.append(name)
+    return skipped
 
 
 async def _setup_checkpoints(url: str) -> None:

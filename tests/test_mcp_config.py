@@ -147,7 +147,8 @@ def test_service_start_up_checks_only_the_servers_it_will_start(tmp_path: Path) 
                  "  gh:\n    command: x\n    env: {T: '${GITHUB_TOKEN}'}\n")  # fmt: skip
     runtime: Any = SimpleNamespace(settings=Settings(mcp_servers_file=path),
                                    tool_env={"GITHUB_TOKEN": "t"})  # fmt: skip
-    check_tools(runtime)  # no Prometheus configured: that server is not started, nor checked
+    # no Prometheus configured: that server is not started, nor checked, and is named
+    assert check_tools(runtime) == ["prom"]
     runtime.tool_env = {}
     with pytest.raises(ConfigError, match=r"server 'gh', env\.T: \$\{GITHUB_TOKEN\} is not set"):
         check_tools(runtime)
