@@ -9,7 +9,7 @@ Run `python -m mcpservers.github`. Settings come from the environment:
   set it to the scenario's `now`. Empty or unset: the real clock.
 
 GitHub's errors come back as MCP tool errors quoting the status and message, e.g.
-`GitHub API 404 Not Found for acme/orders-api PR #9999`.
+`GitHub API 404 Not Found for example/web PR #9999`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ DESTRUCTIVE = ToolAnnotations(
 )
 REVERT_OUTPUT = "revertPullRequest { number url title } pullRequest { number }"
 
-RepoArg = Annotated[str, Field(description="the repository as 'owner/name', e.g. acme/orders-api")]
+RepoArg = Annotated[str, Field(description="the repository as 'owner/name', e.g. example/web")]
 WhenArg = Annotated[
     str | None, Field(description="ISO 8601 time, e.g. 2026-03-14T10:04:00Z (UTC if no zone)")
 ]

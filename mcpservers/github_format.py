@@ -208,7 +208,7 @@ def commit_detail(c: Commit) -> CommitDetail:
 
 
 def upstream_error(exc: GithubException, what: str) -> str:
-    """`GitHub API 404 Not Found for acme/orders-api PR #9999`, from REST or GraphQL errors."""
+    """`GitHub API 404 Not Found for example/web PR #9999`, from REST or GraphQL errors."""
     return f"GitHub API {exc.status} {_message(exc)} for {what}"
 
 

@@ -151,7 +151,7 @@ def _unit(name: str) -> str:
 
 
 def _words(name: str) -> str:
-    """`KubePodCrashLooping` → `Kube Pod Crash Looping`; `kube_pod_status` → `kube pod status`."""
+    """`HighErrorRate` → `High Error Rate`; `kube_pod_status` → `kube pod status`."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
     return re.sub(r"[_:]+", " ", spaced).strip()
 
