@@ -364,3 +364,17 @@ def test_a_healthy_cluster_adds_no_signals() -> None:
     bundle, _ = run(tools, alert(namespace="pay", deployment="ledger-api"))
     assert tools.asked("kubernetes.describe_pod") == []
     assert bundle.pages[0].errors == ()
+
+
+def test_every_backend_is_read_and_the_pages_always_come_in_one_order() -> None:
+    replies = cluster()
+    replies["logs.query_range"] = lambda a: {"query": a["query"], "streams": [
+        {"labels": {}, "entries": [[_at(-3), "ERROR boom: connection refused"]]}]}  # fmt: skip
+    replies["prometheus.rules"] = {"rules": [
+        {"name": "HighErrors", "type": "alerting", "query": "sum(rate(errors[5m]))"}]}  # fmt: skip
+    replies["prometheus.label_values"] = {"label": "__name__", "values": []}
+    replies["prometheus.query_range"] = lambda a: {
+        "query": a["query"], "series": [{"points": _flat_then_step(-7, 0, 5)}]}  # fmt: skip
+    orders = {tuple(p.source for p in run(FakeTools(replies), alert(namespace="pay",
+              deployment="ledger-api"))[0].pages) for _ in range(5)}  # fmt: skip
+    assert orders == {("logs", "metrics", "kubernetes")}

@@ -10,8 +10,6 @@ derived from the alert's labels and the service catalog (`target`).
 
 from __future__ import annotations
 
-import asyncio
-
 from agents.root_cause.evidence import Bundle
 from agents.root_cause.sources.cluster import read_cluster
 from agents.root_cause.sources.logs import read_logs
@@ -22,16 +20,16 @@ from core.state import Alert, Workload
 
 
 async def read_sources(tools: Tools, alert: Alert, where: Target, bundle: Bundle) -> list[Workload]:
-    """Read every configured backend; the alert's own deployments as the cluster reports them."""
-    jobs = []
-    if tools.offers("prometheus.query_range"):
-        jobs.append(read_metrics(tools, alert, where, bundle))
-    if tools.offers("logs.query_range"):
-        jobs.append(read_logs(tools, alert, where, bundle))
+    """Read every configured backend; the alert's own deployments as the cluster reports them.
+    One after the other (each takes milliseconds on its backend), so the pages always come
+    in the same order and the same incident always makes the same prompt."""
     workloads: list[Workload] = []
     if tools.offers("kubernetes.describe_deployment"):
         workloads = await read_cluster(tools, where, bundle)
-    await asyncio.gather(*jobs)
+    if tools.offers("prometheus.query_range"):
+        await read_metrics(tools, alert, where, bundle)
+    if tools.offers("logs.query_range"):
+        await read_logs(tools, alert, where, bundle)
     return workloads
 
 
