@@ -11,11 +11,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
-from mcp.types import CallToolResult, TextContent
+from mcp import ClientSession
+from mcp.types import CallToolResult
 
 from tests.conftest import ROOT
+from tests.mcp_support import stdio_session, structured, text
 from tests.test_github_standin import REPO, TOKEN, standin_scenario
 from world.github_api import GitHubStandIn
 from world.http import LoopbackServers
@@ -40,27 +40,13 @@ def api_url(standin: GitHubStandIn) -> Iterator[str]:
 @asynccontextmanager
 async def connect(api_url: str) -> AsyncIterator[ClientSession]:
     """A session with the server (a helper, not a fixture: anyio scopes must exit in their task)."""
-    env = {"GITHUB_API_URL": api_url, "GITHUB_TOKEN": TOKEN, "PATH": os.environ["PATH"]}
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "mcpservers.github"], env=env, cwd=ROOT
-    )
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
+    env = {"GITHUB_API_URL": api_url, "GITHUB_TOKEN": TOKEN}
+    async with stdio_session("mcpservers.github", env) as session:
         yield session
 
 
 async def call(session: ClientSession, tool: str, **args: Any) -> CallToolResult:
     return await session.call_tool(tool, args)
-
-
-def text(result: CallToolResult) -> str:
-    return "".join(c.text for c in result.content if isinstance(c, TextContent))
-
-
-def structured(result: CallToolResult) -> dict[str, Any]:
-    assert not result.isError, text(result)
-    assert result.structuredContent is not None
-    return result.structuredContent
 
 
 async def test_tools_are_listed_with_their_hints(api_url: str) -> None:
@@ -141,12 +127,8 @@ async def test_upstream_errors_are_tool_errors_quoting_github(api_url: str) -> N
 
 
 async def test_wrong_token_is_a_tool_error(standin: GitHubStandIn, api_url: str) -> None:
-    env = {"GITHUB_API_URL": api_url, "GITHUB_TOKEN": "ghp_wrong", "PATH": os.environ["PATH"]}
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "mcpservers.github"], env=env, cwd=ROOT
-    )
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
+    env = {"GITHUB_API_URL": api_url, "GITHUB_TOKEN": "ghp_wrong"}
+    async with stdio_session("mcpservers.github", env) as session:
         result = await call(session, "list_commits", repo=REPO, **WINDOW)
     assert result.isError
     assert f"GitHub API 401 Bad credentials for {REPO} commits" in text(result)

@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
-from mcp.types import CallToolResult, TextContent
+from mcp import ClientSession
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -30,6 +28,7 @@ from starlette.routing import Route
 
 from mcpservers.kubernetes import Settings
 from tests.conftest import ROOT
+from tests.mcp_support import stdio_session, structured, text
 from world.http import LoopbackServers
 from world.signals_spec import KubernetesSpec, to_time
 
@@ -307,27 +306,12 @@ def kube_url(kube: FakeKube) -> Iterator[str]:
 
 @asynccontextmanager
 async def connect(env: dict[str, str]) -> AsyncIterator[ClientSession]:
-    env = {"REPLAY_NOW": REPLAY_NOW, "PATH": os.environ["PATH"]} | env
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "mcpservers.kubernetes"], env=env, cwd=ROOT
-    )
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
+    async with stdio_session("mcpservers.kubernetes", {"REPLAY_NOW": REPLAY_NOW} | env) as session:
         yield session
 
 
 def direct(url: str, token: str = TOKEN) -> dict[str, str]:
     return {"KUBERNETES_API_URL": url, "KUBERNETES_TOKEN": token}
-
-
-def text(result: CallToolResult) -> str:
-    return "".join(c.text for c in result.content if isinstance(c, TextContent))
-
-
-def structured(result: CallToolResult) -> dict[str, Any]:
-    assert not result.isError, text(result)
-    assert result.structuredContent is not None
-    return result.structuredContent
 
 
 async def test_tools_carry_their_hints_and_output_schemas(kube_url: str) -> None:

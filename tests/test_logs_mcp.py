@@ -19,15 +19,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
-from mcp.types import CallToolResult, TextContent
+from mcp import ClientSession
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from tests.conftest import ROOT
+from tests.mcp_support import stdio_session, structured, text
 from world.http import LoopbackServers
 from world.signals_spec import LogStream, to_time
 
@@ -161,23 +160,9 @@ def loki_url(loki: FakeLoki) -> Iterator[str]:
 
 @asynccontextmanager
 async def connect(url: str, **extra: str) -> AsyncIterator[ClientSession]:
-    env = {"LOKI_URL": url, "REPLAY_NOW": REPLAY_NOW, "PATH": os.environ["PATH"]} | extra
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "mcpservers.logs"], env=env, cwd=ROOT
-    )
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
+    env = {"LOKI_URL": url, "REPLAY_NOW": REPLAY_NOW} | extra
+    async with stdio_session("mcpservers.logs", env) as session:
         yield session
-
-
-def text(result: CallToolResult) -> str:
-    return "".join(c.text for c in result.content if isinstance(c, TextContent))
-
-
-def structured(result: CallToolResult) -> dict[str, Any]:
-    assert not result.isError, text(result)
-    assert result.structuredContent is not None
-    return result.structuredContent
 
 
 async def test_tools_are_read_only_with_output_schemas(loki_url: str) -> None:

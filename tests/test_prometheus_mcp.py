@@ -18,19 +18,17 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
-from mcp.types import CallToolResult, TextContent
+from mcp import ClientSession
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from tests.conftest import ROOT
+from tests.mcp_support import stdio_session, structured, text
 from world.http import LoopbackServers
 
 pytestmark = [
@@ -137,24 +135,9 @@ def _start(root: Path, data: Path, url: str) -> subprocess.Popen[bytes]:
 
 @asynccontextmanager
 async def connect(url: str, replay_now: str | None = REPLAY_NOW) -> AsyncIterator[ClientSession]:
-    env = {"PROMETHEUS_URL": url, "PATH": os.environ["PATH"]}
-    env |= {"REPLAY_NOW": replay_now} if replay_now else {}
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "mcpservers.prometheus"], env=env, cwd=ROOT
-    )
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
+    env = {"PROMETHEUS_URL": url} | ({"REPLAY_NOW": replay_now} if replay_now else {})
+    async with stdio_session("mcpservers.prometheus", env) as session:
         yield session
-
-
-def text(result: CallToolResult) -> str:
-    return "".join(c.text for c in result.content if isinstance(c, TextContent))
-
-
-def structured(result: CallToolResult) -> dict[str, Any]:
-    assert not result.isError, text(result)
-    assert result.structuredContent is not None
-    return result.structuredContent
 
 
 TOOLS = {"query", "query_range", "series", "label_values", "alerts", "rules", "targets"}
@@ -315,16 +298,8 @@ async def test_bearer_token_is_sent_and_non_json_errors_are_quoted() -> None:
     )
     with LoopbackServers([app]) as servers:
         url = f"{servers.urls[0]}/prom"
-        env = {
-            "PROMETHEUS_URL": url,
-            "PROMETHEUS_BEARER_TOKEN": "t0ken",
-            "PATH": os.environ["PATH"],
-        }
-        params = StdioServerParameters(
-            command=sys.executable, args=["-m", "mcpservers.prometheus"], env=env, cwd=ROOT
-        )
-        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-            await session.initialize()
+        env = {"PROMETHEUS_URL": url, "PROMETHEUS_BEARER_TOKEN": "t0ken"}
+        async with stdio_session("mcpservers.prometheus", env) as session:
             found = structured(await session.call_tool("alerts", {}))
             failed = await session.call_tool("query", {"query": "up"})
     assert found == {"source": "prometheus", "evaluated_at": None, "alerts": [], "warnings": []}

@@ -11,10 +11,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
+from mcp import ClientSession
 from mcp.types import CallToolResult, TextContent
 
+from tests.mcp_support import stdio_session
 from world.http import LoopbackServers
 from world.scenario import Scenario
 from world.slack_api import SlackStandIn, channel_id
@@ -49,12 +49,8 @@ def api_url(standin: SlackStandIn) -> Iterator[str]:
 @asynccontextmanager
 async def connect(api_url: str) -> AsyncIterator[ClientSession]:
     """A session with the server (a helper, not a fixture: anyio scopes must exit in their task)."""
-    env = {"SLACK_API_URL": api_url, "SLACK_BOT_TOKEN": TOKEN, "PATH": os.environ["PATH"]}
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "mcpservers.slack"], env=env, cwd=ROOT
-    )
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
+    env = {"SLACK_API_URL": api_url, "SLACK_BOT_TOKEN": TOKEN}
+    async with stdio_session("mcpservers.slack", env) as session:
         yield session
 
 
