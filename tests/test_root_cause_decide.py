@@ -11,7 +11,7 @@ from agents.root_cause.facts.changes import change_facts
 from agents.root_cause.facts.types import DeployMarker, ErrorSignal, Frame, Notice
 from agents.root_cause.logic import CauseAnswer, Findings, answer_schema, decide, propose
 from agents.root_cause.score import Incident, Scored, none_evidence, score
-from core.state import Alert, RootCause, Workload
+from core.state import Alert, RootCause, Triage, Workload
 
 T0 = datetime(2026, 6, 2, 9, 30, tzinfo=UTC)
 REPO = "corp/ledger"
@@ -293,3 +293,80 @@ def test_no_rollback_without_a_recent_rollout_a_previous_revision_or_a_change() 
         update={"kind": "none", "pr": None, "repo": None}
     )
     assert propose("inc-1", capacity, start) == [], "no change caused it: nothing to undo"
+
+
+TRIAGE_FOR_PROMPT = Triage(
+    severity="high",
+    category="latency",
+    service="ledger",
+    team="ledger",
+    channel="#ledger",
+    tier=1,
+    environment="production",
+    reasons=(),
+)
+
+
+# --- few, well-supported options; the evidence's own category ------------------------------------
+
+
+def test_a_change_far_less_supported_than_the_best_is_shown_not_offered() -> None:
+    culprit = change(41, -40, TIMEOUT)
+    inc = incident((DeployMarker(at(-25), "d", sha=culprit.sha),))
+    errors = (ErrorSignal("KeyError", "'id'", frames=(Frame("src/report.py", 3),)),)
+    weaker = scored(change(43, -180, CODE), incident(errors=errors))
+    best = scored(culprit, inc)
+    assert weaker.plausible and best.score - weaker.score > 0.15
+    found = findings([best, weaker])
+    assert [c.ref for c in found.candidates if c.option] == ["PR #41"]
+    shown = next(c for c in found.candidates if c.ref == "PR #43")
+    assert not shown.option
+    assert "weaker evidence" in found.prompt(TRIAGE_FOR_PROMPT)["ruled_out"][0]["why"]
+
+
+def test_changes_about_as_well_supported_are_both_options() -> None:
+    one = change(41, -40, TIMEOUT)
+    two = change(
+        49, -45, {"config/prod.yaml": TIMEOUT["config/prod.yaml"].replace("500ms", "900ms")}
+    )
+    inc = incident()
+    found = findings([scored(one, inc), scored(two, inc)])
+    assert {c.ref for c in found.candidates if c.option} == {"PR #41", "PR #49"}
+
+
+def test_the_model_cannot_pick_a_change_the_evidence_supports_less_than_no_change() -> None:
+    errors = (ErrorSignal("KeyError", "'id'", frames=(Frame("src/report.py", 3),)),)
+    plausible = scored(change(43, -180, CODE), incident(errors=errors))
+    surge = findings([plausible], load=5.0)  # traffic rose 5x at the onset
+    assert surge.none.strength > plausible.score
+    cause = decide(answer("PR #43", "code_change"), surge)
+    assert (cause.kind, cause.decided_by) == ("none", "ranking")
+    assert "explains the onset at least as well" in cause.decided_why
+    mild = findings([plausible], load=2.0)  # a smaller rise explains less than the change
+    assert mild.none.strength < plausible.score
+    kept = decide(answer("PR #43", "code_change"), mild)
+    assert (kept.pr, kept.decided_by) == (43, "model")
+
+
+def test_the_category_follows_the_evidence_not_the_models_word() -> None:
+    culprit = change(41, -40, TIMEOUT)
+    found = findings([scored(culprit, incident((DeployMarker(at(-25), "d", sha=culprit.sha),)))])
+    assert decide(answer("PR #41", "code_change"), found).category == "config_change"
+    notice = Notice("Ratesource", "vendor", "investigating", "API timeouts", at(-2), ("rates",))
+    nothing = findings([], notices=(notice,))
+    kept = decide(answer("none", "platform_failure"), nothing)
+    assert (kept.kind, kept.decided_by, kept.category) == ("none", "model", "external_dependency")
+    outside = decide(answer("none", "infrastructure_change"), nothing)
+    assert outside.category == "infrastructure_change", "a change outside the recorded repos"
+
+
+def test_the_mechanism_of_a_change_carries_the_errors_the_evidence_shows() -> None:
+    culprit = change(41, -40, TIMEOUT)
+    found = Findings.split(
+        [scored(culprit, incident((DeployMarker(at(-25), "d", sha=culprit.sha),)))],
+        alert=ALERT, none=none_evidence([], (), 0.0, False), facts_lines=[], pages=[],
+        partial=False, errors_seen=("ReadTimeout: rates API did not answer in 500ms",),
+    )  # fmt: skip
+    cause = decide(None, found)
+    assert "timeout 5s → 500ms" in cause.mechanism
+    assert "ReadTimeout: rates API did not answer in 500ms" in cause.mechanism

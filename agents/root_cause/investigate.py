@@ -71,6 +71,7 @@ async def investigate(
         pages=ids,
         partial=bundle.partial,
         mechanism_none=_none_mechanism(bundle.pages, found_none.reasons),
+        errors_seen=tuple(_errors_seen(bundle.pages)),
         signals=bundle.signals,
         workloads=tuple(workloads),
     )
@@ -165,8 +166,12 @@ def _facts(change: Change) -> ChangeFacts | None:
 
 
 def _none_mechanism(pages: list[PageFacts], reasons: tuple[str, ...]) -> str:
-    errors = [f"{e.kind}: {e.message[:80]}" for p in pages for e in p.errors][:2]
-    return "; ".join([*reasons[:2], *errors])
+    return "; ".join([*reasons[:2], *_errors_seen(pages)])
+
+
+def _errors_seen(pages: list[PageFacts]) -> list[str]:
+    """The first errors the evidence shows, as extracted (type and message)."""
+    return list(dict.fromkeys(f"{e.kind}: {e.message[:80]}" for p in pages for e in p.errors))[:2]
 
 
 def _dedupe(lines: list[str]) -> list[str]:

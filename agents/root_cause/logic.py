@@ -36,6 +36,7 @@ from core.structured import one_of
 from core.windows import CHANGE_WINDOW
 
 CHOICES = 3
+OPTION_MARGIN = 0.15  # a change offered beside the best is at most this much weaker
 RULED_OUT_SHOWN = 3
 CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
 CHANGE_CATEGORIES = {"code_change", "config_change", "dependency_change", "schema_change",
@@ -72,13 +73,18 @@ class Findings:
     pages: list[str]  # the ids of the pages read
     partial: bool
     mechanism_none: str = ""  # extracted facts that explain the incident without a change
+    errors_seen: tuple[str, ...] = ()  # the first errors the evidence shows, as extracted
     signals: list[str] = field(default_factory=list)
     workloads: tuple[Workload, ...] = ()  # the alert's deployments, as the cluster reported them
 
     @classmethod
     def split(cls, scored: list[Scored], **rest: Any) -> Findings:
+        """The model's options: the plausible changes close to the best-supported one (a
+        change the evidence supports far less is shown as weaker, never offered)."""
         ranked = sorted(scored, key=lambda s: (-s.score, s.change.ref))
-        top = [s for s in ranked if s.plausible][:CHOICES]
+        plausible = [s for s in ranked if s.plausible]
+        best = plausible[0].score if plausible else 0.0
+        top = [s for s in plausible if s.score >= best - OPTION_MARGIN][:CHOICES]
         out = [s for s in ranked if s not in top][:RULED_OUT_SHOWN]
         return cls(top=top, ruled_out=out, **rest)
 
@@ -124,7 +130,7 @@ def prompt_values(
         "facts": quote("\n".join(facts), 900) if facts else "",
         "candidates": [_option_values(c) for c in candidates if c.option],
         "ruled_out": [
-            {"ref": c.ref, "why": c.ruled_out or f"weak evidence ({c.score:.2f})"}
+            {"ref": c.ref, "why": c.ruled_out or f"weaker evidence ({c.score:.2f})"}
             for c in candidates
             if not c.option
         ],
@@ -151,7 +157,7 @@ def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
     pick, why, by = _choose(answer, found)
     chosen = next((s for s in found.top if s.change.ref == pick), None)
     if answer is not None and by == "model":
-        category = _consistent(answer.category, chosen, found)
+        category = _category(answer.category, chosen, found)
         explanation, confidence = answer.explanation, CONFIDENCE[answer.confidence]
         cited = tuple(e for e in answer.evidence if e in found.evidence_ids)
     else:
@@ -242,7 +248,8 @@ def _revert(incident_id: str, cause: RootCause) -> list[ProposedAction]:
 
 def mechanism(chosen: Scored | None, found: Findings) -> str:
     """The extracted facts that say how (for a change: the settings it changes before →
-    after, the versions it moves, the statements it adds, the frames in its files)."""
+    after, the versions it moves, the statements it adds, the frames in its files, and the
+    errors the evidence shows)."""
     if chosen is None:
         return found.mechanism_none
     facts = chosen.facts
@@ -253,6 +260,7 @@ def mechanism(chosen: Scored | None, found: Findings) -> str:
         parts += [f"{d.name} {d.before or '∅'} → {d.after or '∅'}" for d in facts.dependencies][:3]
         parts += [s.text[:120] for s in facts.statements][:2]
     parts += [r for r in chosen.reasons if r.startswith("a stack frame")]
+    parts += found.errors_seen  # what the change produced, as the evidence shows it
     return "; ".join(parts)
 
 
@@ -269,11 +277,11 @@ def _choose(
             f"evidence ({best.score:.2f}): the ranking decided"
         ), "ranking"  # fmt: skip
     picked = next((s for s in found.top if s.change.ref == answer.cause), None)
-    weak = picked is not None and picked.score < RANKING_PICKS and found.none.strength >= 0.6
-    if picked is not None and (weak or found.none.strength >= 0.8 and picked.score < STRONG):
+    if picked is not None and found.none.reasons and found.none.strength >= picked.score:
         return "none", (
-            f"the model chose {picked.change.ref}, but {found.none.reasons[0]} explains the "
-            "onset and nothing ties the change to it strongly: the ranking decided"
+            f"the model chose {picked.change.ref} ({picked.score:.2f}), but "
+            f"{found.none.reasons[0]} explains the onset at least as well "
+            f"({found.none.strength:.2f}): the ranking decided"
         ), "ranking"  # fmt: skip
     if (
         picked is not None
@@ -303,14 +311,17 @@ def _strong(best: Scored, found: Findings) -> bool:
     return best.score >= STRONG and best.score - second >= 0.2
 
 
-def _consistent(category: CauseCategory, chosen: Scored | None, found: Findings) -> CauseCategory:
-    """The model's category, unless it contradicts its own choice (a change chosen with a
-    category that is not a change's): then the change's own."""
-    if chosen is not None and category not in CHANGE_CATEGORIES:
+def _category(category: CauseCategory, chosen: Scored | None, found: Findings) -> CauseCategory:
+    """The category the evidence gives, the model's where the evidence gives none: a chosen
+    change's own kind (from its files and what the evidence points at in it); for no change,
+    the kind of what explains the incident (a notice, a platform event, load, an expiry). A
+    change made outside the recorded repos is still a change, so the model's change
+    category stands for `none` when nothing else names one."""
+    if chosen is not None:
         return chosen.category
-    if chosen is None and category in CHANGE_CATEGORIES and found.none.category:
-        return category  # a change made outside the recorded repos is still a change
-    return category
+    if category in CHANGE_CATEGORIES:
+        return category
+    return found.none.category or category
 
 
 def _confidence(chosen: Scored | None, found: Findings) -> float:
