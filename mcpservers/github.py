@@ -35,6 +35,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from mcpservers import github_format as fmt
+from mcpservers.timeargs import replay_now
 
 DEFAULT_API_URL = "https://api.github.com"
 READ = ToolAnnotations(readOnlyHint=True, openWorldHint=True)
@@ -73,24 +74,10 @@ class Settings:
             raise ValueError(
                 f"GITHUB_API_URL must be an http(s) URL like {DEFAULT_API_URL}; got {url!r}"
             )
-        return cls(token=token, api_url=url, now=_replay_now(env.get("REPLAY_NOW", "")))
+        return cls(token=token, api_url=url, now=replay_now(env))
 
     def clock(self) -> datetime:
         return self.now or datetime.now(UTC)
-
-
-def _replay_now(raw: str) -> datetime | None:
-    if not raw.strip():
-        return None
-    try:
-        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValueError(
-            f"REPLAY_NOW must be RFC 3339 like 2026-03-14T10:20:00Z; got {raw!r}"
-        ) from exc
-    if value.tzinfo is None:
-        raise ValueError(f"REPLAY_NOW needs a time zone (Z or +00:00); got {raw!r}")
-    return value
 
 
 def client(settings: Settings) -> Github:

@@ -106,7 +106,7 @@ async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle) -> None:
 
 
 async def read_changes(tools: Tools, repo: str, start: datetime, bundle: Bundle) -> None:
-    window = {"repo": repo, "since": _iso(start - CHANGE_WINDOW), "until": _iso(start)}
+    window = {"repo": repo, "since": iso(start - CHANGE_WINDOW), "until": iso(start)}
     merged_args = {**window, "state": "merged"}
     try:
         pulls = (
@@ -175,7 +175,7 @@ def _pull_change(repo: str, pull: PullRequestSummary) -> Change:
         sha=pull.merge_commit_sha,
         title=pull.title,
         author=pull.author or "?",
-        merged_at=_time(pull.merged_at),
+        merged_at=parse_time(pull.merged_at),
         files=tuple(pull.files),
     )
 
@@ -189,7 +189,7 @@ def _commit_change(repo: str, commit: CommitSummary) -> Change:
         sha=commit.sha,
         title=_first(commit),
         author=commit.author or "?",
-        merged_at=_time(commit.date),
+        merged_at=parse_time(commit.date),
         files=(),
     )
 
@@ -198,9 +198,11 @@ def _first(commit: CommitSummary) -> str:
     return commit.message.splitlines()[0] if commit.message else ""
 
 
-def _time(value: str) -> datetime:
+def parse_time(value: str) -> datetime:
+    """An RFC 3339 time as the tools return it (`Z` or an offset)."""
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _iso(value: datetime) -> str:
+def iso(value: datetime) -> str:
+    """A time as the tools take it: RFC 3339 in UTC, to the second."""
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -63,6 +63,7 @@ async def investigate(
         probe=bool(correlate.PROBE.search(f"{alert.name} {alert_text(alert)}")),
     )  # fmt: skip
     lines, ids = fact_lines(bundle.pages)
+    seen = _errors_seen(bundle.pages)
     found = Findings.split(
         scored,
         alert=alert,
@@ -70,8 +71,8 @@ async def investigate(
         facts_lines=lines,
         pages=ids,
         partial=bundle.partial,
-        mechanism_none=_none_mechanism(bundle.pages, found_none.reasons),
-        errors_seen=tuple(_errors_seen(bundle.pages)),
+        mechanism_none="; ".join([*found_none.reasons[:2], *seen]),
+        errors_seen=tuple(seen),
         signals=bundle.signals,
         workloads=tuple(workloads),
     )
@@ -163,10 +164,6 @@ def _preliminary(change: Change, incident: Incident) -> tuple[int, float]:
 
 def _facts(change: Change) -> ChangeFacts | None:
     return change_facts(change.ref, change.files, change.patches) if change.patches else None
-
-
-def _none_mechanism(pages: list[PageFacts], reasons: tuple[str, ...]) -> str:
-    return "; ".join([*reasons[:2], *_errors_seen(pages)])
 
 
 def _errors_seen(pages: list[PageFacts]) -> list[str]:

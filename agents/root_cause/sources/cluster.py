@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from agents.root_cause.evidence import Bundle, ToolFailed, read
+from agents.root_cause.evidence import Bundle, ToolFailed, parse_time, read
 from agents.root_cause.facts.types import DeployMarker, ErrorSignal, LogLine, PageFacts
 from agents.root_cause.sources.target import Target
 from core.ports import Tools
@@ -220,4 +220,4 @@ async def _nodes(tools: Tools, found: _Read) -> None:
 
 
 def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    return parse_time(value) if value else None

@@ -5,9 +5,9 @@ stack frames). Log text is written by the application and whoever it logged: unt
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from agents.root_cause.evidence import Bundle, ToolFailed, read
+from agents.root_cause.evidence import Bundle, ToolFailed, iso, read
 from agents.root_cause.facts.errors import errors
 from agents.root_cause.facts.logs import log_lines
 from agents.root_cause.facts.text import shorten
@@ -41,7 +41,7 @@ async def read_logs(tools: Tools, alert: Alert, where: Target, bundle: Bundle) -
     start, end = alert.starts_at - BEFORE, where.end
     reply: LogResult | None = None
     for selector in selectors(where):
-        args = {"query": f"{selector} {FILTER}", "start": _iso(start), "end": _iso(end),
+        args = {"query": f"{selector} {FILTER}", "start": iso(start), "end": iso(end),
                 "limit": LIMIT, "direction": "backward"}  # fmt: skip
         try:
             reply = await read(tools, "logs.query_range", args, LogResult)
@@ -71,7 +71,3 @@ async def read_logs(tools: Tools, alert: Alert, where: Target, bundle: Bundle) -
 def _stamped(at: str, line: str) -> str:
     """The line with the entry's time in front when it does not start with its own."""
     return line if _STAMP.match(line) else f"{at} {line}"
-
-
-def _iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

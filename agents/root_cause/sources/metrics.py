@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
 
-from agents.root_cause.evidence import Bundle, ToolFailed, read
+from agents.root_cause.evidence import Bundle, ToolFailed, iso, parse_time, read
 from agents.root_cause.facts.onset import page_onset
 from agents.root_cause.facts.types import PageFacts, Point, Series
 from agents.root_cause.sources.target import Target
@@ -58,7 +57,7 @@ async def read_metrics(tools: Tools, alert: Alert, where: Target, bundle: Bundle
     ruled: list[Series] = []  # the alert's own expression
     faults: list[Series] = []  # the series that show a fault rather than a reaction or load
     for i, (name, query) in enumerate(queries[:MAX_QUERIES]):
-        args = {"query": query, "start": _iso(where.start), "end": _iso(where.end), "step": STEP}
+        args = {"query": query, "start": iso(where.start), "end": iso(where.end), "step": STEP}
         try:
             reply = await read(tools, "prometheus.query_range", args, RangeResult)
         except ToolFailed as exc:
@@ -102,8 +101,8 @@ async def _workload_queries(tools: Tools, where: Target) -> list[tuple[str, str]
     selectors = selectors or [f'{{namespace="{ns}"}}']  # fmt: skip
     names: dict[str, str] = {}  # metric → the selector it was found with
     for selector in selectors:
-        args = {"label": "__name__", "match": [selector], "start": _iso(where.start),
-                "end": _iso(where.end)}  # fmt: skip
+        args = {"label": "__name__", "match": [selector], "start": iso(where.start),
+                "end": iso(where.end)}  # fmt: skip
         found = await read(tools, "prometheus.label_values", args, MetricNames)
         for name in found.values:
             names.setdefault(name, selector)
@@ -125,7 +124,7 @@ def _series(name: str, raw: MetricSeries) -> Series | None:
     for at, value in raw.points:
         number = _number(value)
         if number is not None:
-            points.append(Point(_time(at), number))
+            points.append(Point(parse_time(at), number))
     if len(points) < 4:
         return None
     extra = {k: v for k, v in raw.labels.items() if k != "__name__"}
@@ -154,11 +153,3 @@ def _words(name: str) -> str:
     """`HighErrorRate` → `High Error Rate`; `kube_pod_status` → `kube pod status`."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
     return re.sub(r"[_:]+", " ", spaced).strip()
-
-
-def _time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
