@@ -26,8 +26,12 @@ SIGNATURES: dict[str, dict[str, type]] = {
 }
 """Each action's required arguments and their types."""
 
-OPTIONAL: dict[str, dict[str, type]] = {"create_issue": {"body": str}}
-"""Arguments an action may carry besides the required ones."""
+OPTIONAL: dict[str, dict[str, type]] = {
+    "create_issue": {"body": str},
+    "post_message": {"thread_ts": str, "update_ts": str},
+}
+"""Arguments an action may carry besides the required ones (a message may answer in a
+thread, or replace the text of one posted earlier: `update_ts`)."""
 
 ACTIONS: dict[str, tuple[str, ...]] = {name: tuple(sig) for name, sig in SIGNATURES.items()}
 """Action names and their argument names, as the scenario contract lists them."""
@@ -47,7 +51,10 @@ TOOLS: dict[str, tuple[str, Callable[[Args], dict[str, Any]]]] = {
     ),
     "post_message": (
         "slack.post_message",
-        lambda a: {"channel": a["channel"], "text": a["text"]},
+        lambda a: (
+            {"channel": a["channel"], "text": a["text"]}
+            | ({"thread_ts": a["thread_ts"]} if a.get("thread_ts") else {})
+        ),
     ),
     "restart_deployment": (
         "kubernetes.rollout_restart",

@@ -21,3 +21,7 @@ class Context:
     model_small: str = ""
     model_large: str = ""
     scenario: str = ""
+    # whether the graph posts the owning team's first message after triage and updates it
+    # in place; `graph serve` says no: its Slack outbox posts the incident's thread root
+    # at the triage event and keeps it current (docs/service.md)
+    first_message: bool = True

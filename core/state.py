@@ -223,11 +223,18 @@ class ActionOutcome(Frozen):
 
 
 class Notification(Frozen):
+    """One message to a channel: posted, or an earlier one updated in place (`replaces`),
+    or a reply in its thread (`thread_ts`). `posted_at` is the wall clock when Slack took
+    it (the first one is how long the owning team waited to hear of the incident)."""
+
     channel: str
     text: str
     ok: bool
     ts: str | None = None
     error: str | None = None
+    thread_ts: str | None = None
+    replaces: str | None = None
+    posted_at: datetime | None = None
 
 
 class ModelChoice(Frozen):

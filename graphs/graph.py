@@ -1,5 +1,5 @@
-"""Wiring only: ingest → triage → (low: notify) → root_cause → guardian → (approval) →
-(execute) → notify.
+"""Wiring only: ingest → triage → (low: notify) → announce → root_cause → guardian →
+(update → approval) → (execute) → notify.
 
 Each node is `node(state, deps, runtime)`; `build_graph(provide)` binds them to a provider
 that finds the run's dependencies (`core.ports.Deps`) from its context: a fixed bundle for
@@ -20,7 +20,7 @@ from agents.approval.node import approval
 from agents.execute.node import execute
 from agents.guardian.node import guardian
 from agents.ingest.node import ingest
-from agents.notify.node import notify
+from agents.notify.node import announce, notify, update
 from agents.root_cause.node import root_cause
 from agents.triage.node import triage
 from core.context import Context
@@ -35,8 +35,10 @@ Bound = Callable[..., Awaitable[IncidentState]]
 NODES: dict[str, Node] = {
     "ingest": ingest,
     "triage": triage,
+    "announce": announce,
     "root_cause": root_cause,
     "guardian": guardian,
+    "update": update,
     "approval": approval,
     "execute": execute,
     "notify": notify,
@@ -49,9 +51,15 @@ def build_graph(provide: Provide, checkpointer: BaseCheckpointSaver[str] | None 
         builder.add_node(name, bind(node, provide))
     builder.add_edge(START, "ingest")
     builder.add_edge("ingest", "triage")
-    builder.add_conditional_edges("triage", after_triage, ["root_cause", "notify"])
+    builder.add_conditional_edges(
+        "triage", after_triage, {"root_cause": "announce", "notify": "notify"}
+    )
+    builder.add_edge("announce", "root_cause")
     builder.add_edge("root_cause", "guardian")
-    builder.add_conditional_edges("guardian", after_guardian, ["approval", "execute", "notify"])
+    builder.add_conditional_edges(  # the first message shows the cause before a human is asked
+        "guardian", after_guardian, {"approval": "update", "execute": "execute", "notify": "notify"}
+    )
+    builder.add_edge("update", "approval")
     builder.add_conditional_edges("approval", after_approval, ["execute", "notify"])
     builder.add_edge("execute", "notify")
     builder.add_edge("notify", END)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from core.state import IncidentState
+from core.state import GateDecision, IncidentState
 
 
 def after_triage(state: IncidentState) -> Literal["root_cause", "notify"]:
@@ -12,7 +12,7 @@ def after_triage(state: IncidentState) -> Literal["root_cause", "notify"]:
 
 
 def after_guardian(state: IncidentState) -> Literal["approval", "execute", "notify"]:
-    verdicts = {d.verdict for d in state.get("decisions", [])}
+    verdicts = {d.verdict for d in _on_actions(state)}
     if "needs_approval" in verdicts:
         return "approval"
     return "execute" if "allowed" in verdicts else "notify"
@@ -20,5 +20,11 @@ def after_guardian(state: IncidentState) -> Literal["approval", "execute", "noti
 
 def after_approval(state: IncidentState) -> Literal["execute", "notify"]:
     approved = any(a.approved for a in state.get("approvals", []))
-    allowed = any(d.verdict == "allowed" for d in state.get("decisions", []))
+    allowed = any(d.verdict == "allowed" for d in _on_actions(state))
     return "execute" if approved or allowed else "notify"
+
+
+def _on_actions(state: IncidentState) -> list[GateDecision]:
+    """The decisions on the proposed actions (not on the messages notify sent)."""
+    ids = {a.id for a in state.get("actions", [])}
+    return [d for d in state.get("decisions", []) if d.action_id in ids]

@@ -24,7 +24,7 @@ def render(run: Replay, result: dict[str, Any]) -> str:
         ]
         out += [f"  - {reason}" for reason in tri.reasons]
         out += [_advice(a) for a in tri.advice]
-    out += _evidence(state) + _cause(result) + _actions(result) + _slack(run)
+    out += _evidence(state) + _cause(result) + _actions(result) + _slack(run, result)
     out += [
         "",
         "tokens: " + ", ".join(f"{n} {t['input']}+{t['output']}" for n, t in tokens(run).items()),
@@ -81,11 +81,15 @@ def _actions(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _slack(run: Replay) -> list[str]:
-    lines = ["", f"slack (received by the stand-in): {len(run.messages)} message(s)"]
+def _slack(run: Replay, result: dict[str, Any]) -> list[str]:
+    first = result.get("first_message_s")
+    when = f", the first {first:.1f}s after the alert" if first is not None else ""
+    lines = ["", f"slack (received by the stand-in): {len(run.messages)} message(s){when}"]
     for m in run.messages:
-        first = m.text.splitlines()[0] if m.text else ""
-        lines.append(f"  {m.channel}: {first}")
+        head = m.text.splitlines()[0] if m.text else ""
+        how = " (updated in place)" if m.updated else ""
+        thread = " (in thread)" if m.thread_ts else ""
+        lines.append(f"  {m.channel}: {head}{how}{thread}")
     return lines
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from core.state import IncidentState
 from observability.pricing import load_pricing
 from observability.telemetry import Pricer
 from replay.checks import graded_text, root_cause_detail
@@ -92,8 +93,20 @@ def to_json(run: Replay, pricing: Pricer | None = None) -> dict[str, Any]:
         "problems": list(state.get("problems", [])),
         "interrupted": run.interrupted,
         "duration_s": round(run.duration_s, 3),
+        "first_message_s": first_message_s(state),
         "trace_id": run.trace_id,
     }
+
+
+def first_message_s(state: IncidentState) -> float | None:
+    """Seconds from the pipeline taking the alert (ingest's start) to the first message
+    Slack took; None when none went out."""
+    usage = state.get("usage", [])
+    start = min((u.started_at for u in usage if u.node == "ingest"), default=None)
+    sent = [n.posted_at for n in state.get("notifications", []) if n.ok and n.posted_at]
+    if start is None or not sent:
+        return None
+    return round((min(sent) - start).total_seconds(), 3)
 
 
 def tokens(run: Replay) -> dict[str, dict[str, int]]:

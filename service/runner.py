@@ -87,6 +87,7 @@ async def _drive(rt: Runtime, claim: Claim, deps: RunDeps, observe: Observe) -> 
         approvals="ask",
         model_small=rt.options.model_small,
         model_large=rt.options.model_large,
+        first_message=False,  # the outbox posts the thread's root at the triage event
     )
     config: Any = {"configurable": {"thread_id": claim.incident_id}}
     trace_id = None

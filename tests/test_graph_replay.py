@@ -68,8 +68,10 @@ def test_db_pool_replay_passes_and_matches_the_result_contract(settings: Setting
     assert [n for n, _ in updates] == [
         "ingest",
         "triage",
+        "announce",
         "root_cause",
         "guardian",
+        "update",
         "approval",
         "notify",
     ]
@@ -77,12 +79,19 @@ def test_db_pool_replay_passes_and_matches_the_result_contract(settings: Setting
     for node, update in updates:
         assert set(update) <= known, f"{node} returned keys the state lacks"
     for key in ("scenario", "passed", "checks", "severity", "root_cause", "notifications",
-                "actions", "models", "tokens", "cost_usd", "duration_s", "trace_id"):  # fmt: skip
+                "actions", "models", "tokens", "cost_usd", "duration_s", "trace_id",
+                "first_message_s"):  # fmt: skip
         assert key in result
     assert len(result["trace_id"]) == 32
-    [message] = done.messages
-    assert message.channel == "#oncall-backend"
+    [message, reply] = done.messages
+    assert message.channel == reply.channel == "#oncall-backend"
     assert any(b["type"] == "header" for b in message.blocks)
+    assert message.updated and "PR #847" in message.text, "the first message, updated in place"
+    assert reply.thread_ts == message.ts and "Root cause" in reply.text
+    first = result["first_message_s"]
+    assert first is not None and 0 < first < result["duration_s"]
+    ingest_to_first = [u for u in done.state["usage"] if u.node == "announce"]
+    assert ingest_to_first, "the first message went out from its own node, before root cause"
 
 
 def test_approved_revert_runs_once_and_records_the_approver(settings: Settings) -> None:
@@ -95,7 +104,8 @@ def test_approved_revert_runs_once_and_records_the_approver(settings: Settings) 
 def test_paused_incident_resumes_in_a_new_process(settings: Settings) -> None:
     paused = run(settings, approvals="ask")
     assert paused.interrupted
-    assert not paused.messages, "nothing is posted before the approval"
+    [first] = paused.messages  # the team heard of it before anyone was asked to approve
+    assert first.updated and "PR #847" in first.text and "needs_approval" in first.text
     env = {"INCIDENT_GRAPH_CHECKPOINT_DB": str(settings.checkpoint_db), "PATH": "/usr/bin:/bin",
            "INCIDENT_GRAPH_AUDIT_DB": os.environ["INCIDENT_GRAPH_AUDIT_DB"]}  # fmt: skip
     done = subprocess.run(
@@ -152,7 +162,7 @@ def test_server_dying_mid_run_still_notifies_with_partial_evidence(
     done = run(settings.model_copy(update={"mcp_servers_file": tmp_path / "mcp.yaml"}))
     assert done.state["root_cause"].partial_evidence
     assert any("list_commits" in p for p in done.state["problems"])
-    [message] = done.messages
+    [message, _reply] = done.messages
     assert "Evidence is partial" in message.text
     assert message.channel == "#oncall-backend"
 

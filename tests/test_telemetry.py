@@ -37,7 +37,8 @@ from world.loader import load
 
 pytestmark = pytest.mark.integration
 
-NODES = ["ingest", "triage", "root_cause", "guardian", "approval", "execute", "notify"]
+NODES = ["ingest", "triage", "announce", "root_cause", "guardian", "update", "approval", "execute",
+         "notify"]  # fmt: skip
 TRIAGE = json.dumps({"severity": "high", "category": "saturation", "confidence": "high"})
 CAUSE = json.dumps(
     {
@@ -176,10 +177,12 @@ def test_tool_spans_under_root_cause_execute_and_notify(observed: Observed) -> N
         assert span.attributes["gen_ai.operation.name"] == "execute_tool"
         assert span.name == f"execute_tool {span.attributes['gen_ai.tool.name']}"
         assert span.status.status_code != StatusCode.ERROR
-    assert set(parents) == {"root_cause", "execute", "notify"}
+    assert set(parents) == {"announce", "root_cause", "update", "execute", "notify"}
     assert "github.list_commits" in parents["root_cause"]
     assert parents["execute"] == {"github.revert_pull_request"}
-    assert parents["notify"] == {"slack.post_message"}
+    assert parents["announce"] == {"slack.post_message"}
+    assert parents["update"] == {"slack.update_message"}
+    assert parents["notify"] == {"slack.update_message", "slack.post_message"}
 
 
 def test_per_node_counters_match_the_replays_tokens_and_cost(observed: Observed) -> None:
@@ -228,21 +231,23 @@ def test_gate_decisions_are_events_and_counted(observed: Observed) -> None:
         True,
         "dana",
     )
-    [post] = [e for e in observed.agent("notify").events if e.name == "gate.decision"]
-    assert post.attributes is not None and post.attributes["gate.action"] == "post_message"
+    posts = [e for e in observed.agent("notify").events if e.name == "gate.decision"]
+    assert len(posts) == 2, "the first message's update and the reply in its thread"
+    assert all(p.attributes and p.attributes["gate.action"] == "post_message" for p in posts)
     verdicts = {
         (p.attributes["action"], p.attributes["verdict"]): p.value
         for p in observed.points("incident.gate.verdicts")
     }
     assert verdicts == {("revert_pull_request", "needs_approval"): 1,
-                        ("post_message", "allowed"): 1}  # fmt: skip
+                        ("post_message", "allowed"): 4}  # fmt: skip
 
 
 def test_the_trace_id_is_in_the_result_the_slack_footer_and_the_logs(observed: Observed) -> None:
     [workflow] = observed.named("invoke_workflow")
     trace_id = format(workflow.context.trace_id, "032x")
     assert to_json(observed.run, observed.pricing)["trace_id"] == trace_id
-    [message] = observed.run.messages
+    [message, reply] = observed.run.messages  # the first message, updated; the conclusion
+    assert reply.thread_ts == message.ts
     footer = f"Incident {observed.run.incident_id} · trace {trace_id}"
     assert message.text.endswith(footer)
     assert message.blocks[-1]["elements"][0]["text"] == footer

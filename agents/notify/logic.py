@@ -14,9 +14,10 @@ from typing import Any
 
 from agents.notify.sanitize import LINK_REMOVED, as_quote, clip, escape, sanitize
 from core.prompting import render
-from core.state import Evidence, IncidentState
+from core.state import Evidence, IncidentState, Notification
 
-__all__ = ["EMOJI", "TEMPLATE", "blocks", "escape", "fields", "headline", "lines", "text"]
+__all__ = ["EMOJI", "TEMPLATE", "blocks", "escape", "fields", "first_message", "headline",
+           "lines", "reply", "text"]  # fmt: skip
 
 TEMPLATE = Path(__file__).resolve().parent / "message.md.j2"
 EMOJI = {"critical": ":red_circle:", "high": ":large_orange_circle:",
@@ -47,6 +48,7 @@ def fields(
         "alert": _quoted(_alert_summary(state), "alert", allowed_hosts),
         "cause_ref": escape(_cause_ref(state)) if cause else None,
         "cause": _quoted(cause.summary, "cause", allowed_hosts) if cause else None,
+        "investigating": cause is None and tri.severity != "low" and not state.get("outcomes"),
         "partial": _quoted(problems, "problems", allowed_hosts) if partial else None,
         "evidence": _evidence(state.get("evidence", []), allowed_hosts),
         "actions": [escape(line) for line in _action_lines(state)],
@@ -84,6 +86,26 @@ def text(
 ) -> str:
     body = lines(state, trace_id, allowed_hosts=allowed_hosts)
     return escape(headline(state)) + "\n" + "\n".join(body)
+
+
+def reply(
+    state: IncidentState, trace_id: str | None = None, *, allowed_hosts: frozenset[str] = NO_HOSTS
+) -> str:
+    """The conclusion, as a reply in the first message's thread: the root cause and the
+    actions (an update in place notifies nobody; the reply does)."""
+    body = lines(state, trace_id, allowed_hosts=allowed_hosts)
+    wanted = [p for p in body if p.startswith(("Root cause", ":warning:", "Action "))]
+    return escape(headline(state)) + "\n" + "\n".join(wanted or body[:1])
+
+
+def first_message(state: IncidentState, channel: str) -> Notification | None:
+    """The incident's first message in `channel` that Slack took (not a thread reply): the
+    one later updates replace in place."""
+    for note in state.get("notifications", []):
+        first = note.ok and note.ts and not note.thread_ts and note.replaces is None
+        if first and note.channel == channel:
+            return note
+    return None
 
 
 def _quoted(untrusted: str, kind: str, allowed_hosts: frozenset[str]) -> str:
