@@ -19,6 +19,19 @@ _LEAKY = (
 )  # fmt: skip
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The whole session's state (audit trail, checkpoints, inbox) in a temporary folder,
+    never the developer's: fixtures wider than a test (module-scoped worlds, services) run
+    before `clean_env`, and an approval they record must not spend the rate limit of the
+    next `make demo`."""
+    state = tmp_path_factory.mktemp("state")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_STATE_HOME", str(state))
+        patch.setenv("INCIDENT_GRAPH_AUDIT_DB", str(state / "audit.sqlite"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No test sees the developer's tokens or URLs, and none leaks its own to the next.
