@@ -24,7 +24,7 @@ from policies.audit import AuditStore
 from policies.engine import Policy, load_policy
 from policies.guard import PolicyGuard
 from runtime.llm import ModelPool
-from runtime.models.embedded import EmbeddedChatModel, load_llama
+from runtime.models.embedded import EmbeddedChatModel
 from runtime.models.factory import get_chat_model, resolve_provider, weights_path
 from runtime.settings import Settings
 from runtime.tools import MeteredTools
@@ -112,7 +112,7 @@ def warm_models(settings: Settings, options: RunOptions) -> list[str]:
         try:
             model = get_chat_model(name, settings, fetch=False)
             if isinstance(model, EmbeddedChatModel):
-                load_llama(model.model_path, model.n_ctx, model.n_threads)
+                model.load()
         except Exception as exc:
             problems.append(f"model {name!r} did not load: {type(exc).__name__}: {exc}")
             log().error("model warm-up failed", model=name, error=str(exc))

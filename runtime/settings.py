@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1, description="llama.cpp CPU threads"
     )
     llm_context: int = Field(default=4096, description="context window (tokens) for local models")
+    llm_prefix_cache_mb: int = Field(
+        default=256,
+        ge=0,
+        description="embedded models: RAM per model for the states of earlier prompts, so a "
+        "prompt that starts like an earlier one skips reading that part again (0: off)",
+    )
     # --- observability (observability/telemetry.py, observability/logs.py) ---
     otel_exporter: Literal["none", "console", "otlp-http", "otlp-grpc", "file"] = Field(
         default="none", description="where spans and metrics go during `graph run` / `graph eval`"

@@ -127,3 +127,29 @@ def test_a_gguf_path_loads_that_file_without_a_hash_check(
 def test_tool_messages_are_refused(model: EmbeddedChatModel) -> None:
     with pytest.raises(ValueError, match="not 'tool'"):
         model.invoke([ToolMessage(content="{}", tool_call_id="1")])
+
+
+def test_the_prefix_cache_restores_a_shared_beginning_and_answers_the_same(
+    smollm2_path: Path,
+) -> None:
+    """A prompt that starts like an earlier one reads only its new part (the cache holds the
+    states of earlier calls, without logits), and greedy answers do not change."""
+    instructions = "You triage production alerts for an SRE team. " * 12
+    first = [HumanMessage(content=instructions + "Alert A: disk 91% on ledger-db.")]
+    second = [HumanMessage(content=instructions + "Alert B: p99 latency 4 s on cart-api.")]
+    plain = EmbeddedChatModel(model=SMOLLM2, model_path=smollm2_path, n_ctx=2048, n_threads=1)
+    cached = plain.model_copy(update={"prefix_cache_mb": 64})
+    expected = [plain.bind(max_tokens=12).invoke(m).content for m in (first, second)]
+    llama = cached.load().llama
+    assert llama.cache is not None and plain.load().llama.cache is None
+    got = [cached.bind(max_tokens=12).invoke(first).content]
+    llama.reset()  # as if another prompt had run since: only the cache can help now
+    [state] = llama.cache.cache_state.values()
+    assert state.scores.shape == (1, llama.n_vocab()), "no logits buffer copied per call"
+    reads = []
+    original = llama.eval
+    llama.eval = lambda tokens: (reads.append(len(tokens)), original(tokens))[1]  # type: ignore[method-assign]
+    got.append(cached.bind(max_tokens=12).invoke(second).content)
+    assert got == expected
+    prompt_tokens = len(llama.tokenize(second[0].content.encode()))
+    assert reads[0] < prompt_tokens / 2, f"read {reads[0]} of ~{prompt_tokens} prompt tokens"

@@ -48,7 +48,7 @@ class CauseAnswer(BaseModel):
     cause: str
     category: CauseCategory
     explanation: str = Field(max_length=280)
-    evidence: list[str] = Field(default_factory=list, max_length=4)
+    evidence: list[str] = Field(default_factory=list, max_length=2)
     confidence: Literal["low", "medium", "high"]
 
 

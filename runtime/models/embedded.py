@@ -3,11 +3,18 @@
 Greedy decoding (temperature 0, seed 0). Per call, `max_tokens` and an OpenAI-style
 `response_format` (`{"type": "json_object", "schema": {...}}` constrains the output with a
 grammar built from the JSON schema) can be bound with `.bind(...)`. A loaded `Llama` is shared
-per (path, context, threads) within the process and guarded by a lock: it is not thread-safe.
+per (path, context, threads, cache) within the process and guarded by a lock: it is not
+thread-safe.
+
+Prompt prefix cache: every prompt starts with its template's fixed instructions, so a
+model's states after each call are kept (LRU, `prefix_cache_mb`) and the next call with the
+same beginning (the next incident's root cause, the gate's next judge) restores the longest
+matching one instead of reading those tokens again (docs/models.md, "Prefix cache").
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 from collections.abc import Iterator
@@ -16,13 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatResult
-from llama_cpp import Llama
+from llama_cpp import Llama, LlamaState
 from llama_cpp import llama_cpp as llama_lib
+from llama_cpp.llama_cache import LlamaRAMCache
 from pydantic import Field
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
@@ -35,21 +44,47 @@ class LoadedModel:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_LOADED: dict[tuple[str, int, int], LoadedModel] = {}
+_LOADED: dict[tuple[str, int, int, int], LoadedModel] = {}
 _LOADING = threading.Lock()
 
 
-def load_llama(path: Path, n_ctx: int, n_threads: int) -> LoadedModel:
-    """The process-wide `Llama` for this file and settings, loaded on first use."""
-    key = (str(path.resolve()), n_ctx, n_threads)
+class CachingLlama(Llama):
+    """`Llama` whose saved states (what the prefix cache keeps) hold the KV cache of the
+    tokens read and no logits: llama-cpp-python's own `save_state` copies the whole logits
+    buffer (n_batch x vocabulary, about 300 MB for Qwen) on every call, which sampling never
+    reads back (it samples from the context's own logits after evaluating at least one new
+    token)."""
+
+    def save_state(self) -> LlamaState:
+        size = llama_lib.llama_state_get_size(self._ctx.ctx)
+        buffer = (ctypes.c_uint8 * int(size))()
+        written = int(llama_lib.llama_state_get_data(self._ctx.ctx, buffer, size))
+        if written > int(size):
+            raise RuntimeError("llama.cpp wrote more state than it announced")
+        return LlamaState(
+            input_ids=self.input_ids.copy(),
+            scores=np.zeros((1, self._n_vocab), dtype=np.single),  # broadcast on load
+            n_tokens=self.n_tokens,
+            llama_state=bytes(buffer)[:written],
+            llama_state_size=written,
+            seed=self._seed,
+        )
+
+
+def load_llama(path: Path, n_ctx: int, n_threads: int, prefix_cache_mb: int = 0) -> LoadedModel:
+    """The process-wide `Llama` for this file and settings, loaded on first use; with a
+    prefix cache of `prefix_cache_mb` (0: none)."""
+    key = (str(path.resolve()), n_ctx, n_threads, prefix_cache_mb)
     with _LOADING:
         if key not in _LOADED:
             if not path.is_file():
                 raise FileNotFoundError(f"no GGUF file at {path}")
             with _plain_cpu_buffers():
-                llama = Llama(
+                llama = CachingLlama(
                     model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0
                 )
+            if prefix_cache_mb > 0:
+                llama.set_cache(LlamaRAMCache(capacity_bytes=prefix_cache_mb << 20))
             _LOADED[key] = LoadedModel(llama)
         return _LOADED[key]
 
@@ -87,6 +122,7 @@ class EmbeddedChatModel(BaseChatModel):
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 1)
     max_tokens: int = 512
     response_format: dict[str, Any] | None = None
+    prefix_cache_mb: int = 0
 
     @property
     def _llm_type(self) -> str:
@@ -97,7 +133,7 @@ class EmbeddedChatModel(BaseChatModel):
         return {"model": self.model, "model_path": str(self.model_path), "n_ctx": self.n_ctx}
 
     def load(self) -> LoadedModel:
-        return load_llama(self.model_path, self.n_ctx, self.n_threads)
+        return load_llama(self.model_path, self.n_ctx, self.n_threads, self.prefix_cache_mb)
 
     def _generate(
         self,

@@ -59,6 +59,7 @@ def get_chat_model(
         model_path=path,
         n_ctx=settings.llm_context,
         n_threads=settings.llm_threads,
+        prefix_cache_mb=settings.llm_prefix_cache_mb,
     )
 
 
