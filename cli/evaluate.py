@@ -132,6 +132,7 @@ def _scenario_specific(exc: Exception, folder: Path) -> bool:
 def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
     ran = [r for r in results if not r.get("errored")]
     durations = sorted(r["duration_s"] for r in ran) or [0.0]
+    firsts = sorted(r["first_message_s"] for r in ran if r.get("first_message_s") is not None)
     tokens = [_tokens(r) for r in ran] or [0]
     per_check = {
         name: {"passed": sum(r["checks"][name] for r in ran if name in r["checks"]),
@@ -150,6 +151,8 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
         "decided_by": dict(Counter(r["root_cause"].get("decided_by") for r in ran)),
         "duration_p50_s": round(statistics.median(durations), 2),
         "duration_p95_s": round(_p95(durations), 2),
+        "first_message_p50_s": round(statistics.median(firsts), 2) if firsts else None,
+        "first_message_p95_s": round(_p95(firsts), 2) if firsts else None,
         "tokens_total": sum(tokens),
         "tokens_per_incident_max": max(tokens),
     }
@@ -192,7 +195,13 @@ def scoreboard(results: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         f", {summary['errored']} errored) · decided by "
         + ", ".join(f"{k} {v}" for k, v in summary["decided_by"].items())
         + f" · duration p50 {summary['duration_p50_s']}s p95 {summary['duration_p95_s']}s"
-        f" · tokens {summary['tokens_total']} (max {summary['tokens_per_incident_max']} per"
+        + (
+            f" · first message p50 {summary['first_message_p50_s']}s p95 "
+            f"{summary['first_message_p95_s']}s"
+            if summary["first_message_p50_s"] is not None
+            else ""
+        )
+        + f" · tokens {summary['tokens_total']} (max {summary['tokens_per_incident_max']} per"
         " incident)",
     ]
     lines += [f"  ! {r['scenario']}: {r['error']}" for r in results if r.get("errored")]

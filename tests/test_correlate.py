@@ -16,6 +16,7 @@ from agents.root_cause.facts.types import (
     Point,
     Series,
 )
+from agents.root_cause.score import none_evidence
 
 T0 = datetime(2026, 5, 4, 14, 0, tzinfo=UTC)
 
@@ -181,6 +182,21 @@ def series(name: str, values: list[float], unit: str = "/s") -> Series:
 def test_a_load_series_that_multiplied_at_the_onset_is_a_load_rise() -> None:
     rise = correlate.load_rise([series("requests /s", [100, 110, 95, 105, 320, 410])], at(-1))
     assert rise >= 3.5
+
+
+def test_the_rise_names_the_series_that_rose_most() -> None:
+    flat = series("requests /s (api)", [100, 110, 95, 105, 120, 110])
+    bot = series("sessions from partner-app /s", [10, 12, 11, 10, 90, 140])
+    mild = series("page views /s", [50, 52, 49, 51, 130, 150])
+    rise, name = correlate.rising_load([flat, mild, bot], at(-1))
+    assert (round(rise, 1), name) == (12.7, "sessions from partner-app /s")  # 140 / median 11
+    assert correlate.rising_load([flat], at(-1)) == (0.0, "")
+
+
+def test_none_evidence_says_what_load_rose() -> None:
+    found = none_evidence((), (), 6.0, False, load_signal="checkout  clicks\n(utm=spring) /s")
+    assert "load rose 6.0x at the onset (checkout clicks (utm=spring) /s)" in found.reasons
+    assert found.category == "capacity"
 
 
 def test_flat_load_or_a_non_load_series_is_no_rise() -> None:

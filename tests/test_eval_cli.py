@@ -56,6 +56,8 @@ def test_scoreboard_by_category_with_repeats() -> None:
 
     results = [row("a", "capacity", True), row("a", "capacity", False),
                row("b", "code_change", True), row("b", "code_change", True)]  # fmt: skip
+    for r, first in zip(results, (2.0, 4.0, None, 3.0), strict=True):
+        r["first_message_s"] = first  # the third run's first message never went out
     results.append({"scenario": "c", "errored": True, "error": "does not load: x.yaml:3: tier",
                     "passed": False, "checks": {}, "expected_category": None,
                     "root_cause": {}, "tokens": {}, "duration_s": 0.0})  # fmt: skip
@@ -69,8 +71,10 @@ def test_scoreboard_by_category_with_repeats() -> None:
     }
     assert summary["by_scenario"]["b"]["pass_rate"] == 1.0
     assert (summary["failed"], summary["errored"]) == (1, 1)
+    assert (summary["first_message_p50_s"], summary["first_message_p95_s"]) == (3.0, 4.0)
     board = scoreboard(results, summary)
     assert "1/2" in board and "capacity" in board and "! c: does not load" in board
+    assert "first message p50 3.0s p95 4.0s" in board
 
 
 def test_only_selects_by_glob() -> None:

@@ -136,7 +136,16 @@ def matching_notices(
 def load_rise(series: Iterable[Series], onset: datetime | None, factor: float = 2.0) -> float:
     """How many times the load (requests, traffic, sessions) rose at the onset, when a load
     series shows it; 0 when none does."""
-    best = 0.0
+    return rising_load(series, onset, factor)[0]
+
+
+def rising_load(
+    series: Iterable[Series], onset: datetime | None, factor: float = 2.0
+) -> tuple[float, str]:
+    """The largest rise of a load series at the onset and that series' name, as the page
+    names it (what rose: a campaign's clicks, a client's requests); (0, "") when none rose
+    `factor` times."""
+    best, name = 0.0, ""
     for s in series:
         if not LOAD_WORDS.search(s.name) or s.unit == "%" or len(s.points) < 4:
             continue
@@ -146,8 +155,9 @@ def load_rise(series: Iterable[Series], onset: datetime | None, factor: float = 
         if before and after and min(before) >= 0:
             base = sorted(before)[len(before) // 2]
             rise = max(after) / base if base > 0 else 0.0
-            best = max(best, rise)
-    return best if best >= factor else 0.0
+            if rise > best:
+                best, name = rise, s.name
+    return (best, name) if best >= factor else (0.0, "")
 
 
 PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (

@@ -48,7 +48,7 @@ async def investigate(
     said = [*incident.texts, *_events_near(bundle.pages, incident.onset, alert.starts_at)]
     platform = correlate.platform_signals(said)
     series = [s for p in bundle.pages for s in p.series]
-    rise = correlate.load_rise(series, incident.onset)
+    rise, rising = correlate.rising_load(series, incident.onset)
     trigger = f"load rising {rise:.1f}x" if rise else (
         f"a platform event ({platform[0][0][:80]})" if platform else "")  # fmt: skip
     incident = replace(incident, explained=bool(matched or platform), trigger=trigger)
@@ -58,7 +58,7 @@ async def investigate(
     onset = correlate.onset_of(bundle.pages, alert.starts_at)
     recovered = bool(onset and onset.recovered_at)
     found_none = none_evidence(
-        scored, matched, rise, recovered, platform,
+        scored, matched, rise, recovered, platform, load_signal=rising,
         blip=_blip(onset, scored), expired=correlate.expiries(said),
         probe=bool(correlate.PROBE.search(f"{alert.name} {alert_text(alert)}")),
     )  # fmt: skip

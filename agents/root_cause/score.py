@@ -132,6 +132,7 @@ def none_evidence(
     blip: bool = False,
     expired: Sequence[str] = (),
     probe: bool = False,
+    load_signal: str = "",
 ) -> NoneEvidence:
     """How strongly the evidence says no listed change did it, and what kind of cause."""
     reasons: list[str] = []
@@ -163,7 +164,8 @@ def none_evidence(
     if load_rise and best < STRONG:
         strength = max(strength, 0.7 if load_rise >= 5 else 0.5)
         category = category or "capacity"
-        reasons.append(f"load rose {load_rise:.1f}x at the onset")
+        what = f" ({' '.join(load_signal.split())[:80]})" if load_signal else ""
+        reasons.append(f"load rose {load_rise:.1f}x at the onset{what}")
     if recovered:
         strength = max(strength, 0.3)
         reasons.append("the signal was back to its baseline before the alert was looked at")
