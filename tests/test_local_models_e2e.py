@@ -28,7 +28,7 @@ def test_tiny_model_drives_the_whole_graph(tmp_path: Path) -> None:
     assert result["tokens"]["root_cause"]["output"] > 0
     assert result["models"]["root_cause"] == "smollm2-135m"
     assert result["root_cause"]["summary"]
-    assert [n["channel"] for n in result["notifications"]] == ["#oncall-payments"]
+    assert {n["channel"] for n in result["notifications"]} == {"#oncall-payments"}  # + thread
 
 
 def one_per_category() -> list[str]:
