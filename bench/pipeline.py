@@ -37,6 +37,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from core.state import NodeUsage
 from graphs.checkpoints import sqlite_checkpointer
+from graphs.graph import NODES
 from replay.result import first_message_s
 from replay.run import Replay, RunOptions, replay
 from runtime.settings import Settings
@@ -174,7 +175,7 @@ def models_report(runs: list[Run], models: dict[str, str]) -> dict[str, Any]:
     walls = [r.wall_s for r in runs]
     firsts = [r.first_message_s for r in runs if r.first_message_s is not None]
     top = max(runs, key=lambda r: r.input_tokens + r.output_tokens)
-    nodes = sorted({n for r in runs for n in r.node_s}, key=_NODE_ORDER.index)
+    nodes = [n for n in NODES if any(n in r.node_s for r in runs)]
     return {
         "models": models,
         "cores": os.cpu_count(),
@@ -202,10 +203,6 @@ def models_report(runs: list[Run], models: dict[str, str]) -> dict[str, Any]:
             "tokens_per_incident": TOKENS_TARGET,
         },  # fmt: skip
     }
-
-
-_NODE_ORDER = ["ingest", "triage", "announce", "root_cause", "guardian", "update", "approval",
-               "execute", "notify"]  # fmt: skip
 
 
 def print_models(report: dict[str, Any]) -> None:

@@ -180,7 +180,7 @@ def series(name: str, values: list[float], unit: str = "/s") -> Series:
 
 
 def test_a_load_series_that_multiplied_at_the_onset_is_a_load_rise() -> None:
-    rise = correlate.load_rise([series("requests /s", [100, 110, 95, 105, 320, 410])], at(-1))
+    rise = correlate.rising_load([series("requests /s", [100, 110, 95, 105, 320, 410])], at(-1))[0]
     assert rise >= 3.5
 
 
@@ -200,10 +200,12 @@ def test_none_evidence_says_what_load_rose() -> None:
 
 
 def test_flat_load_or_a_non_load_series_is_no_rise() -> None:
-    assert correlate.load_rise([series("requests /s", [100, 110, 95, 105, 120, 110])], at(-1)) == 0
-    assert correlate.load_rise([series("5xx ratio", [0, 0, 1, 0, 40, 60], "%")], at(-1)) == 0
-    assert correlate.load_rise([series("p99 latency", [80, 90, 85, 400, 900, 950], "ms")],
-                               at(-2)) == 0  # fmt: skip
+    def rise(s: Series, onset: datetime) -> float:
+        return correlate.rising_load([s], onset)[0]
+
+    assert rise(series("requests /s", [100, 110, 95, 105, 120, 110]), at(-1)) == 0
+    assert rise(series("5xx ratio", [0, 0, 1, 0, 40, 60], "%"), at(-1)) == 0
+    assert rise(series("p99 latency", [80, 90, 85, 400, 900, 950], "ms"), at(-2)) == 0
 
 
 # --- a credential or certificate that expired ------------------------------------------------

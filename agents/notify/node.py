@@ -22,7 +22,7 @@ from typing import Literal
 from langgraph.runtime import Runtime
 
 from agents.notify import logic
-from core.actions import action_id
+from core.actions import TOOLS, action_id
 from core.context import Context
 from core.ports import Deps
 from core.state import GateDecision, IncidentState, Notification, ProposedAction, Provenance
@@ -49,9 +49,10 @@ async def announce(state: IncidentState, deps: Deps, runtime: Runtime[Context]) 
 @metered("update")
 async def update(state: IncidentState, deps: Deps, _runtime: Runtime[Context]) -> IncidentState:
     channel = state["triage"].channel
-    if channel is None or logic.first_message(state, channel) is None:
+    first = logic.first_message(state, channel) if channel else None
+    if channel is None or first is None:
         return {}
-    return await _send(state, deps, channel, "update")
+    return await _send(state, deps, channel, "update", first)
 
 
 @metered("notify")
@@ -59,10 +60,11 @@ async def notify(state: IncidentState, deps: Deps, _runtime: Runtime[Context]) -
     channel = state["triage"].channel
     if channel is None:
         return {"problems": ["no owning channel in the service catalog; nobody was notified"]}
-    if logic.first_message(state, channel) is None:
+    first = logic.first_message(state, channel)
+    if first is None:
         return await _send(state, deps, channel, "final")
-    updated = await _send(state, deps, channel, "update")
-    replied = await _send(state, deps, channel, "reply")
+    updated = await _send(state, deps, channel, "update", first)
+    replied = await _send(state, deps, channel, "reply", first)
     return {
         "decisions": [*updated.get("decisions", []), *replied.get("decisions", [])],
         "notifications": [*updated.get("notifications", []), *replied.get("notifications", [])],
@@ -74,13 +76,19 @@ def _first_message_here(runtime: Runtime[Context] | None) -> bool:
     return context is None or context.first_message
 
 
-async def _send(state: IncidentState, deps: Deps, channel: str, stage: Stage) -> IncidentState:
-    """One message of `stage` through the gate, then to Slack."""
+async def _send(
+    state: IncidentState,
+    deps: Deps,
+    channel: str,
+    stage: Stage,
+    first: Notification | None = None,
+) -> IncidentState:
+    """One message of `stage` through the gate, then to Slack; an update replaces `first`,
+    a reply answers in its thread."""
     links = deps.guard.links(state)
     trace_id = current_trace_id()
     write = logic.reply if stage == "reply" else logic.text
     text = write(state, trace_id, allowed_hosts=links)
-    first = logic.first_message(state, channel)
     args: dict[str, str | int | float | bool | None] = {"channel": channel, "text": text}
     provenance = {"channel": CATALOG, "text": TEMPLATE}
     if stage in ("update", "reply") and first is not None and first.ts:
@@ -128,9 +136,8 @@ async def _post(
         call: dict[str, object] = {"channel": channel, "ts": replaces, "text": text,
                                    "blocks": blocks}  # fmt: skip
     else:
-        tool = "slack.post_message"
-        call = {"channel": channel, "text": text}
-        call |= {"thread_ts": thread} if thread else {"blocks": blocks}
+        tool, to_args = TOOLS["post_message"]
+        call = to_args(args) | ({} if thread else {"blocks": blocks})
     failed = Notification(channel=channel, text=text, ok=False, thread_ts=thread,
                           replaces=replaces)  # fmt: skip
     try:

@@ -133,18 +133,12 @@ def matching_notices(
     return out
 
 
-def load_rise(series: Iterable[Series], onset: datetime | None, factor: float = 2.0) -> float:
-    """How many times the load (requests, traffic, sessions) rose at the onset, when a load
-    series shows it; 0 when none does."""
-    return rising_load(series, onset, factor)[0]
-
-
 def rising_load(
     series: Iterable[Series], onset: datetime | None, factor: float = 2.0
 ) -> tuple[float, str]:
-    """The largest rise of a load series at the onset and that series' name, as the page
-    names it (what rose: a campaign's clicks, a client's requests); (0, "") when none rose
-    `factor` times."""
+    """How many times the load (requests, traffic, sessions) rose at the onset, and the name
+    of the load series that rose most, as the page names it (what rose: a campaign's clicks,
+    a client's requests); (0, "") when none rose `factor` times."""
     best, name = 0.0, ""
     for s in series:
         if not LOAD_WORDS.search(s.name) or s.unit == "%" or len(s.points) < 4:

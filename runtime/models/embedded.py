@@ -65,7 +65,7 @@ class CachingLlama(Llama):
             input_ids=self.input_ids.copy(),
             scores=np.zeros((1, self._n_vocab), dtype=np.single),  # broadcast on load
             n_tokens=self.n_tokens,
-            llama_state=bytes(buffer)[:written],
+            llama_state=ctypes.string_at(buffer, written),  # one copy of what was written
             llama_state_size=written,
             seed=self._seed,
         )
