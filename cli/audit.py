@@ -33,7 +33,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def _lines(row: dict[str, Any]) -> list[str]:
     approval = ""
     if row["approved"] is not None:
-        approval = f" · {'approved' if row['approved'] else 'denied'} by {row['approver']}"
+        role = f" ({row['approver_role']})" if row.get("approver_role") else ""
+        approval = f" · {'approved' if row['approved'] else 'denied'} by {row['approver']}{role}"
     answers = ", ".join(f"{k}={v}" for k, v in row["answers"].items())
     return [
         f"{row['recorded_at']}  {row['incident_id']}  {row['tool']} {row['args']}",

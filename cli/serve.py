@@ -7,7 +7,8 @@ import argparse
 import json
 import secrets
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from cli.run import STARTUP_ERRORS, add_otel_file, say, telemetry_for
 from core.state import AlertMapping
 from engine.deps import preflight
 from engine.options import RunOptions
+from policies.roles import Roles, roles_for
 from runtime.settings import Settings
 from service.catalog import CatalogError, load_catalog
 from service.db import DatabaseError
@@ -68,6 +70,22 @@ def serve(
     chat_models: Mapping[str, BaseChatModel] | None = None,
 ) -> int:
     """Run until SIGINT/SIGTERM. `chat_models` injects models by name (tests, library use)."""
+    with started(args, settings, chat_models) as (server, config, world):
+        generated = world is not None and settings.service_token is None
+        say(banner(server, config, world, show_token=generated))
+        server.serve()
+    return EXIT_OK
+
+
+@contextmanager
+def started(
+    args: argparse.Namespace,
+    settings: Settings,
+    chat_models: Mapping[str, BaseChatModel] | None,
+    http: bool = True,
+) -> Iterator[tuple[ServiceServer, ServeConfig, World | None]]:
+    """The service started from the command line (checked: weights, policy, catalog,
+    credentials, inbox), stopped with its world and telemetry when the block ends."""
     workers = settings.service_workers if args.workers is None else args.workers
     if workers < 0:
         raise CliError("--workers must be 0 or more")
@@ -83,16 +101,16 @@ def serve(
             raise CliError(str(exc)) from exc
     world = _world(args, settings)
     try:
-        config = _config(args, settings, options, workers, world)
-        generated = world is not None and settings.service_token is None
+        config = _config(args, settings, options, workers, world, http)
         with telemetry_for(settings, args.otel_file):
-            server = _start(config)
-            say(banner(server, config, world, show_token=generated))
-            server.serve()
+            server = _start(config, http)
+            try:
+                yield server, config, world
+            finally:
+                server.stop()
     finally:
         if world is not None:
             world.stop()
-    return EXIT_OK
 
 
 def _world(args: argparse.Namespace, settings: Settings) -> World | None:
@@ -110,6 +128,7 @@ def _config(
     options: RunOptions,
     workers: int,
     world: World | None,
+    http: bool = True,
 ) -> ServeConfig:
     token = _secret(settings.service_token)
     hmac_secret = _secret(settings.service_hmac_secret)
@@ -126,7 +145,7 @@ def _config(
         clock, env = (lambda: datetime.now(UTC)), {}
     else:
         raise CliError("give --catalog FILE (which team owns which service) or --world SCENARIO")
-    if not token and not hmac_secret:
+    if http and not token and not hmac_secret:
         raise CliError(
             "no way to authenticate senders: set INCIDENT_GRAPH_SERVICE_TOKEN "
             "(bearer) or INCIDENT_GRAPH_SERVICE_HMAC_SECRET (signed webhooks)"
@@ -147,10 +166,10 @@ def _config(
         token=token,
         hmac_secret=hmac_secret,
         slack_signing_secret=_secret(settings.slack_signing_secret),
-        approvers=frozenset(settings.approvers),
+        roles=roles_for(settings.roles_file, settings.approvers),
         max_body=settings.max_body_bytes,
         dedup_window_s=settings.dedup_window_s,
-        inbox_path=settings.inbox_db,
+        inbox_path=getattr(args, "inbox", None) or settings.inbox_db,
         database_url=database_url,
     )
 
@@ -159,10 +178,10 @@ def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-def _start(config: ServeConfig) -> ServiceServer:
+def _start(config: ServeConfig, http: bool = True) -> ServiceServer:
     server = ServiceServer(config)
     try:
-        return server.start()
+        return server.start(http)
     except (DatabaseError, OSError, *STARTUP_ERRORS) as exc:
         server.stop()
         raise CliError(str(exc)) from exc
@@ -178,6 +197,7 @@ def banner(
         + "".join(f" | /alerts/generic/{name}" for name in sorted(config.runtime.mappings)),
         f"  GET  {server.url}/incidents · {server.url}/docs · {server.url}/metrics",
     ]
+    lines.append(f"  approvals: {who_approves(config.roles)}")
     if server.not_started:
         lines.append(
             "  MCP servers not started (their settings are not set here): "
@@ -193,10 +213,16 @@ def banner(
     return "\n".join(lines)
 
 
+def who_approves(roles: Roles) -> str:
+    """The start-up line about approvals: who may answer, or loudly that nobody may."""
+    if roles.problem is not None:
+        return f"NOBODY may approve or deny actions ({roles.problem})"
+    return f"{len(roles.people)} person(s) in {roles.source}"
+
+
 def _try_it(server: ServiceServer, config: ServeConfig, world: World, show: bool) -> list[str]:
     spec, ep = world.loaded.spec, world.endpoints
-    body = Path(tempfile.mkdtemp(prefix="incident-graph-")) / f"{spec.name}.json"
-    body.write_text(json.dumps(world.alert_payload(), indent=2))
+    body = alert_file(world)
     token = config.token if show else "$INCIDENT_GRAPH_SERVICE_TOKEN"
     return [
         f"  world {spec.name}: GitHub {ep.github_api_url} · Slack {ep.slack_api_url} "
@@ -209,6 +235,13 @@ def _try_it(server: ServiceServer, config: ServeConfig, world: World, show: bool
         f"  try: curl -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
         f"--data @{body} {server.url}/alerts/{world_route(world)}",
     ]
+
+
+def alert_file(world: World) -> Path:
+    """The world's alert, as its source would send it, in a file of its own."""
+    body = Path(tempfile.mkdtemp(prefix="incident-graph-")) / f"{world.loaded.spec.name}.json"
+    body.write_text(json.dumps(world.alert_payload(), indent=2))
+    return body
 
 
 def world_mapping(world: World, known: Mapping[str, AlertMapping]) -> dict[str, AlertMapping]:

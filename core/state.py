@@ -212,6 +212,7 @@ class Approval(Frozen):
     approved: bool
     approver: str
     at: datetime
+    role: str | None = None  # the role that allowed the answer (docs/roles.md)
 
 
 class ActionOutcome(Frozen):

@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS decisions (
     recorded_at REAL NOT NULL, PRIMARY KEY (incident_id, action_id));
 CREATE TABLE IF NOT EXISTS approvals (
     incident_id TEXT NOT NULL, action_id TEXT NOT NULL, approved INTEGER NOT NULL,
-    approver TEXT NOT NULL, at TEXT NOT NULL, recorded_at REAL NOT NULL,
+    approver TEXT NOT NULL, at TEXT NOT NULL, recorded_at REAL NOT NULL, role TEXT,
     PRIMARY KEY (incident_id, action_id));
 CREATE INDEX IF NOT EXISTS decisions_time ON decisions (recorded_at);
 """
@@ -38,6 +38,9 @@ class AuditStore:
         with self._db() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(approvals)")}
+            if "role" not in columns:  # an audit trail written before roles existed
+                db.execute("ALTER TABLE approvals ADD COLUMN role TEXT")
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -58,9 +61,10 @@ class AuditStore:
     def record_approval(self, incident_id: str, a: Approval) -> None:
         with self._db() as db:
             db.execute(
-                "INSERT OR IGNORE INTO approvals VALUES (?,?,?,?,?,?)",
+                "INSERT OR IGNORE INTO approvals (incident_id, action_id, approved, approver, "
+                "at, recorded_at, role) VALUES (?,?,?,?,?,?,?)",
                 (incident_id, a.action_id, int(a.approved), a.approver, a.at.isoformat(),
-                 time.time()),
+                 time.time(), a.role),
             )  # fmt: skip
 
     def let_through(self, rule_id: str, within_s: float = 3600.0) -> int:
@@ -82,7 +86,7 @@ class AuditStore:
         where, params = ("WHERE d.incident_id = ?", [incident_id]) if incident_id else ("", [])
         with self._db() as db:
             found = db.execute(
-                f"""SELECT d.*, a.approved, a.approver, a.at AS approved_at
+                f"""SELECT d.*, a.approved, a.approver, a.role AS approver_role, a.at AS approved_at
                     FROM decisions d LEFT JOIN approvals a USING (incident_id, action_id)
                     {where} ORDER BY d.recorded_at DESC, d.rowid DESC LIMIT ?""",
                 [*params, limit],

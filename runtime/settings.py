@@ -114,6 +114,17 @@ class Settings(BaseSettings):
         description="who may approve or deny actions, comma-separated: Slack user ids "
         "(U0123ABCD) for the buttons, names for the HTTP API (empty: nobody can)",
     )  # fmt: skip
+    roles_file: Path | None = Field(
+        default=None,
+        description="who may view incidents and approve which actions in which environment "
+        "(docs/roles.md); set, it replaces INCIDENT_GRAPH_APPROVERS; missing or invalid: "
+        "nobody may approve",
+    )
+    mcp_user: str | None = Field(
+        default=None,
+        description="`graph mcp`: the person (in the roles) the MCP host's user is; the "
+        "approval tools answer as them (never as a name the model gives)",
+    )
     database_url: SecretStr | None = Field(
         default=None,
         description="PostgreSQL URL (postgresql://...) for the inbox and checkpoints of "

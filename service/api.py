@@ -62,6 +62,7 @@ class ApprovalView(BaseModel):
     approved: bool | None
     approver: str | None
     via: str | None
+    role: str | None = Field(default=None, description="the role that allowed the answer")
     asked_at: str | None
     decided_at: str | None
 
@@ -100,7 +101,10 @@ class IncidentDetail(IncidentView):
 class ApprovalIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     approved: bool
-    approver: str = Field(min_length=1, max_length=200, description="who answers (audited)")
+    approver: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="who answers (audited); with a person's own token, that person",
+    )  # fmt: skip
 
 
 class ApprovalOut(BaseModel):
@@ -108,6 +112,7 @@ class ApprovalOut(BaseModel):
     action_id: str
     approved: bool
     approver: str
+    role: str | None = Field(description="the role that allowed the answer (docs/roles.md)")
     status: Literal["decided"]
 
 

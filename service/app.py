@@ -14,9 +14,11 @@ from fastapi.security import HTTPBearer
 from starlette.types import ASGIApp
 
 from core.state import AlertMapping
+from policies.roles import Roles
 from service import api
 from service.approvals import approval_route, slack_route, with_refusals
 from service.auth import Credentials, SlackVerifier
+from service.callers import Refusal, api_caller, viewer
 from service.inbox import Inbox
 from service.intake import FastPath, Intake, read_body, routes
 from service.metrics import Metrics
@@ -45,7 +47,7 @@ class Service:
     inbox: Inbox
     credentials: Credentials
     slack: SlackVerifier | None
-    approvers: frozenset[str]
+    roles: Roles
     max_body: int
     metrics: Metrics
     workers: int = 0
@@ -106,15 +108,19 @@ def _alert_route(app: FastAPI, intake: Intake, source: str) -> None:
 
 
 def _incident_routes(app: FastAPI, svc: Service) -> None:
-    def api_caller(request: Request, _: Annotated[Any, Depends(_bearer)]) -> None:
-        why = svc.credentials.api(request.headers)
-        if why is not None:
-            raise HTTPException(401, why, headers={"WWW-Authenticate": "Bearer"})
+    def caller(request: Request, _: Annotated[Any, Depends(_bearer)]) -> None:
+        """The service token, or a person's own token who may view incidents."""
+        try:
+            request.state.caller = found = api_caller(svc.credentials, svc.roles, request.headers)
+            viewer(found, svc.roles)
+        except Refusal as exc:
+            auth = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+            raise HTTPException(exc.status, exc.detail, headers=auth) from exc
 
     guarded: Any = {
-        "dependencies": [Depends(api_caller)],
+        "dependencies": [Depends(caller)],
         "tags": ["incidents"],
-        "responses": {401: {"model": api.Refused}},
+        "responses": {401: {"model": api.Refused}, 403: {"model": api.Refused}},
     }
 
     @app.get("/incidents", response_model=list[api.IncidentView], **guarded)

@@ -1,9 +1,10 @@
 """Answers to pending approvals: `POST /incidents/{id}/approvals/{action_id}` and Slack's
 Approve / Deny buttons (`POST /slack/interactions`).
 
-Only approvers answer (`INCIDENT_GRAPH_APPROVERS`: Slack user ids for the buttons, since
-names can be changed; names for the API); an answer is stored once, then the incident is
-queued to resume with it.
+Only people whose role allows it answer (policies/roles.py, docs/roles.md: Slack user ids
+for the buttons, since names can be changed; a person's own token or, with the service
+token, the name in the body for the API); an answer is stored once with the role that
+allowed it, then the incident is queued to resume with it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import FastAPI, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response
 
+from policies.roles import Person
 from service import api, slack_ui
+from service.callers import Caller, Refusal, answering
 from service.inbox import DecideResult
 from service.intake import read_body
 
@@ -48,17 +51,48 @@ def approval_route(app: FastAPI, svc: Service, guarded: dict[str, Any]) -> None:
         incident_id: Annotated[str, Path(max_length=200)],
         action_id: Annotated[str, Path(max_length=200)],
         answer: api.ApprovalIn,
+        request: Request,
     ) -> dict[str, Any]:
         """Approve or deny a pending action; the incident resumes with the answer."""
-        if answer.approver not in svc.approvers:
-            svc.metrics.approvals.labels("api", "not_an_approver").inc()
-            raise HTTPException(403, not_approver(answer.approver, svc.approvers))
-        result = await svc.inbox.decide(
-            incident_id, action_id, answer.approved, answer.approver, "api"
-        )
-        decided(svc, "api", result, incident_id, action_id)
+        caller: Caller = request.state.caller
+        try:
+            person, name = answering(caller, svc.roles, answer.approver)
+        except Refusal as exc:
+            detail: Any = exc.detail
+            if exc.status == 422:  # shaped like FastAPI's own validation errors
+                detail = [{"loc": ["body", "approver"], "msg": exc.detail, "type": "missing"}]
+            raise HTTPException(exc.status, detail) from exc
+        role = await answer_approval(svc, (person, name), incident_id, action_id,
+                                     answer.approved, "api")  # fmt: skip
         return {"incident_id": incident_id, "action_id": action_id, "status": "decided",
-                "approved": answer.approved, "approver": answer.approver}  # fmt: skip
+                "approved": answer.approved, "approver": name, "role": role}  # fmt: skip
+
+
+async def answer_approval(
+    svc: Service,
+    who: tuple[Person | None, str],
+    incident_id: str,
+    action_id: str,
+    approved: bool,
+    via: str,
+) -> str | None:
+    """Record a person's answer (`who`: the person in the roles, the name to record) when
+    their role allows it; HTTPException 403/404/409 otherwise. Returns the role."""
+    person, name = who
+    if person is None or svc.roles.problem is not None:  # before anything is looked up
+        svc.metrics.approvals.labels(via, "not_an_approver").inc()
+        raise HTTPException(403, svc.roles.may_approve(person, "", None).why)
+    asked = svc.queries.asked(incident_id, action_id)
+    if asked is None:
+        svc.metrics.approvals.labels(via, "unknown").inc()
+        raise HTTPException(404, f"incident {incident_id!r} has no approval for {action_id!r}")
+    permit = svc.roles.may_approve(person, str(asked.get("tool")), asked.get("environment"))
+    if not permit.allowed:
+        svc.metrics.approvals.labels(via, "not_an_approver").inc()
+        raise HTTPException(403, permit.why)
+    result = await svc.inbox.decide(incident_id, action_id, approved, name, via, permit.role)
+    decided(svc, via, result, incident_id, action_id)
+    return permit.role
 
 
 def slack_route(app: FastAPI, svc: Service) -> None:
@@ -84,16 +118,15 @@ async def interaction(svc: Service, request: Request) -> Response:
     except slack_ui.InteractionError as exc:
         svc.metrics.slack_requests.labels("bad_payload").inc()
         return refuse(400, str(exc))
-    if press.user_id not in svc.approvers:  # ids, not names: names can be changed
-        svc.metrics.approvals.labels("slack", "not_an_approver").inc()
-        return refuse(403, not_approver(press.approver(), svc.approvers))
-    result = await svc.inbox.decide(
-        press.incident_id, press.action_id, press.approved, press.approver(), "slack"
-    )
-    decided(svc, "slack", result, press.incident_id, press.action_id)
+    person = svc.roles.by_slack(press.user_id)  # ids, not names: names can be changed
+    try:
+        role = await answer_approval(svc, (person, press.approver()), press.incident_id,
+                                     press.action_id, press.approved, "slack")  # fmt: skip
+    except HTTPException as exc:
+        return refuse(exc.status_code, f"{press.approver()}: {exc.detail}")
     svc.metrics.slack_requests.labels("decided").inc()
     word = "approved" if press.approved else "denied"
-    text = f"{word} by {press.approver()}"
+    text = f"{word} by {press.approver()} as {role}"
     ids = {"incident_id": press.incident_id, "action_id": press.action_id}
     return JSONResponse({"text": text, **ids})
 
@@ -101,15 +134,6 @@ async def interaction(svc: Service, request: Request) -> Response:
 def refuse(status: int, detail: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-
-
-def not_approver(who: str, approvers: frozenset[str]) -> str:
-    if not approvers:
-        return "nobody may approve or deny actions: INCIDENT_GRAPH_APPROVERS is empty"
-    return (
-        f"{who!r} is not on the approvers list (INCIDENT_GRAPH_APPROVERS: Slack user ids for "
-        "the buttons, names for the API); nobody else may approve or deny actions"
-    )
 
 
 def decided(svc: Service, via: str, result: DecideResult, incident_id: str, action: str) -> None:

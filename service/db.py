@@ -42,7 +42,7 @@ CREATE INDEX IF NOT EXISTS ig_incidents_status ON ig_incidents (status, created_
 CREATE TABLE IF NOT EXISTS ig_approvals (
   incident_id TEXT NOT NULL, action_id TEXT NOT NULL, interrupt_id TEXT NOT NULL,
   request TEXT NOT NULL, status TEXT NOT NULL, approved INTEGER, approver TEXT,
-  via TEXT, asked_at REAL NOT NULL, decided_at REAL,
+  via TEXT, asked_at REAL NOT NULL, decided_at REAL, role TEXT,
   PRIMARY KEY (incident_id, action_id));
 CREATE TABLE IF NOT EXISTS ig_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, incident_id TEXT NOT NULL, at REAL NOT NULL,
@@ -146,6 +146,7 @@ def _setup(db: Database, conn: Conn) -> None:
     try:
         for statement in filter(str.strip, ddl.split(";")):
             conn.execute(statement)
+        _add_column(db, conn, "ig_approvals", "role TEXT")  # inboxes made before roles
         found = conn.execute("SELECT value FROM ig_meta WHERE name = 'schema'").fetchone()
         if found is None:
             conn.execute(db.sql("INSERT INTO ig_meta VALUES ('schema', ?)"), (SCHEMA_VERSION,))
@@ -157,6 +158,15 @@ def _setup(db: Database, conn: Conn) -> None:
     finally:
         if db.kind == "postgres":
             conn.execute("SELECT pg_advisory_unlock(7140021)")
+
+
+def _add_column(db: Database, conn: Conn, table: str, column: str) -> None:
+    if db.kind == "postgres":
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}")
+        return
+    have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
+    if column.split()[0] not in have:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
 def _shown(db: Database) -> str:

@@ -29,6 +29,16 @@ class Receipt:
 
 DecideResult = Literal["decided", "unknown", "already_decided"]
 
+
+@dataclass(frozen=True)
+class Who:
+    """Who answered an approval, through what, and the role that allowed it."""
+
+    name: str
+    via: str
+    role: str | None = None
+
+
 _FIND = "SELECT id, last_alert_at, fingerprints, resolved_at FROM ig_incidents WHERE open_key = ?"
 _CLOSE = "UPDATE ig_incidents SET open_key = NULL WHERE id = ?"
 _OPEN = (
@@ -138,10 +148,17 @@ class Inbox:
         )
 
     async def decide(
-        self, incident_id: str, action_id: str, approved: bool, approver: str, via: str
+        self,
+        incident_id: str,
+        action_id: str,
+        approved: bool,
+        approver: str,
+        via: str,
+        role: str | None = None,
     ) -> DecideResult:
         """Record an answer to a pending approval; the incident is queued to resume with it."""
-        job = partial(self._decide, incident_id, action_id, approved, approver, via, time.time())
+        who = Who(approver, via, role)
+        job = partial(self._decide, incident_id, action_id, approved, who, time.time())
         return await self.writer.run(job)
 
     def _decide(
@@ -149,8 +166,7 @@ class Inbox:
         incident_id: str,
         action_id: str,
         approved: bool,
-        approver: str,
-        via: str,
+        who: Who,
         now: float,
         conn: Conn,
     ) -> DecideResult:
@@ -158,10 +174,10 @@ class Inbox:
         done = conn.execute(
             sql(
                 "UPDATE ig_approvals SET status = 'decided', approved = ?, approver = ?, "
-                "via = ?, decided_at = ? WHERE incident_id = ? AND action_id = ? "
+                "via = ?, role = ?, decided_at = ? WHERE incident_id = ? AND action_id = ? "
                 "AND status = 'pending'"
             ),
-            (int(approved), approver, via, now, incident_id, action_id),
+            (int(approved), who.name, who.via, who.role, now, incident_id, action_id),
         )
         if done.rowcount == 0:
             held = conn.execute(
@@ -176,6 +192,7 @@ class Inbox:
             ),
             (now, incident_id),
         )
-        detail = {"action_id": action_id, "approved": approved, "approver": approver, "via": via}
+        detail = {"action_id": action_id, "approved": approved, "approver": who.name,
+                  "via": who.via, "role": who.role}  # fmt: skip
         self.event(conn, incident_id, "decision", detail, now)
         return "decided"

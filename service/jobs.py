@@ -30,7 +30,7 @@ class Claim:
     source: str
     body: str
     attempts: int
-    decisions: dict[str, dict[str, Any]]  # interrupt id -> {"approved": bool, "approver": str}
+    decisions: dict[str, dict[str, Any]]  # interrupt id -> {"approved", "approver", "role"}
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,13 @@ class Jobs:
             return None
         decided = conn.execute(
             sql(
-                "SELECT interrupt_id, approved, approver FROM ig_approvals "
+                "SELECT interrupt_id, approved, approver, role FROM ig_approvals "
                 "WHERE incident_id = ? AND status = 'decided'"
             ),
             (row[0],),
         ).fetchall()
-        answers = {i: {"approved": bool(a), "approver": str(who)} for i, a, who in decided}
+        answers = {i: {"approved": bool(a), "approver": str(who), "role": role}
+                   for i, a, who, role in decided}  # fmt: skip
         return Claim(row[0], row[1], row[2], int(row[3]), answers)
 
     def renew(self, incident_id: str) -> bool:

@@ -113,7 +113,7 @@ class Queries:
     def _approvals(self, conn: Any, incident_id: str) -> list[dict[str, Any]]:
         rows = conn.execute(
             self._sql(
-                "SELECT action_id, status, request, approved, approver, via, asked_at, "
+                "SELECT action_id, status, request, approved, approver, via, role, asked_at, "
                 "decided_at FROM ig_approvals WHERE incident_id = ? ORDER BY asked_at"
             ),
             (incident_id,),
@@ -126,11 +126,23 @@ class Queries:
                 "approved": None if ok is None else bool(ok),
                 "approver": who,
                 "via": via,
+                "role": role,
                 "asked_at": iso(asked),
                 "decided_at": iso(decided),
             }
-            for a, st, req, ok, who, via, asked, decided in rows
+            for a, st, req, ok, who, via, role, asked, decided in rows
         ]
+
+    def asked(self, incident_id: str, action_id: str) -> dict[str, Any] | None:
+        """What an approval asks (its request: the tool, the environment), or None."""
+        with self._inbox.readers.connection() as conn:
+            row = conn.execute(
+                self._sql(
+                    "SELECT request FROM ig_approvals WHERE incident_id = ? AND action_id = ?"
+                ),
+                (incident_id, action_id),
+            ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
 
     def unposted(self, limit: int = 100) -> list[tuple[int, str, str, dict[str, Any]]]:
         """Events not yet in Slack, of incidents whose channel is known: (seq, id, kind, detail)."""

@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from graphs.checkpoints import postgres_checkpointer
 from mcphost.config import expand, load_config, wanted
 from mcphost.threaded import ThreadedToolHost
 from policies.engine import load_policy
+from policies.roles import Roles
 from runtime.toolset import open_tools, tool_variables
 from service.app import Service, create_app
 from service.auth import Credentials, SlackVerifier
@@ -47,7 +49,7 @@ class ServeConfig:
     token: str | None
     hmac_secret: str | None
     slack_signing_secret: str | None
-    approvers: frozenset[str]
+    roles: Roles
     max_body: int
     dedup_window_s: float
     inbox_path: Path
@@ -66,19 +68,23 @@ class ServiceServer:
         self._pool: WorkerPool | None = None
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
+        self.service: Service | None = None
 
-    def start(self) -> ServiceServer:
+    def start(self, http: bool = True) -> ServiceServer:
+        """Open everything; `http=False` for another front (`graph mcp`): no port, no app,
+        the same inbox, workers and Slack outbox, reached through `service`."""
         try:
-            self._start()
+            self._start(http)
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _start(self) -> None:
+    def _start(self, http: bool) -> None:
         cfg = self.config
-        self._socket = bind(cfg.host, cfg.port)
-        self.url = f"http://{cfg.host}:{self._socket.getsockname()[1]}"
+        if http:
+            self._socket = bind(cfg.host, cfg.port)
+            self.url = f"http://{cfg.host}:{self._socket.getsockname()[1]}"
         db = open_database(cfg.inbox_path, cfg.database_url)
         self._inbox = inbox = Inbox(db, cfg.dedup_window_s)
         jobs = Jobs(inbox, owner=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
@@ -97,32 +103,34 @@ class ServiceServer:
             outbox = Outbox(inbox, self._slack, metrics, links)
         self._pool = WorkerPool(jobs, cfg.runtime, cfg.workers, metrics, outbox)
         slack = SlackVerifier(cfg.slack_signing_secret) if cfg.slack_signing_secret else None
-        service = Service(
+        self.service = service = Service(
             inbox=inbox,
             credentials=Credentials(cfg.token, cfg.hmac_secret),
             slack=slack,
-            approvers=cfg.approvers,
+            roles=cfg.roles,
             max_body=cfg.max_body,
             metrics=metrics,
             workers=cfg.workers,
             nudge=self._pool.nudge,
             mappings=cfg.runtime.mappings,
         )
-        app = create_app(service)
-        self._server = _Uvicorn(
-            uvicorn.Config(
-                app,
-                loop="uvloop",
-                http="httptools",
-                lifespan="off",
-                log_level="warning",
-                access_log=False,
-                timeout_graceful_shutdown=10,
-            )
-        )
+        if http:
+            self._server = _Uvicorn(self._uvicorn_config(create_app(service)))
         self._pool.start()
         gc.collect()
         gc.freeze()  # start-up's objects (modules, models, schemas) leave the collector's scans
+
+    @staticmethod
+    def _uvicorn_config(app: ASGIApp) -> uvicorn.Config:
+        return uvicorn.Config(
+            app,
+            loop="uvloop",
+            http="httptools",
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=10,
+        )
 
     def serve(self) -> None:
         """Until SIGINT or SIGTERM (uvicorn's handlers), then stop everything."""

@@ -157,7 +157,8 @@ def reply(kind: str, detail: dict[str, Any], hosts: frozenset[str] = frozenset()
     if kind == "decision":
         word = "approved" if detail["approved"] else "denied"
         who = sanitize(detail["approver"], hosts)
-        return f":ballot_box_with_check: {word} by {who} ({detail['via']})"
+        role = f" as {sanitize(detail['role'], hosts)}" if detail.get("role") else ""
+        return f":ballot_box_with_check: {word} by {who}{role} ({detail['via']})"
     if kind == "alert_joined":
         return (
             f":heavy_plus_sign: alerts joined: {sanitize(', '.join(detail['fingerprints']), hosts)}"

@@ -102,9 +102,13 @@ def actions(state: IncidentState) -> list[dict[str, Any]]:
                 "args": dict(action.args),
                 "reason": action.reason,
                 "verdict": verdict.verdict if verdict else None,
+                "policy_verdict": verdict.policy_verdict if verdict else None,
                 "rules": list(verdict.rules) if verdict else [],
+                "checks": list(verdict.checks) if verdict else [],
+                "answers": dict(verdict.answers) if verdict else {},
                 "approved": answer.approved if answer else None,
                 "approver": answer.approver if answer else None,
+                "role": answer.role if answer else None,
                 "executed": bool(outcome and outcome.executed),
                 "outcome": outcome.status if outcome else None,
                 "detail": outcome.detail if outcome else None,
@@ -154,7 +158,8 @@ def stage(node: str, update: Mapping[str, Any]) -> dict[str, Any]:
         out["verdicts"] = {d.tool: d.verdict for d in update["decisions"]}
     if "approvals" in update:
         out["approvals"] = [
-            {"approved": a.approved, "approver": a.approver} for a in update["approvals"]
+            {"approved": a.approved, "approver": a.approver, "role": a.role}
+            for a in update["approvals"]
         ]
     if "outcomes" in update:
         out["outcomes"] = {o.tool: o.status for o in update["outcomes"]}

@@ -139,7 +139,7 @@ def test_a_slack_click_approves_the_revert_which_runs_once(served: tuple[Running
     [action] = done["summary"]["actions"]
     assert action["executed"] and action["approver"] == "dana (slack U42)"
     assert [w["kind"] for w in world.writes()] == ["revert_pull_request"]
-    wait_for_thread(world, root, "approved by dana (slack U42) (slack)")
+    wait_for_thread(world, root, "approved by dana (slack U42) as approver (slack)")
     [updated] = [m for m in world.messages() if m["ts"] == root]
     assert updated["updated"] and not buttons(updated), "the buttons go once it is answered"
     assert press(service, approve, user="U42").status_code == 409, "answered already"

@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from core.actions import ACTIONS
+from core.yaml_lines import line_of
 from world.scenario import DASHBOARDS_VAR, Scenario
 
 SCENARIO_FILE = "scenario.yaml"
@@ -109,7 +110,7 @@ def _problems(exc: ValidationError, node: yaml.Node) -> list[Problem]:
         loc = [part for part in err["loc"] if not _is_validator_tag(part)]
         field = _dotted(loc) or "(top level)"
         message = _explain(err)
-        problems.append(Problem(_line(node, loc), field, message))
+        problems.append(Problem(line_of(node, loc), field, message))
     return problems
 
 
@@ -136,29 +137,6 @@ def _dotted(loc: list[Any]) -> str:
     return out
 
 
-def _line(node: yaml.Node, loc: list[Any]) -> int:
-    """The 1-based line of the deepest node along `loc` that exists in the document."""
-    current = node
-    for part in loc:
-        child = _child(current, part)
-        if child is None:
-            break
-        current = child
-    return current.start_mark.line + 1
-
-
-def _child(node: yaml.Node, part: Any) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == str(part):
-                found: yaml.Node = value
-                return found
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        item: yaml.Node = node.value[part]
-        return item
-    return None
-
-
 def _cross_check(spec: Scenario, folder: Path, data: Any, node: yaml.Node) -> list[Problem]:
     found: list[tuple[list[Any], str]] = []
     if spec.name != folder.name:
@@ -175,7 +153,7 @@ def _cross_check(spec: Scenario, folder: Path, data: Any, node: yaml.Node) -> li
             found.append((["dashboards"], f"{DASHBOARDS_VAR}/{ref} is referenced but not served"))
     found += _check_catalog(spec)
     found += _check_expect(spec)
-    return [Problem(_line(node, loc), _dotted(loc), msg) for loc, msg in found]
+    return [Problem(line_of(node, loc), _dotted(loc), msg) for loc, msg in found]
 
 
 def _check_catalog(spec: Scenario) -> list[tuple[list[Any], str]]:

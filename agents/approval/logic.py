@@ -21,24 +21,28 @@ def pending(state: IncidentState) -> list[tuple[ProposedAction, GateDecision]]:
     ]
 
 
-def automatic(context: Context) -> tuple[bool, str] | None:
+Answer = tuple[bool, str, str | None]  # approved, who, the role that allowed it
+
+
+def automatic(context: Context) -> Answer | None:
     """An approval decided by the run's mode, or None when a human must be asked."""
     if context.approvals == "approve":
-        return True, context.approver or "graph run --approvals approve"
+        return True, context.approver or "graph run --approvals approve", None
     if context.approvals == "deny":
-        return False, context.approver or "graph run --approvals deny"
+        return False, context.approver or "graph run --approvals deny", None
     return None
 
 
 def request(action: ProposedAction, d: GateDecision, state: IncidentState) -> dict[str, Any]:
     """What a human sees when asked (the interrupt's value): the action, its evidence,
     the rules that fired and the models' answers."""
-    cause = state.get("root_cause")
+    cause, tri = state.get("root_cause"), state.get("triage")
     evidence = [f"{e.title} ({e.source})" for e in state.get("evidence", []) if e.ok][:6]
     return {
         "action_id": action.id,
         "tool": action.tool,
         "args": dict(action.args),
+        "environment": tri.environment if tri else None,  # whose roles may answer
         "reason": action.reason,
         "origin": f"{action.origin.source} ({'trusted' if action.origin.trusted else 'untrusted'})",
         "rules": list(d.rules),
@@ -51,13 +55,15 @@ def request(action: ProposedAction, d: GateDecision, state: IncidentState) -> di
     }
 
 
-def answer(value: object) -> tuple[bool, str]:
+def answer(value: object) -> Answer:
     """A human's answer; anything malformed is a denial (fail closed)."""
     if isinstance(value, Mapping) and isinstance(value.get("approved"), bool):
-        approver = value.get("approver")
-        return bool(value["approved"]), str(approver) if approver else "unknown approver"
-    return False, "invalid approval answer (denied)"
+        approver, role = value.get("approver"), value.get("role")
+        who = str(approver) if approver else "unknown approver"
+        return bool(value["approved"]), who, str(role) if role else None
+    return False, "invalid approval answer (denied)", None
 
 
-def approval(action_id: str, approved: bool, approver: str, at: datetime) -> Approval:
-    return Approval(action_id=action_id, approved=approved, approver=approver, at=at)
+def approval(action_id: str, given: Answer, at: datetime) -> Approval:
+    approved, approver, role = given
+    return Approval(action_id=action_id, approved=approved, approver=approver, at=at, role=role)

@@ -23,8 +23,8 @@ async def approval(state: IncidentState, deps: Deps, runtime: Runtime[Context]) 
     answers = []
     for action, decision in asked:
         auto = logic.automatic(runtime.context)
-        approved, approver = auto or logic.answer(interrupt(logic.request(action, decision, state)))
-        answers.append(logic.approval(action.id, approved, approver, deps.now()))
+        given = auto or logic.answer(interrupt(logic.request(action, decision, state)))
+        answers.append(logic.approval(action.id, given, deps.now()))
     for (action, _decision), a in zip(asked, answers, strict=True):  # after every interrupt:
         deps.guard.record_approval(state["incident_id"], a)  # a resumed run records it once
         gate_approval(action.tool, action.id, a.approved, a.approver)
