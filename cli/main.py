@@ -11,7 +11,20 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from cli import audit, cost, evaluate, finetune, models, policy, run, serve, tools, trace, world
+from cli import (
+    audit,
+    cost,
+    evaluate,
+    finetune,
+    mcp,
+    models,
+    policy,
+    run,
+    serve,
+    tools,
+    trace,
+    world,
+)
 from cli.errors import EXIT_ERROR, CliError
 from engine.errors import StartupError
 from observability.logs import configure_logging
@@ -26,6 +39,7 @@ COMMANDS: tuple[tuple[str, Any, str], ...] = (
     ("cost", cost, "what the scenarios' model calls cost, node by node"),
     ("trace", trace, "print a trace from an OTLP/JSON lines file as a tree"),
     ("serve", serve, "the webhook service: alerts in, incidents, Slack"),
+    ("mcp", mcp, "the pipeline as an MCP server (stdio, or --http)"),
     ("policy", policy, "validate a policy file or explain its decisions"),
     ("audit", audit, "the guardian's decisions and approvals"),
     ("finetune", finetune, "teach the local models your incidents (LoRA)"),
