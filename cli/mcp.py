@@ -20,7 +20,7 @@ from cli.run import add_otel_file, say
 from runtime.settings import Settings
 from service.auth import Credentials
 from service.mcp_front import build_server
-from service.server import bind
+from service.server import GracefulUvicorn, bind
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -106,7 +106,7 @@ def mcp(
         port = sock.getsockname()[1]
         say(f"MCP streamable HTTP on http://{args.host}:{port}/mcp (Authorization: Bearer)")
         guarded = Bearer(app.streamable_http_app(), Credentials(token, None))
-        uvicorn.Server(uvicorn.Config(guarded, log_level="warning")).run(sockets=[sock])
+        GracefulUvicorn(uvicorn.Config(guarded, log_level="warning")).run(sockets=[sock])
     return EXIT_OK
 
 

@@ -115,7 +115,7 @@ class ServiceServer:
             mappings=cfg.runtime.mappings,
         )
         if http:
-            self._server = _Uvicorn(self._uvicorn_config(create_app(service)))
+            self._server = GracefulUvicorn(self._uvicorn_config(create_app(service)))
         self._pool.start()
         gc.collect()
         gc.freeze()  # start-up's objects (modules, models, schemas) leave the collector's scans
@@ -160,7 +160,7 @@ class ServiceServer:
             self._socket = None
 
 
-class _Uvicorn(uvicorn.Server):
+class GracefulUvicorn(uvicorn.Server):
     """uvicorn, except that SIGINT/SIGTERM end `run()` normally once it has shut down
     (uvicorn raises the signal again, which would kill the process before `stop()`)."""
 

@@ -10,19 +10,22 @@ import asyncio
 import json
 import os
 import re
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import ROOT
 from tests.mcp_support import structured, text
-from tests.service_support import service_env
+from tests.service_support import TOKEN, service_env
 
 pytestmark = pytest.mark.integration
 
@@ -38,13 +41,16 @@ people:
 
 
 @asynccontextmanager
-async def graph_mcp(state: Path, user: str) -> AsyncIterator[tuple[ClientSession, dict[str, Any]]]:
-    """`graph mcp --world db-pool-exhaustion --user USER`, initialized; with the alert body
-    its start-up line points at."""
+async def graph_mcp(
+    state: Path, user: str, scripted: bool = True
+) -> AsyncIterator[tuple[ClientSession, dict[str, Any]]]:
+    """`graph mcp --world db-pool-exhaustion --user USER` (on scripted models, or on the
+    default local pair), initialized; with the alert body its start-up line points at."""
     (state / "roles.yaml").write_text(ROLES)
     env = service_env(state, INCIDENT_GRAPH_ROLES_FILE=str(state / "roles.yaml"))
     env["PATH"] = os.environ["PATH"]
-    args = [str(LAUNCHER), "mcp", "--world", "db-pool-exhaustion", "--user", user]
+    front = [str(LAUNCHER), "mcp"] if scripted else ["-m", "cli.main", "mcp"]
+    args = [*front, "--world", "db-pool-exhaustion", "--user", user]
     params = StdioServerParameters(command=sys.executable, args=args, env=env, cwd=ROOT)
     log = state / f"mcp-{user}.log"
     with log.open("w") as errlog:
@@ -122,3 +128,61 @@ async def settled(session: ClientSession, incident_id: str) -> dict[str, Any]:
             return report
         await asyncio.sleep(0.5)
     raise AssertionError(f"{incident_id} did not complete: {report}")
+
+
+async def test_streamable_http_needs_the_service_token(tmp_path: Path) -> None:
+    env = service_env(tmp_path, INCIDENT_GRAPH_APPROVERS="dana")
+    args = [sys.executable, str(LAUNCHER), "mcp", "--world", "db-pool-exhaustion", "--http",
+            "--port", "0", "--user", "dana"]  # fmt: skip
+    log = tmp_path / "mcp-http.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        url = await listening(proc, log)
+        async with httpx.AsyncClient() as anonymous:
+            refused = await anonymous.post(url, json={})
+        assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        async with (
+            httpx.AsyncClient(headers=bearer, timeout=30) as client,
+            streamable_http_client(url, http_client=client) as (read, write, _),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            names = {t.name for t in (await session.list_tools()).tools}
+            assert "investigate_alert" in names and "approve_action" in names
+            assert structured(await session.call_tool("list_incidents", {}))["result"] == []
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0, log.read_text()
+
+
+async def listening(proc: subprocess.Popen[bytes], log: Path) -> str:
+    for _ in range(600):
+        found = re.search(r"streamable HTTP on (\S+/mcp)", log.read_text())
+        if found:
+            return found[1]
+        assert proc.poll() is None, log.read_text()
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"graph mcp --http did not start:\n{log.read_text()}")
+
+
+@pytest.mark.timeout(600)
+async def test_an_investigation_on_the_local_models(tmp_path: Path) -> None:
+    """The default pair (Qwen 0.5B / 1.5B, llama.cpp): what it concludes may vary; that it
+    concludes, with evidence and progress from the models, may not."""
+    async with graph_mcp(tmp_path, "dana", scripted=False) as (session, alert):
+        steps: list[str] = []
+
+        async def progress(_done: float, _total: float | None, message: str | None) -> None:
+            steps.append(message or "")
+
+        args = {"alert": alert, "format": "alertmanager"}
+        report = structured(
+            await session.call_tool("investigate_alert", args, progress_callback=progress)
+        )
+    assert report["status"] in ("awaiting_approval", "completed"), report
+    assert report["severity"] in ("critical", "high", "medium", "low"), report
+    assert report["root_cause"]["summary"] and report["evidence"], report
+    assert report["channel"] == "#oncall-backend" and not report["error"], report
+    assert any(s.startswith("root_cause (") for s in steps), steps
