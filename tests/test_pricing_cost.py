@@ -12,6 +12,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from cli import cost as cost_cmd
+from observability import cost_report
 from cli.errors import CliError
 from cli.main import build_parser
 from core.state import NodeUsage
@@ -149,18 +150,18 @@ def graph_cost(*args: str) -> tuple[int, str]:
         return exc.code, f"graph cost: {exc}"
 
 
-def lines() -> list[cost_cmd.Line]:
+def lines() -> list[cost_report.Line]:
     return [
-        cost_cmd.Line("db-pool", "triage", "small", 1_000_000, 100_000),
-        cost_cmd.Line("db-pool", "root_cause", "large", 500_000, 50_000),
-        cost_cmd.Line("ssl-cert", "triage", "small", 1_000_000, 100_000),
+        cost_report.Line("db-pool", "triage", "small", 1_000_000, 100_000),
+        cost_report.Line("db-pool", "root_cause", "large", 500_000, 50_000),
+        cost_report.Line("ssl-cert", "triage", "small", 1_000_000, 100_000),
     ]
 
 
 def test_report_sums_per_node_and_model_and_prices_the_all_large_alternative(
     tmp_path: Path,
 ) -> None:
-    report = cost_cmd.build(lines(), hosted(tmp_path), "large")
+    report = cost_report.build(lines(), hosted(tmp_path), "large")
     triage, cause = report["rows"]
     assert (triage["node"], triage["model"]) == ("triage", "small")
     assert (triage["input_tokens"], triage["output_tokens"]) == (2_000_000, 200_000)
@@ -176,13 +177,13 @@ def test_report_sums_per_node_and_model_and_prices_the_all_large_alternative(
 
 
 def test_no_model_calls_means_no_saving_ratio(tmp_path: Path) -> None:
-    report = cost_cmd.build([], hosted(tmp_path), "large")
+    report = cost_report.build([], hosted(tmp_path), "large")
     assert report["saving"] is None
     assert "saving from routing: n/a" in cost_cmd.table(report)
 
 
 def test_table_shows_nodes_totals_saving_and_the_competitors_claim(tmp_path: Path) -> None:
-    text = cost_cmd.table(cost_cmd.build(lines(), hosted(tmp_path), "large"))
+    text = cost_cmd.table(cost_report.build(lines(), hosted(tmp_path), "large"))
     rows = [line.split() for line in text.splitlines()]
     assert ["triage", "small", "2000000", "200000", "2.400000"] in rows
     assert ["root_cause", "large", "500000", "50000", "6.000000"] in rows
@@ -192,8 +193,8 @@ def test_table_shows_nodes_totals_saving_and_the_competitors_claim(tmp_path: Pat
 
 
 def test_nodes_without_a_model_call_are_left_out() -> None:
-    got = cost_cmd.usage_lines("s", [usage("ingest", None), usage("triage", "small", 3, 4)])
-    assert got == [cost_cmd.Line("s", "triage", "small", 3, 4)]
+    got = cost_report.usage_lines("s", [usage("ingest", None), usage("triage", "small", 3, 4)])
+    assert got == [cost_report.Line("s", "triage", "small", 3, 4)]
 
 
 # --- graph cost: the command --------------------------------------------------------------
@@ -232,7 +233,7 @@ def test_replayed_scenario_is_costed_by_the_models_it_used(tmp_path: Path) -> No
     opts = RunOptions(model_small="small", model_large="large", chat_models=models)
     settings = Settings(checkpoint_db=tmp_path / "checkpoints.sqlite")
     found = cost_cmd.collect([load("db-pool-exhaustion", SCENARIOS)], settings, opts)
-    report = cost_cmd.build(found, hosted(tmp_path), "large")
+    report = cost_report.build(found, hosted(tmp_path), "large")
     assert {(r["node"], r["model"]) for r in report["rows"]} == {
         ("triage", "small"), ("root_cause", "large")}  # fmt: skip
     assert report["total"]["cost_usd"] == pytest.approx(1000e-6 + 50 * 2e-6 + 0.02 + 0.002)
