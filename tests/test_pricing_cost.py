@@ -12,10 +12,10 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from cli import cost as cost_cmd
-from observability import cost_report
 from cli.errors import CliError
 from cli.main import build_parser
 from core.state import NodeUsage
+from observability import cost_report
 from observability.pricing import Pricing, PricingError, UnknownModelError, load_pricing
 from replay.result import costs
 from replay.run import Replay, RunOptions
