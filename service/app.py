@@ -14,11 +14,13 @@ from fastapi.security import HTTPBearer
 from starlette.types import ASGIApp
 
 from core.state import AlertMapping
+from observability.pricing import Pricing
 from policies.roles import Roles
 from service import api
 from service.approvals import approval_route, slack_route, with_refusals
 from service.auth import Credentials, SlackVerifier
 from service.callers import Refusal, api_caller, viewer
+from service.console.routes import console_routes
 from service.inbox import Inbox
 from service.intake import FastPath, Intake, read_body, routes
 from service.metrics import Metrics
@@ -58,6 +60,7 @@ class Service:
         return Queries(self.inbox)
 
     mappings: Mapping[str, AlertMapping] = field(default_factory=dict)  # generic routes
+    costs: tuple[Pricing, str] | None = None  # the console's overview: pricing, large model
 
     def intake(self) -> Intake:
         return Intake(
@@ -81,6 +84,7 @@ def create_app(svc: Service) -> ASGIApp:
     _incident_routes(app, svc)
     slack_route(app, svc)
     _health_routes(app, svc)
+    console_routes(app, svc)
     return FastPath(app, intake)
 
 

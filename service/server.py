@@ -25,6 +25,7 @@ from starlette.types import ASGIApp
 from graphs.checkpoints import postgres_checkpointer
 from mcphost.config import expand, load_config, wanted
 from mcphost.threaded import ThreadedToolHost
+from observability.pricing import Pricing, PricingError, load_pricing
 from policies.engine import load_policy
 from policies.roles import Roles
 from runtime.toolset import open_tools, tool_variables
@@ -113,6 +114,7 @@ class ServiceServer:
             workers=cfg.workers,
             nudge=self._pool.nudge,
             mappings=cfg.runtime.mappings,
+            costs=_costs(cfg.runtime),
         )
         if http:
             self._server = GracefulUvicorn(self._uvicorn_config(create_app(service)))
@@ -176,6 +178,16 @@ class GracefulUvicorn(uvicorn.Server):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _costs(runtime: Runtime) -> tuple[Pricing, str] | None:
+    """The pricing and the large model, for the console's tokens-and-cost page."""
+    settings = runtime.settings
+    try:
+        pricing = load_pricing(settings.pricing_file)
+    except PricingError:
+        return None  # the page says so; telemetry has already refused a broken file
+    return pricing, runtime.options.model_large or settings.model_large
 
 
 def check_tools(runtime: Runtime) -> list[str]:
