@@ -23,6 +23,7 @@ from cli import (
     serve,
     tools,
     trace,
+    worker,
     world,
 )
 from cli.errors import EXIT_ERROR, CliError
@@ -40,6 +41,7 @@ COMMANDS: tuple[tuple[str, Any, str], ...] = (
     ("trace", trace, "print a trace from an OTLP/JSON lines file as a tree"),
     ("serve", serve, "the webhook service: alerts in, incidents, Slack"),
     ("mcp", mcp, "the pipeline as an MCP server (stdio, or --http)"),
+    ("worker", worker, "run queued incidents from the broker (scale-out)"),
     ("policy", policy, "validate a policy file or explain its decisions"),
     ("audit", audit, "the guardian's decisions and approvals"),
     ("finetune", finetune, "teach the local models your incidents (LoRA)"),

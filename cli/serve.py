@@ -151,6 +151,10 @@ def _config(
             "(bearer) or INCIDENT_GRAPH_SERVICE_HMAC_SECRET (signed webhooks)"
         )
     database_url = _secret(settings.database_url)
+    broker_url = _secret(settings.broker_url)
+    if broker_url and not database_url:
+        raise CliError("INCIDENT_GRAPH_BROKER_URL needs INCIDENT_GRAPH_DATABASE_URL: workers on "
+                       "other hosts share the inbox and checkpoints in PostgreSQL")  # fmt: skip
     try:
         mappings = load_mappings(settings.alert_mappings_file)
         if world is not None:
@@ -171,6 +175,7 @@ def _config(
         dedup_window_s=settings.dedup_window_s,
         inbox_path=getattr(args, "inbox", None) or settings.inbox_db,
         database_url=database_url,
+        broker_url=broker_url,
     )
 
 
@@ -191,8 +196,10 @@ def banner(
     server: ServiceServer, config: ServeConfig, world: World | None, show_token: bool = False
 ) -> str:
     inbox = "postgresql" if config.database_url else f"sqlite {config.inbox_path}"
+    runs = (f"incidents run on `graph worker` processes via {config.broker_url.split('@')[-1]}"
+            if config.broker_url else f"{config.workers} worker(s)")  # fmt: skip
     lines = [
-        f"listening on {server.url} (inbox {inbox}, {config.workers} worker(s))",
+        f"listening on {server.url} (inbox {inbox}, {runs})",
         f"  POST {server.url}/alerts/alertmanager | /alerts/grafana | /alerts/generic"
         + "".join(f" | /alerts/generic/{name}" for name in sorted(config.runtime.mappings)),
         f"  GET  {server.url}/incidents · {server.url}/docs · {server.url}/metrics",

@@ -130,6 +130,17 @@ class Settings(BaseSettings):
         description="PostgreSQL URL (postgresql://...) for the inbox and checkpoints of "
         "`graph serve`; unset: SQLite files (inbox_db, checkpoint_db)",
     )
+    broker_url: SecretStr | None = Field(
+        default=None,
+        description="Celery broker (amqp://… for RabbitMQ, redis://…): `graph serve` queues "
+        "incident runs there and `graph worker` processes run them (docs/scale-out.md); "
+        "needs INCIDENT_GRAPH_DATABASE_URL",
+    )
+    broker_queue_prefix: str = Field(
+        default="incident-graph",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$",
+        description="the broker's queues are `<prefix>.critical` and `<prefix>.default`",
+    )
     inbox_db: Path = Field(
         default_factory=lambda: _state_dir() / "inbox.sqlite",
         description="SQLite file (WAL) of the service's inbox: alerts, incidents, approvals",

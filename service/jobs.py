@@ -15,6 +15,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from service.db import Conn
@@ -114,8 +115,38 @@ class Jobs:
             ),
             (self.owner, now + LEASE_S, now, now),
         ).fetchone()
-        if row is None:
+        return None if row is None else self._claimed(conn, row)
+
+    def claim_id(self, incident_id: str) -> Claim | None:
+        """This incident, when it may run here: queued, or left running by an owner whose
+        lease ended or who is dead (a task redelivered after its worker died). None when
+        it is unknown, settled, waiting for a person, or running on a live owner."""
+        return self._inbox.writer.run_sync(partial(self._claim_id, incident_id))
+
+    def _claim_id(self, incident_id: str, conn: Conn) -> Claim | None:
+        now, sql = time.time(), self._sql
+        held = conn.execute(sql("SELECT status, owner, lease_until FROM ig_incidents "
+                                "WHERE id = ?"), (incident_id,)).fetchone()  # fmt: skip
+        if held is None or held[0] not in ("queued", "running"):
             return None
+        if held[0] == "running" and held[2] is not None and held[2] >= now:
+            dead = self._inbox.db.kind == "postgres" and held[1] and conn.execute(
+                "SELECT pg_try_advisory_xact_lock(hashtext(%s))", (_alive_key(held[1]),)
+            ).fetchone()[0]  # fmt: skip
+            if not dead:
+                return None
+        row = conn.execute(
+            sql(
+                "UPDATE ig_incidents SET status = 'running', owner = ?, lease_until = ?, "
+                "attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = ? "
+                "AND COALESCE(owner, '') = ? RETURNING id, source, body, attempts"
+            ),  # the owner too: of two workers that saw the same dead one, one wins
+            (self.owner, now + LEASE_S, now, incident_id, held[0], held[1] or ""),
+        ).fetchone()
+        return None if row is None else self._claimed(conn, row)
+
+    def _claimed(self, conn: Conn, row: Any) -> Claim:
+        sql = self._sql
         decided = conn.execute(
             sql(
                 "SELECT interrupt_id, approved, approver, role FROM ig_approvals "
@@ -254,10 +285,10 @@ class Jobs:
         def write(conn: Conn) -> None:
             conn.execute(
                 self._sql(
-                    "UPDATE ig_incidents SET status = 'queued', owner = NULL, "
+                    "UPDATE ig_incidents SET status = 'queued', owner = NULL, updated_at = ?, "
                     "attempts = attempts - 1 WHERE id = ? AND status = 'running'"
-                ),
-                (incident_id,),
+                ),  # updated_at: a dispatcher sends it again at once
+                (time.time(), incident_id),
             )
             self._inbox.event(
                 conn, incident_id, "requeued", {"why": "the service stopped"}, time.time()

@@ -21,7 +21,11 @@ RUN_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 
 
 class Metrics:
-    def __init__(self, counts: Callable[[], dict[str, int]] | None = None) -> None:
+    def __init__(
+        self,
+        counts: Callable[[], dict[str, int]] | None = None,
+        depths: Callable[[], dict[str, int]] | None = None,
+    ) -> None:
         r = self.registry = CollectorRegistry()
         ProcessCollector(registry=r)
         PlatformCollector(registry=r)
@@ -72,24 +76,31 @@ class Metrics:
         )  # fmt: skip
         self.running = Gauge("incident_graph_running", "incidents running now", registry=r)
         if counts is not None:
-            r.register(_IncidentCounts(counts))
+            r.register(_Gauges("incident_graph_incidents", "incidents in the inbox, by status",
+                               "status", counts))  # fmt: skip
+        if depths is not None:
+            r.register(_Gauges("incident_graph_queue_depth", "incident runs waiting in the "
+                               "broker, by queue", "queue", depths))  # fmt: skip
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
 
-class _IncidentCounts(Collector):
-    """`incident_graph_incidents{status=...}`, counted in the inbox at each scrape."""
+class _Gauges(Collector):
+    """One gauge per label value, read at each scrape (the inbox's counts, queue depths);
+    a source that cannot be read leaves the family empty rather than failing the scrape."""
 
-    def __init__(self, counts: Callable[[], dict[str, int]]) -> None:
-        self._counts = counts
+    def __init__(self, name: str, what: str, label: str, read: Callable[[], dict[str, int]]):
+        self._name, self._what, self._label, self._read = name, what, label, read
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily(
-            "incident_graph_incidents", "incidents in the inbox, by status", labels=["status"]
-        )
-        for status, count in sorted(self._counts().items()):
-            family.add_metric([status], count)
+        family = GaugeMetricFamily(self._name, self._what, labels=[self._label])
+        try:
+            values = self._read()
+        except Exception:  # the broker is away: the scrape says nothing of it this time
+            values = {}
+        for key, count in sorted(values.items()):
+            family.add_metric([key], count)
         yield family
 
     def describe(self) -> Iterator[GaugeMetricFamily]:

@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import uvicorn
@@ -37,6 +38,7 @@ from service.jobs import Jobs
 from service.metrics import Metrics
 from service.outbox import Outbox
 from service.queries import Queries
+from service.queue import Dispatcher, celery_app, queue_depths, sender
 from service.runner import Runtime
 from service.workers import WorkerPool
 
@@ -55,6 +57,7 @@ class ServeConfig:
     dedup_window_s: float
     inbox_path: Path
     database_url: str | None
+    broker_url: str | None = None  # incidents run on `graph worker`s (service/queue.py)
 
 
 class ServiceServer:
@@ -70,6 +73,7 @@ class ServiceServer:
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self.service: Service | None = None
+        self._dispatcher: Dispatcher | None = None
 
     def start(self, http: bool = True) -> ServiceServer:
         """Open everything; `http=False` for another front (`graph mcp`): no port, no app,
@@ -93,16 +97,24 @@ class ServiceServer:
         self.requeued = jobs.start()
         if cfg.database_url:
             asyncio.run(_setup_checkpoints(cfg.database_url))
-        metrics = Metrics(counts=Queries(inbox).counts)
+        prefix = cfg.runtime.settings.broker_queue_prefix
+        queue = celery_app(cfg.broker_url, prefix) if cfg.broker_url else None
+        depths = partial(queue_depths, queue) if queue is not None else None
+        metrics = Metrics(counts=Queries(inbox).counts, depths=depths)
         outbox = None
-        if cfg.workers > 0:
+        if cfg.workers > 0 or queue is not None:
             self.not_started = check_tools(cfg.runtime)
             self._slack = ThreadedToolHost(
                 lambda: open_tools(cfg.runtime.settings, cfg.runtime.tool_env, only=["slack"])
             ).start()
             links = load_policy(cfg.runtime.settings.policy_file).links
             outbox = Outbox(inbox, self._slack, metrics, links)
-        self._pool = WorkerPool(jobs, cfg.runtime, cfg.workers, metrics, outbox)
+        in_process = 0 if queue is not None else cfg.workers  # with a broker: on workers
+        self._pool = WorkerPool(jobs, cfg.runtime, in_process, metrics, outbox)
+        nudge = self._pool.nudge
+        if queue is not None:
+            self._dispatcher = Dispatcher(inbox, jobs, sender(queue))
+            nudge = self._dispatcher.nudge
         slack = SlackVerifier(cfg.slack_signing_secret) if cfg.slack_signing_secret else None
         self.service = service = Service(
             inbox=inbox,
@@ -112,13 +124,15 @@ class ServiceServer:
             max_body=cfg.max_body,
             metrics=metrics,
             workers=cfg.workers,
-            nudge=self._pool.nudge,
+            nudge=nudge,
             mappings=cfg.runtime.mappings,
             costs=_costs(cfg.runtime),
         )
         if http:
             self._server = GracefulUvicorn(self._uvicorn_config(create_app(service)))
         self._pool.start()
+        if self._dispatcher is not None:
+            self._dispatcher.start()
         gc.collect()
         gc.freeze()  # start-up's objects (modules, models, schemas) leave the collector's scans
 
@@ -144,6 +158,9 @@ class ServiceServer:
             self.stop()
 
     def stop(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.stop()
+            self._dispatcher = None
         if self._pool is not None:
             self._pool.stop()
             self._pool = None

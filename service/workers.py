@@ -10,6 +10,7 @@ arrives; otherwise they poll the inbox every `POLL_S`.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import threading
@@ -64,6 +65,11 @@ class WorkerPool:
     def _woken(self) -> None:
         self._nudged.clear()
         self._wake.set()
+
+    def submit(self, claim: Claim) -> concurrent.futures.Future[None]:
+        """From another thread (a Celery task): run this claimed incident's segment on the
+        pool's loop, with its lease renewed and its end recorded, as the pool's own workers do."""
+        return asyncio.run_coroutine_threadsafe(self._process(claim), self._loop)
 
     def stop(self, timeout: float = 60.0) -> None:
         """Cancel running segments (their incidents go back to the queue) and wait."""

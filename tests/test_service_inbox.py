@@ -17,6 +17,7 @@ from service.db import DatabaseError, open_database
 from service.inbox import Inbox, Receipt
 from service.jobs import Jobs, Pending
 from service.queries import Queries
+from service.queue import Dispatcher
 from tests.service_support import alert_body, postgres_database
 
 pytestmark = pytest.mark.integration
@@ -110,7 +111,7 @@ def test_an_approval_is_answered_once_and_requeues_the_incident(inbox: Inbox) ->
     assert asyncio.run(inbox.decide(iid, "revert-1", False, "eve", "slack")) == "already_decided"
     claim = jobs.claim()
     assert claim is not None
-    assert claim.decisions == {"int-1": {"approved": True, "approver": "dana"}}
+    assert claim.decisions == {"int-1": {"approved": True, "approver": "dana", "role": None}}
     jobs.finish(iid, "completed", {}, "u" * 32, applied=["int-1"])
     view = Queries(inbox).incident(iid)
     assert view is not None and view["status"] == "completed"
@@ -167,5 +168,55 @@ def test_postgres_queues_again_only_what_a_dead_service_left_running(tmp_path: P
             claim = other.claim()
             assert claim is not None and claim.incident_id == iid
             other.stop()
+        finally:
+            box.close()
+
+
+def test_a_task_claims_its_own_incident_only_when_it_may_run(inbox: Inbox) -> None:
+    first = str(send(inbox, "grafana-firing.json", groupKey="a").incident_id)
+    other = str(send(inbox, "grafana-firing.json", groupKey="b").incident_id)
+    one, two = Jobs(inbox, owner="one"), Jobs(inbox, owner="two")
+    one.start(), two.start()  # alive (PostgreSQL: each holds its liveness lock)
+    claim = one.claim_id(first)
+    assert claim is not None and claim.incident_id == first, "queued: this task runs it"
+    assert two.claim_id(first) is None, "running under a live lease: a second delivery skips"
+    assert one.claim_id("no-such-incident") is None
+    one.finish(first, "completed", {}, None)
+    assert two.claim_id(first) is None, "settled: nothing to run"
+    assert Queries(inbox).counts() == {"completed": 1, "queued": 1}
+    assert two.claim_id(other) is not None
+    one.stop(), two.stop()
+
+
+def test_a_dispatcher_sends_each_queued_incident_once_until_it_is_queued_anew(
+    inbox: Inbox,
+) -> None:
+    critical = str(send(inbox, "alertmanager-group-firing.json").incident_id)
+    other = str(send(inbox, "grafana-firing.json").incident_id)
+    sent: list[tuple[str, str]] = []
+    jobs = Jobs(inbox, owner="serve")
+    dispatcher = Dispatcher(inbox, jobs, lambda iid, priority: sent.append((iid, priority)))
+    assert dispatcher.dispatch() == 2 and dispatcher.dispatch() == 0, "sent once"
+    assert dict(sent)[critical] == "critical" and dict(sent)[other] == "default"
+    assert jobs.claim_id(critical) is not None
+    jobs.release(critical)  # handed back (a stopping worker): queued anew
+    assert dispatcher.dispatch() == 1 and sent[-1][0] == critical
+
+
+def test_a_redelivered_task_takes_over_from_a_dead_worker_at_once(tmp_path: Path) -> None:
+    with postgres_database() as url:
+        box = Inbox(open_database(tmp_path / "unused.sqlite", url), window_s=600)
+        try:
+            iid = str(send(box, "grafana-firing.json").incident_id)
+            doomed, other, third = (Jobs(box, owner=n) for n in ("doomed", "other", "third"))
+            for jobs in (doomed, other, third):
+                jobs.start()
+            assert doomed.claim_id(iid) is not None
+            assert other.claim_id(iid) is None, "its owner is alive, its lease current"
+            doomed.stop()  # its connections close, as when the process is killed
+            taken = other.claim_id(iid)
+            assert taken is not None and taken.attempts == 2, "no wait for the lease to end"
+            assert third.claim_id(iid) is None, "one of those who saw the dead owner wins"
+            other.stop(), third.stop()
         finally:
             box.close()

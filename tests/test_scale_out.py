@@ -1,0 +1,173 @@
+"""Scale-out on the loopback RabbitMQ and PostgreSQL: `graph serve` with a broker queues the
+incidents, `graph worker` processes run them (scripted models, real MCP servers and
+Chromium, the world in a process of its own). One worker is killed (SIGKILL, with its MCP
+servers and browser) in the middle of incidents: the broker redelivers what it held, the
+others take the incidents over from their checkpoints, every incident completes once and
+every approved revert reaches GitHub once."""
+
+from __future__ import annotations
+
+import copy
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from service.queue import celery_app
+from tests.conftest import ROOT, SCENARIOS
+from tests.service_support import (
+    STARTED,
+    Running,
+    kill_all,
+    postgres_database,
+    service_env,
+    start_service,
+    tail,
+    world_json,
+    world_process,
+)
+from tests.test_service_restart import post, scenario_payload
+
+pytestmark = pytest.mark.integration
+
+BROKER = "amqp://guest:guest@127.0.0.1:5672//"
+SCENARIO = SCENARIOS / "db-pool-exhaustion" / "scenario.yaml"
+LAUNCHER = ROOT / "tests" / "fixtures" / "serve_scripted.py"
+INCIDENTS = 12
+
+
+def reachable(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(autouse=True)
+def services_here() -> Iterator[None]:
+    if not reachable(5672) or not reachable(5432):
+        pytest.skip("scale-out needs RabbitMQ on 127.0.0.1:5672 and PostgreSQL on :5432")
+    yield
+    kill_all()
+
+
+@pytest.fixture
+def prefix() -> Iterator[str]:
+    """Queues of this test's own (any other consumer of the broker stays out of it)."""
+    name = f"incident-graph-test-{uuid.uuid4().hex[:8]}"
+    yield name
+    app = celery_app(BROKER, name)
+    with app.connection_for_write() as conn, conn.channel() as channel:
+        for queue in app.conf.incident_graph_queues.values():
+            channel.queue_delete(queue)
+
+
+class Worker:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, str(LAUNCHER), "worker", "--catalog", str(SCENARIO),
+                 "--concurrency", "2"],
+                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+            )  # fmt: skip
+        STARTED.append(self.proc)  # kill_all() ends it if the test fails
+        deadline = time.monotonic() + 60
+        while f"worker {socket.gethostname()}:{self.proc.pid}:" not in log.read_text():
+            assert self.proc.poll() is None and time.monotonic() < deadline, tail(log)
+            time.sleep(0.1)
+
+    @property
+    def owner_prefix(self) -> str:
+        return f"{socket.gethostname()}:{self.proc.pid}:"
+
+    def kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=20)
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=60)
+
+
+def wait_all(service: Running, ids: list[str], status: str, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = {i: service.incident(i)["status"] for i in ids}
+        if all(s == status for s in states.values()):
+            return
+        assert "failed" not in states.values(), states
+        time.sleep(0.5)
+    raise AssertionError(f"not all {status}: {states}")
+
+
+def test_workers_share_the_incidents_and_survive_one_being_killed(
+    tmp_path: Path, prefix: str
+) -> None:
+    with world_process("db-pool-exhaustion", tmp_path / "world.log") as world, \
+            postgres_database() as url:  # fmt: skip
+        env = service_env(tmp_path, **world, INCIDENT_GRAPH_DATABASE_URL=url,
+                          INCIDENT_GRAPH_BROKER_URL=BROKER, INCIDENT_GRAPH_APPROVERS="dana",
+                          INCIDENT_GRAPH_BROKER_QUEUE_PREFIX=prefix,
+                          SCRIPTED_CAUSE_DELAY_S="2")  # fmt: skip
+        service = start_service(tmp_path / "serve.log", ["--catalog", str(SCENARIO)], env)
+        assert "incidents run on `graph worker` processes via 127.0.0.1:5672" in service.banner
+        doomed, steady = (Worker(env, tmp_path / f"worker-{n}.log") for n in (1, 2))
+        payload = scenario_payload(world["DASHBOARDS_URL"])
+        ids = [post(service, distinct(payload, n))["incident_id"] for n in range(INCIDENTS)]
+        assert len(set(ids)) == INCIDENTS
+
+        held = owned_by(url, doomed.owner_prefix)  # mid-incident: root cause sleeps
+        doomed.kill()
+        replacement = Worker(env, tmp_path / "worker-3.log")
+        wait_all(service, ids, "awaiting_approval")
+        for iid in held:  # the killed worker's incidents went on elsewhere, from checkpoints
+            stages = [t["detail"]["node"] for t in service.incident(iid)["timeline"]
+                      if t["kind"] == "stage"]  # fmt: skip
+            assert stages.count("triage") == 1 and stages.count("guardian") == 1, stages
+
+        for iid in ids:
+            action = service.incident(iid)["approvals"][0]["action_id"]
+            with service.client() as client:
+                done = client.post(f"/incidents/{iid}/approvals/{action}",
+                                   json={"approved": True, "approver": "dana"})  # fmt: skip
+            assert done.status_code == 200, done.text
+        wait_all(service, ids, "completed")
+        for iid in ids:
+            [action] = service.incident(iid)["summary"]["actions"]
+            assert action["executed"] and action["outcome"] == "success", action
+        writes = world_json(f"{world['GITHUB_API_URL']}/_world/writes")
+        assert [w["kind"] for w in writes] == ["revert_pull_request"] * INCIDENTS, writes
+        with service.client() as client:
+            metrics = client.get("/metrics").text
+        assert f'incident_graph_queue_depth{{queue="{prefix}.critical"}} 0.0' in metrics
+        assert steady.stop() == 0 and replacement.stop() == 0
+        assert service.stop() == 0
+
+
+def distinct(payload: dict[str, Any], n: int) -> dict[str, Any]:
+    """The scenario's alert as another group: another incident."""
+    body = copy.deepcopy(payload)
+    body["groupKey"] = f"{body['groupKey']}/{n}"
+    return body
+
+
+def owned_by(url: str, prefix: str, timeout: float = 60) -> list[str]:
+    """The incidents a worker is running now, from the shared inbox (waits for one)."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            rows = conn.execute("SELECT id FROM ig_incidents WHERE status = 'running' AND "
+                                "owner LIKE %s", (f"{prefix}%",)).fetchall()  # fmt: skip
+            if rows:
+                return [str(r[0]) for r in rows]
+            time.sleep(0.1)
+    raise AssertionError(f"the worker {prefix} ran no incident")
