@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from cli.errors import EXIT_FAILED, EXIT_OK
-from policies.audit import AuditStore
+from engine.deps import open_audit
 from runtime.settings import Settings
 
 
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    rows = AuditStore(settings.audit_db).rows(args.incident, args.limit)
+    rows = open_audit(settings).rows(args.incident, args.limit)
     if args.json:
         print(json.dumps(rows, indent=2))
     elif rows:

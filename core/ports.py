@@ -77,6 +77,11 @@ class Guard(Protocol):
 
     def record_approval(self, incident_id: str, approval: Approval) -> None: ...
 
+    def begin_mutation(self, incident_id: str, action: ProposedAction) -> float | None:
+        """Write the action's idempotency key before its tool is called. None: call it; else
+        the time an earlier attempt started it (never called twice)."""
+        ...
+
 
 class Deps(Protocol):
     """Everything a node may use during one run."""

@@ -9,7 +9,6 @@ gate, the catalog and the clock into a `RunDeps` (`core.ports.Deps`). `check_mod
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,13 +74,15 @@ def load_gate_policy(settings: Settings) -> Policy:
 
 def open_audit(settings: Settings) -> AuditStore:
     """The audit store; a StartupError when it cannot be created or opened."""
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    where = "INCIDENT_GRAPH_DATABASE_URL" if url else str(settings.audit_db)
     try:
-        return AuditStore(settings.audit_db)
-    except (OSError, sqlite3.Error) as exc:
+        return AuditStore(settings.audit_db, url)
+    except Exception as exc:  # sqlite3, psycopg or the file system: each says why
         raise StartupError(
-            f"the audit store {settings.audit_db} cannot be opened: {type(exc).__name__}: {exc}\n"
+            f"the audit store ({where}) cannot be opened: {type(exc).__name__}: {exc}\n"
             "  the gate records every decision there and counts its per-hour rate limits from "
-            "it; set INCIDENT_GRAPH_AUDIT_DB to a writable file"
+            "it; set INCIDENT_GRAPH_AUDIT_DB to a writable file (or fix the database URL)"
         ) from exc
 
 

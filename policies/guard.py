@@ -69,6 +69,9 @@ class PolicyGuard:
     def record_approval(self, incident_id: str, approval: Approval) -> None:
         self.audit.record_approval(incident_id, approval)
 
+    def begin_mutation(self, incident_id: str, action: ProposedAction) -> float | None:
+        return self.audit.begin_mutation(incident_id, action.id, action.tool)
+
     def gate(self, state: IncidentState, inv: Inventory, pending: list[GateDecision]) -> Gate:
         """A gate for this incident; `pending` holds this pass's decisions so far, so the
         per-incident limits count them too."""

@@ -249,13 +249,27 @@ class RecordingTools:
 
 
 @dataclass
+class Ledger:
+    """The guard's mutation ledger, as the audit store keeps it: a key is written once."""
+
+    started: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def begin_mutation(self, incident_id: str, action: ProposedAction) -> float | None:
+        key = (incident_id, action.id)
+        if key in self.started:
+            return self.started[key]
+        self.started[key] = START.timestamp()
+        return None
+
+
+@dataclass
 class ToolsOnly:
-    """The `Deps` execute uses: only the tools."""
+    """The `Deps` execute uses: the tools and the guard's mutation ledger."""
 
     tools: RecordingTools
+    guard: Ledger = field(default_factory=Ledger)
     catalog: Mapping[str, Any] = field(default_factory=dict)
     models: Any = None
-    guard: Any = None
     default_alert: Any = None
 
     def now(self) -> datetime:
@@ -277,11 +291,13 @@ def approved(
     }
 
 
-def run_execute(state: IncidentState, tools: RecordingTools) -> IncidentState:
+def run_execute(
+    state: IncidentState, tools: RecordingTools, ledger: Ledger | None = None
+) -> IncidentState:
     runtime = Runtime(context=Context())
 
     async def once() -> IncidentState:
-        return await execute(state, ToolsOnly(tools), runtime)
+        return await execute(state, ToolsOnly(tools, ledger or Ledger()), runtime)
 
     return asyncio.run(once())
 
@@ -319,3 +335,18 @@ def test_execute_runs_nothing_denied_and_skips_a_tool_no_server_offers() -> None
         skipped.detail
         == "no started MCP server offers kubernetes.rollout_undo: rollback_deployment did not run"
     )
+
+
+def test_a_mutation_an_earlier_attempt_started_is_not_called_again() -> None:
+    """A run that died between the tool call and the checkpoint resumes without its outcome:
+    the ledger still holds the key, so the tool is not called a second time."""
+    acts = with_ids(rollback())
+    tools = RecordingTools(frozenset({"kubernetes.rollout_undo"}))
+    ledger = Ledger()
+    state = approved(incident(actions=acts))
+    (first,) = run_execute(state, tools, ledger)["outcomes"]
+    (second,) = run_execute(state, tools, ledger)["outcomes"]  # the same state: no outcome saved
+    assert first.executed and len(tools.calls) == 1
+    assert (second.executed, second.status) == (False, "skipped")
+    assert "by an earlier attempt of this incident" in second.detail
+    assert "it is not called twice" in second.detail

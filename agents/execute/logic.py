@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from core.state import ActionOutcome, GateDecision, IncidentState, ProposedAction
 
 
@@ -26,4 +28,13 @@ def unsupported(action: ProposedAction) -> ActionOutcome:
         executed=False,
         status="skipped",
         detail=f"no MCP tool carries out {action.tool}",
+    )
+
+
+def not_again(action: ProposedAction, started_at: float) -> str:
+    """Why an action whose tool an earlier attempt already started is not called again."""
+    when = datetime.fromtimestamp(started_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return (
+        f"{action.tool} was started at {when} by an earlier attempt of this incident (the "
+        "run stopped before its outcome was saved); it is not called twice: check its effect"
     )

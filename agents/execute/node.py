@@ -21,17 +21,22 @@ async def execute(state: IncidentState, deps: Deps, _runtime: Runtime[Context]) 
         if action.tool not in TOOLS:
             outcomes.append(logic.unsupported(action))
             continue
-        outcomes.append(await _run(action, deps))
+        outcomes.append(await _run(state["incident_id"], action, deps))
     return {"outcomes": outcomes}
 
 
-async def _run(action: ProposedAction, deps: Deps) -> ActionOutcome:
-    """One call of the action's tool; a tool no started server offers (the cluster's server
+async def _run(incident_id: str, action: ProposedAction, deps: Deps) -> ActionOutcome:
+    """One call of the action's tool, at most once: its idempotency key is written to the
+    audit store first, and a key already there (a run that died mid-call, resumed here)
+    means it is not called again. A tool no started server offers (the cluster's server
     starts only when a cluster is configured) is skipped and says so."""
     tool, to_args = TOOLS[action.tool]
     if not deps.tools.offers(tool):
         detail = f"no started MCP server offers {tool}: {action.tool} did not run"
         return _outcome(action, False, "skipped", detail)
+    started = deps.guard.begin_mutation(incident_id, action)
+    if started is not None:
+        return _outcome(action, False, "skipped", logic.not_again(action, started))
     try:
         result = await deps.tools.call(tool, to_args(action.args))
         ok, detail = result.status != "error", result.text[:500]
