@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ import pytest
 
 from service.queue import celery_app
 from tests.conftest import ROOT, SCENARIOS
+from tests.netns_support import Host, hosts, why_not
 from tests.service_support import (
     STARTED,
     Running,
@@ -171,3 +173,68 @@ def owned_by(url: str, prefix: str, timeout: float = 60) -> list[str]:
                 return [str(r[0]) for r in rows]
             time.sleep(0.1)
     raise AssertionError(f"the worker {prefix} ran no incident")
+
+
+GROUPS, PER_GROUP = 30, 10  # 300 alerts: each group's first opens an incident, nine repeat it
+
+
+@pytest.mark.timeout(1200)
+def test_three_worker_hosts_300_alerts_one_killed(tmp_path: Path, prefix: str) -> None:
+    """Three `graph worker`s, each in a network namespace of its own reaching RabbitMQ,
+    PostgreSQL and the world across veth pairs; one is killed mid-incident."""
+    if (reason := why_not()) is not None:
+        pytest.skip(reason)
+    with world_process("db-pool-exhaustion", tmp_path / "world.log") as world, \
+            postgres_database() as url:  # fmt: skip
+        env = service_env(tmp_path, **world, INCIDENT_GRAPH_DATABASE_URL=url,
+                          INCIDENT_GRAPH_BROKER_URL=BROKER, INCIDENT_GRAPH_APPROVERS="dana",
+                          INCIDENT_GRAPH_BROKER_QUEUE_PREFIX=prefix,
+                          SCRIPTED_CAUSE_DELAY_S="1")  # fmt: skip
+        service = start_service(tmp_path / "serve.log", ["--catalog", str(SCENARIO)], env)
+        ports = [5672, 5432, *(int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)", str(world)))]
+        with hosts(3, sorted(set(ports)), tmp_path) as machines:
+            workers = [
+                start_in(m, env, tmp_path / f"worker-{n}.log") for n, m in enumerate(machines)
+            ]
+            payload = scenario_payload(world["DASHBOARDS_URL"])
+            receipts = [post(service, distinct(payload, g)) for g in range(GROUPS)
+                        for _ in range(PER_GROUP)]  # fmt: skip
+            ids = sorted({r["incident_id"] for r in receipts})
+            assert len({r["alert_id"] for r in receipts}) == GROUPS * PER_GROUP, "all stored"
+            assert len(ids) == GROUPS
+
+            owned_by(url, f"{socket.gethostname()}:{workers[0].pid}:")
+            os.killpg(workers[0].pid, signal.SIGKILL)  # with its MCP servers and browser
+            wait_all(service, ids, "awaiting_approval", timeout=900)
+            for iid in ids:
+                action = service.incident(iid)["approvals"][0]["action_id"]
+                with service.client() as client:
+                    done = client.post(f"/incidents/{iid}/approvals/{action}",
+                                       json={"approved": True, "approver": "dana"})  # fmt: skip
+                assert done.status_code == 200, done.text
+            wait_all(service, ids, "completed", timeout=900)
+
+        incidents = [service.incident(i) for i in ids]
+        assert sum(i["alerts"] for i in incidents) == GROUPS * PER_GROUP, "no alert lost"
+        for incident in incidents:
+            stages = [t["detail"]["node"] for t in incident["timeline"] if t["kind"] == "stage"]
+            assert stages.count("notify") == 1, (incident["id"], stages)  # completed once
+            [action] = incident["summary"]["actions"]
+            assert action["executed"], action
+        writes = world_json(f"{world['GITHUB_API_URL']}/_world/writes")
+        assert [w["kind"] for w in writes] == ["revert_pull_request"] * GROUPS, "once each"
+        assert service.stop() == 0
+
+
+def start_in(machine: Host, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A worker on that host: the broker and the database at the host's end of its veth."""
+    mine = {k: v.replace("127.0.0.1", machine.gateway) if k.startswith("INCIDENT_GRAPH_")
+            else v for k, v in env.items()}  # fmt: skip
+    argv = [sys.executable, str(LAUNCHER), "worker", "--catalog", str(SCENARIO),
+            "--concurrency", "1"]  # fmt: skip
+    proc = machine.spawn(argv, log, mine)
+    deadline = time.monotonic() + 60
+    while f"worker {socket.gethostname()}:{proc.pid}:" not in log.read_text():
+        assert proc.poll() is None and time.monotonic() < deadline, tail(log)
+        time.sleep(0.1)
+    return proc
