@@ -25,7 +25,7 @@ check: deps finetune-deps
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: bench-tools bench-pipeline bench-telemetry bench-ingest
+bench: bench-tools bench-pipeline bench-telemetry bench-ingest bench-scale-out
 
 bench-tools: deps chromium
 	$(BIN)/python bench/tools_latency.py --repeat 5
@@ -51,6 +51,12 @@ bench-diagnosis: deps chromium prometheus
 .PHONY: bench-telemetry
 bench-telemetry: deps chromium weights
 	$(BIN)/python bench/telemetry_overhead.py $(TELEMETRY_ARGS)
+
+# incidents per minute with 1, 2 and 3 graph workers (RabbitMQ, PostgreSQL on loopback;
+# scripted models); e.g. SCALE_ARGS="--incidents 24 --workers 1,2"
+.PHONY: bench-scale-out
+bench-scale-out: deps chromium
+	$(BIN)/python bench/scale_out.py $(SCALE_ARGS)
 
 # graph serve's durable acknowledgements: alerts/s, p50/p99 latency, duplicates make one
 # incident; e.g. INGEST_ARGS="--alerts 50000 --senders 16" or "--database-url postgresql://..."

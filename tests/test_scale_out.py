@@ -73,12 +73,12 @@ def prefix() -> Iterator[str]:
 
 
 class Worker:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, concurrency: int = 2) -> None:
         self.log = log
         with log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, str(LAUNCHER), "worker", "--catalog", str(SCENARIO),
-                 "--concurrency", "2"],
+                 "--concurrency", str(concurrency)],
                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
             )  # fmt: skip
         STARTED.append(self.proc)  # kill_all() ends it if the test fails
