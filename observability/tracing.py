@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 
 from langgraph.errors import GraphBubbleUp
 from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind, StatusCode
+from opentelemetry.trace import (
+    Link,
+    NonRecordingSpan,
+    Span,
+    SpanContext,
+    SpanKind,
+    StatusCode,
+    TraceFlags,
+)
 
 from observability.logs import log
 from observability.telemetry import telemetry
@@ -33,15 +41,44 @@ def current_trace_id() -> str | None:
 
 
 @contextmanager
-def workflow_span(incident_id: str, scenario: str | None = None) -> Iterator[str]:
-    """Open the workflow span; yields its trace id (32 hex digits)."""
-    attributes = {OPERATION: "invoke_workflow", "incident.id": incident_id}
+def workflow_span(
+    incident_id: str, scenario: str | None = None, parent: str | None = None
+) -> Iterator[str]:
+    """Open the workflow span; yields its trace id (32 hex digits). `parent` ("<trace
+    id>-<span id>", `root_reference()` of an earlier segment, perhaps on another worker)
+    makes this segment a child of that span: one trace per incident."""
+    attributes: dict[str, str | bool] = {OPERATION: "invoke_workflow", "incident.id": incident_id}
     if scenario:
         attributes["incident.scenario"] = scenario
+    context, links = None, []
+    earlier = _span_context(parent) if parent else None
+    if earlier is not None:
+        context = trace.set_span_in_context(NonRecordingSpan(earlier))
+        links = [Link(earlier, {"incident.segment": "resumed"})]
+        attributes["incident.resumed"] = True
     with telemetry().tracer.start_as_current_span(
-        "invoke_workflow incident", kind=SpanKind.INTERNAL, attributes=attributes
-    ) as span:
+        "invoke_workflow incident", context=context, kind=SpanKind.INTERNAL,
+        attributes=attributes, links=links,
+    ) as span:  # fmt: skip
         yield format(span.get_span_context().trace_id, "032x")
+
+
+def root_reference() -> str:
+    """The current span as "<trace id>-<span id>", for a later segment's `parent`."""
+    ctx = trace.get_current_span().get_span_context()
+    return f"{ctx.trace_id:032x}-{ctx.span_id:016x}"
+
+
+def _span_context(reference: str) -> SpanContext | None:
+    trace_hex, _, span_hex = reference.partition("-")
+    try:
+        trace_id, span_id = int(trace_hex, 16), int(span_hex, 16)
+    except ValueError:
+        return None
+    if not trace_id or not span_id:
+        return None
+    return SpanContext(trace_id, span_id, is_remote=True,
+                       trace_flags=TraceFlags(TraceFlags.SAMPLED))  # fmt: skip
 
 
 @contextmanager

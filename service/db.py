@@ -147,6 +147,7 @@ def _setup(db: Database, conn: Conn) -> None:
         for statement in filter(str.strip, ddl.split(";")):
             conn.execute(statement)
         _add_column(db, conn, "ig_approvals", "role TEXT")  # inboxes made before roles
+        _add_column(db, conn, "ig_incidents", "trace_parent TEXT")  # one trace per incident
         found = conn.execute("SELECT value FROM ig_meta WHERE name = 'schema'").fetchone()
         if found is None:
             conn.execute(db.sql("INSERT INTO ig_meta VALUES ('schema', ?)"), (SCHEMA_VERSION,))

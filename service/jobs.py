@@ -32,6 +32,7 @@ class Claim:
     body: str
     attempts: int
     decisions: dict[str, dict[str, Any]]  # interrupt id -> {"approved", "approver", "role"}
+    trace_parent: str | None = None  # the first segment's root span: later ones join its trace
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ class Jobs:
                 "UPDATE ig_incidents SET status = 'running', owner = ?, lease_until = ?, "
                 "attempts = attempts + 1, updated_at = ? WHERE id = (SELECT id FROM ig_incidents "
                 "WHERE status = 'queued' OR (status = 'running' AND lease_until < ?) "
-                f"ORDER BY created_at LIMIT 1{skip}) RETURNING id, source, body, attempts"
+                f"ORDER BY created_at LIMIT 1{skip}) RETURNING id, source, body, attempts, "
+                "trace_parent"
             ),
             (self.owner, now + LEASE_S, now, now),
         ).fetchone()
@@ -139,7 +141,7 @@ class Jobs:
             sql(
                 "UPDATE ig_incidents SET status = 'running', owner = ?, lease_until = ?, "
                 "attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = ? "
-                "AND COALESCE(owner, '') = ? RETURNING id, source, body, attempts"
+                "AND COALESCE(owner, '') = ? RETURNING id, source, body, attempts, trace_parent"
             ),  # the owner too: of two workers that saw the same dead one, one wins
             (self.owner, now + LEASE_S, now, incident_id, held[0], held[1] or ""),
         ).fetchone()
@@ -156,7 +158,7 @@ class Jobs:
         ).fetchall()
         answers = {i: {"approved": bool(a), "approver": str(who), "role": role}
                    for i, a, who, role in decided}  # fmt: skip
-        return Claim(row[0], row[1], row[2], int(row[3]), answers)
+        return Claim(row[0], row[1], row[2], int(row[3]), answers, row[4])
 
     def renew(self, incident_id: str) -> bool:
         """Extend this owner's lease; False when it no longer holds the incident."""
@@ -194,10 +196,12 @@ class Jobs:
         pending: Sequence[Pending] = (),
         applied: Sequence[str] = (),
         error: str | None = None,
+        trace_parent: str | None = None,
     ) -> None:
         """A run segment ended: completed, failed, or stopped at approvals (`pending`).
-        `applied`: the interrupt ids whose recorded answers this segment resumed with."""
-        args = (incident_id, status, summary, trace_id, pending, applied, error)
+        `applied`: the interrupt ids whose recorded answers this segment resumed with;
+        `trace_parent`: its root span, kept from the first segment on."""
+        args = (incident_id, status, summary, trace_id, pending, applied, error, trace_parent)
         self._inbox.writer.run_sync(lambda conn: self._finish(conn, *args))
 
     def _finish(
@@ -210,12 +214,15 @@ class Jobs:
         pending: Sequence[Pending],
         applied: Sequence[str],
         error: str | None,
+        trace_parent: str | None,
     ) -> None:
         now, sql = time.time(), self._sql
         (traces,) = conn.execute(
             sql("SELECT trace_ids FROM ig_incidents WHERE id = ?"), (incident_id,)
         ).fetchone()
-        trace_ids = [*json.loads(traces), *([trace_id] if trace_id else [])]
+        trace_ids = json.loads(traces)
+        if trace_id and trace_id not in trace_ids:  # later segments join the first's trace
+            trace_ids.append(trace_id)
         for interrupt_id in applied:
             conn.execute(
                 sql(
@@ -230,7 +237,8 @@ class Jobs:
         conn.execute(
             sql(
                 "UPDATE ig_incidents SET status = ?, summary = ?, trace_ids = ?, error = ?, "
-                "attempts = 0, owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?"
+                "attempts = 0, owner = NULL, lease_until = NULL, updated_at = ?, "
+                "trace_parent = COALESCE(trace_parent, ?) WHERE id = ?"
             ),
             (
                 status,
@@ -238,6 +246,7 @@ class Jobs:
                 json.dumps(trace_ids),
                 error,
                 now,
+                trace_parent,
                 incident_id,
             ),
         )

@@ -30,7 +30,7 @@ from engine.options import RunOptions
 from graphs.checkpoints import postgres_checkpointer, sqlite_checkpointer
 from graphs.graph import build_graph, fixed
 from mcphost.threaded import ThreadedToolHost
-from observability.tracing import workflow_span
+from observability.tracing import root_reference, workflow_span
 from runtime.settings import Settings
 from runtime.toolset import open_tools
 from service.jobs import Claim, Pending
@@ -64,6 +64,7 @@ class Segment:
     pending: list[Pending]
     applied: list[str]  # interrupt ids answered in this segment
     trace_id: str | None
+    trace_parent: str | None = None  # the incident's first root span ("<trace>-<span>")
 
 
 async def run_segment(rt: Runtime, claim: Claim, observe: Observe) -> Segment:
@@ -90,7 +91,7 @@ async def _drive(rt: Runtime, claim: Claim, deps: RunDeps, observe: Observe) -> 
         first_message=False,  # the outbox posts the thread's root at the triage event
     )
     config: Any = {"configurable": {"thread_id": claim.incident_id}}
-    trace_id = None
+    trace_id, trace_parent = None, claim.trace_parent
     async with rt.checkpointer() as saver:
         graph = build_graph(fixed(deps), saver)
         before = await graph.aget_state(config)
@@ -104,7 +105,8 @@ async def _drive(rt: Runtime, claim: Claim, deps: RunDeps, observe: Observe) -> 
 
         options = replace(rt.options, ask=None, observe=seen)
         if command is not _NOTHING:
-            with workflow_span(claim.incident_id) as trace_id:
+            with workflow_span(claim.incident_id, parent=claim.trace_parent) as trace_id:
+                trace_parent = claim.trace_parent or root_reference()
                 await drive(graph, command, config, context, options)
         after = await graph.aget_state(config)
     pending = [_pending(i.id, i.value) for i in after.interrupts]
@@ -112,7 +114,7 @@ async def _drive(rt: Runtime, claim: Claim, deps: RunDeps, observe: Observe) -> 
         "awaiting_approval" if pending else "completed"
     )
     state = cast(IncidentState, after.values)
-    return Segment(status, state, pending, applied, trace_id)
+    return Segment(status, state, pending, applied, trace_id, trace_parent)
 
 
 _NOTHING: Any = object()

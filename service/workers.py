@@ -149,6 +149,7 @@ class WorkerPool:
             segment.trace_id,
             segment.pending,
             segment.applied,
+            trace_parent=segment.trace_parent,
         )
         self._metrics.runs.labels(segment.status).inc()
         log().info("incident segment ended", incident_id=iid, status=segment.status)

@@ -28,7 +28,8 @@ from opentelemetry.trace import StatusCode
 from observability import logs
 from observability.otlp_file import OtlpJsonFile, read_requests
 from observability.pricing import Pricing, load_pricing
-from observability.telemetry import Telemetry, install, setup_telemetry
+from observability.telemetry import Telemetry, install, installed, setup_telemetry
+from observability.tracing import root_reference, workflow_span
 from replay.result import to_json
 from replay.run import Replay, RunOptions, replay
 from runtime.settings import Settings
@@ -299,3 +300,24 @@ def test_exporter_none_exports_nothing(tmp_path: Path) -> None:
         assert span.get_span_context().is_valid, "a trace id for the result all the same"
     telemetry.shutdown()
     assert not path.exists()
+
+
+def test_a_resumed_segment_joins_the_incident_s_trace() -> None:
+    """Segments of one incident (a pause for approval, another worker) make one trace: a
+    later segment's root span is a child of the first's, and links to it."""
+    spans = InMemorySpanExporter()
+    telemetry = Telemetry.in_memory(spans, InMemoryMetricReader(), load_pricing(
+        ROOT / "observability/pricing.yaml"))  # fmt: skip
+    with installed(telemetry):
+        with workflow_span("inc-1") as first_trace:
+            parent = root_reference()
+        with workflow_span("inc-1", parent=parent) as second_trace:
+            pass
+        with workflow_span("inc-2", parent="not-a-reference") as other_trace:
+            pass
+    first, second, other = spans.get_finished_spans()
+    assert second_trace == first_trace and other_trace != first_trace
+    assert second.parent is not None and second.parent.span_id == first.context.span_id
+    assert [link.context.span_id for link in second.links] == [first.context.span_id]
+    assert second.attributes is not None and second.attributes["incident.resumed"] is True
+    assert other.parent is None, "an unreadable reference starts a trace of its own"
