@@ -25,6 +25,7 @@ class Metrics:
         self,
         counts: Callable[[], dict[str, int]] | None = None,
         depths: Callable[[], dict[str, int]] | None = None,
+        workers: Callable[[], dict[str, int]] | None = None,
     ) -> None:
         r = self.registry = CollectorRegistry()
         ProcessCollector(registry=r)
@@ -81,6 +82,9 @@ class Metrics:
         if depths is not None:
             r.register(_Gauges("incident_graph_queue_depth", "incident runs waiting in the "
                                "broker, by queue", "queue", depths))  # fmt: skip
+        if workers is not None:
+            r.register(_Gauges("incident_graph_workers", "graph worker processes answering "
+                               "a ping, by queue prefix", "prefix", workers))  # fmt: skip
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -162,6 +162,12 @@ def queue_depths(app: Celery) -> dict[str, int]:
     return depths
 
 
+def live_workers(app: Celery, prefix: str, timeout_s: float = 1.0) -> dict[str, int]:
+    """`graph worker` processes that answer a broadcast ping within the timeout."""
+    replies = app.control.ping(timeout=timeout_s) or []
+    return {prefix: len(replies)}
+
+
 def describe(app: Celery) -> dict[str, Any]:
     names = app.conf.incident_graph_queues
     return {"broker": app.conf.broker_url.split("@")[-1], "queues": list(names.values())}

@@ -38,7 +38,7 @@ from service.jobs import Jobs
 from service.metrics import Metrics
 from service.outbox import Outbox
 from service.queries import Queries
-from service.queue import Dispatcher, celery_app, queue_depths, sender
+from service.queue import Dispatcher, celery_app, live_workers, queue_depths, sender
 from service.runner import Runtime
 from service.workers import WorkerPool
 
@@ -100,7 +100,8 @@ class ServiceServer:
         prefix = cfg.runtime.settings.broker_queue_prefix
         queue = celery_app(cfg.broker_url, prefix) if cfg.broker_url else None
         depths = partial(queue_depths, queue) if queue is not None else None
-        metrics = Metrics(counts=Queries(inbox).counts, depths=depths)
+        alive = partial(live_workers, queue, prefix) if queue is not None else None
+        metrics = Metrics(counts=Queries(inbox).counts, depths=depths, workers=alive)
         outbox = None
         if cfg.workers > 0 or queue is not None:
             self.not_started = check_tools(cfg.runtime)

@@ -160,6 +160,7 @@ def test_three_worker_hosts_300_alerts_one_killed(tmp_path: Path, prefix: str) -
             assert len({r["alert_id"] for r in receipts}) == GROUPS * PER_GROUP, "all stored"
             assert len(ids) == GROUPS
 
+            assert_workers(service, prefix, 3)
             owned_by(url, f"{socket.gethostname()}:{workers[0].pid}:")
             os.killpg(workers[0].pid, signal.SIGKILL)  # with its MCP servers and browser
             wait_all(service, ids, "awaiting_approval", timeout=900)
@@ -187,6 +188,20 @@ def test_three_worker_hosts_300_alerts_one_killed(tmp_path: Path, prefix: str) -
             metrics = client.get("/metrics").text
         assert f'incident_graph_queue_depth{{queue="{prefix}.default"}} 0.0' in metrics
         assert service.stop() == 0
+
+
+def assert_workers(service: Running, prefix: str, count: int, timeout: float = 30) -> None:
+    """/metrics counts the workers that answer a ping (a busy machine may answer late)."""
+    line = f'incident_graph_workers{{prefix="{prefix}"}} {count:.1f}'
+    deadline, seen = time.monotonic() + timeout, ""
+    while time.monotonic() < deadline:
+        with service.client() as client:
+            text = client.get("/metrics").text
+        if line in text:
+            return
+        seen = next((x for x in text.splitlines() if x.startswith("incident_graph_workers{")), "")
+        time.sleep(1)
+    raise AssertionError(f"no {line!r} in /metrics; it says {seen!r}")
 
 
 def start_in(machine: Host, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
