@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cli import serve as serve_cmd
 from cli.errors import EXIT_OK, CliError
-from cli.run import add_otel_file, say
+from cli.run import add_model_options, add_otel_file, say
 from runtime.settings import Settings
 from service.auth import Credentials
 from service.mcp_front import build_server
@@ -63,8 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="incidents investigated at once (default 1)",
     )
-    parser.add_argument("--model-small", default="", metavar="M", help="small model name or .gguf")
-    parser.add_argument("--model-large", default="", metavar="M", help="large model name or .gguf")
+    add_model_options(parser)
     add_otel_file(parser)  # fmt: skip
 
 

@@ -37,10 +37,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "deny otherwise)",
     )  # fmt: skip
     parser.add_argument("--approver", default="", help="name recorded for --approvals approve")
-    parser.add_argument("--model-small", default="", metavar="M", help="small model name or .gguf")
-    parser.add_argument("--model-large", default="", metavar="M", help="large model name or .gguf")
+    add_model_options(parser)
     parser.add_argument("--resume", metavar="INCIDENT_ID", help="continue a paused incident")
     add_otel_file(parser)
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """`--model-small` / `--model-large`, for the commands that run the graph."""
+    parser.add_argument("--model-small", default="", metavar="M", help="small model name or .gguf")
+    parser.add_argument("--model-large", default="", metavar="M", help="large model name or .gguf")
 
 
 def add_otel_file(parser: argparse.ArgumentParser) -> None:

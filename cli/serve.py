@@ -11,18 +11,17 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
 from agents.ingest.mapping import MappingError, load_mappings, resolve
 from cli.errors import EXIT_OK, CliError, load_scenario
-from cli.run import STARTUP_ERRORS, add_otel_file, say, telemetry_for
+from cli.run import STARTUP_ERRORS, add_model_options, add_otel_file, say, telemetry_for
 from core.state import AlertMapping
 from engine.deps import preflight
 from engine.options import RunOptions
 from policies.roles import Roles, roles_for
-from runtime.settings import Settings
+from runtime.settings import Settings, secret
 from service.catalog import CatalogError, load_catalog
 from service.db import DatabaseError
 from service.runner import Runtime
@@ -55,8 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="incidents run at once (default INCIDENT_GRAPH_SERVICE_WORKERS; "
         "0: accept alerts only)",
     )
-    parser.add_argument("--model-small", default="", metavar="M", help="small model name or .gguf")
-    parser.add_argument("--model-large", default="", metavar="M", help="large model name or .gguf")
+    add_model_options(parser)
     add_otel_file(parser)
 
 
@@ -130,8 +128,8 @@ def _config(
     world: World | None,
     http: bool = True,
 ) -> ServeConfig:
-    token = _secret(settings.service_token)
-    hmac_secret = _secret(settings.service_hmac_secret)
+    token = secret(settings.service_token)
+    hmac_secret = secret(settings.service_hmac_secret)
     if world is not None:
         spec = world.loaded.spec
         now = parse_time(spec.now)
@@ -150,8 +148,8 @@ def _config(
             "no way to authenticate senders: set INCIDENT_GRAPH_SERVICE_TOKEN "
             "(bearer) or INCIDENT_GRAPH_SERVICE_HMAC_SECRET (signed webhooks)"
         )
-    database_url = _secret(settings.database_url)
-    broker_url = _secret(settings.broker_url)
+    database_url = secret(settings.database_url)
+    broker_url = secret(settings.broker_url)
     if broker_url and not database_url:
         raise CliError("INCIDENT_GRAPH_BROKER_URL needs INCIDENT_GRAPH_DATABASE_URL: workers on "
                        "other hosts share the inbox and checkpoints in PostgreSQL")  # fmt: skip
@@ -169,7 +167,7 @@ def _config(
         runtime=runtime,
         token=token,
         hmac_secret=hmac_secret,
-        slack_signing_secret=_secret(settings.slack_signing_secret),
+        slack_signing_secret=secret(settings.slack_signing_secret),
         roles=roles_for(settings.roles_file, settings.approvers),
         max_body=settings.max_body_bytes,
         dedup_window_s=settings.dedup_window_s,
@@ -177,10 +175,6 @@ def _config(
         database_url=database_url,
         broker_url=broker_url,
     )
-
-
-def _secret(value: Any) -> str | None:
-    return value.get_secret_value() if value is not None else None
 
 
 def _start(config: ServeConfig, http: bool = True) -> ServiceServer:

@@ -16,10 +16,10 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.ingest.mapping import MappingError, load_mappings
 from cli.errors import EXIT_OK, CliError
-from cli.run import STARTUP_ERRORS, add_otel_file, say, telemetry_for
+from cli.run import STARTUP_ERRORS, add_model_options, add_otel_file, say, telemetry_for
 from engine.deps import preflight
 from engine.options import RunOptions
-from runtime.settings import Settings
+from runtime.settings import Settings, secret
 from service.catalog import CatalogError, load_catalog
 from service.celery_worker import TaskRunner, register, start_worker
 from service.db import DatabaseError, open_database
@@ -53,8 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="which queues to take from, comma-separated (critical, default); "
         "a worker of its own for critical incidents: --queues critical",
     )
-    parser.add_argument("--model-small", default="", metavar="M", help="small model name or .gguf")
-    parser.add_argument("--model-large", default="", metavar="M", help="large model name or .gguf")
+    add_model_options(parser)
     add_otel_file(parser)  # fmt: skip
 
 
@@ -68,7 +67,7 @@ def worker(
     chat_models: Mapping[str, BaseChatModel] | None = None,
 ) -> int:
     """Until SIGTERM/SIGINT: running incidents finish their segment first."""
-    broker, database = _secret(settings.broker_url), _secret(settings.database_url)
+    broker, database = secret(settings.broker_url), secret(settings.database_url)
     if not broker or not database:
         raise CliError("graph worker needs INCIDENT_GRAPH_BROKER_URL (amqp://… or redis://…) "
                        "and INCIDENT_GRAPH_DATABASE_URL (postgresql://…): the queue and the "
@@ -110,8 +109,3 @@ def worker(
         jobs.stop()
         inbox.close()
     return EXIT_OK
-
-
-def _secret(value: object) -> str | None:
-    get = getattr(value, "get_secret_value", None)
-    return get() if get is not None else None

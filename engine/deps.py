@@ -25,7 +25,7 @@ from policies.guard import PolicyGuard
 from runtime.llm import ModelPool
 from runtime.models.embedded import EmbeddedChatModel
 from runtime.models.factory import get_chat_model, resolve_provider, weights_path
-from runtime.settings import Settings
+from runtime.settings import Settings, secret
 from runtime.tools import MeteredTools
 
 
@@ -74,7 +74,7 @@ def load_gate_policy(settings: Settings) -> Policy:
 
 def open_audit(settings: Settings) -> AuditStore:
     """The audit store; a StartupError when it cannot be created or opened."""
-    url = settings.database_url.get_secret_value() if settings.database_url else None
+    url = secret(settings.database_url)
     where = "INCIDENT_GRAPH_DATABASE_URL" if url else str(settings.audit_db)
     try:
         return AuditStore(settings.audit_db, url)

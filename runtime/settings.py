@@ -174,5 +174,10 @@ def _state_dir() -> Path:
     return Path(base) / "incident-graph"
 
 
+def secret(value: SecretStr | None) -> str | None:
+    """A secret setting's text, or None when it is not set."""
+    return value.get_secret_value() if value is not None else None
+
+
 def load_settings() -> Settings:
     return Settings()
