@@ -23,7 +23,7 @@ from agents.ingest.logic import AlertFormatError, parse_alert
 from agents.ingest.mapping import route_alert
 from core.state import AlertMapping
 from service.auth import Credentials
-from service.inbox import Inbox
+from service.inbox import Inbox, Receipt
 from service.metrics import Metrics
 
 Source = Literal["alertmanager", "grafana", "generic"]
@@ -67,18 +67,24 @@ class Intake:
             self.metrics.rejected.labels(source, "401").inc()
             return Answer(401, {"detail": why})
         try:
-            raw = route_alert(source, body.decode("utf-8"), self.mappings, datetime.now(UTC))
-            alert = parse_alert(raw)
+            receipt = await self.take(source, body.decode("utf-8"))
         except (AlertFormatError, UnicodeDecodeError) as exc:
             self.metrics.rejected.labels(source, "422").inc()
             return Answer(422, {"detail": problems(exc), "error": str(exc)})
-        receipt = await self.inbox.accept(raw, alert, source)
-        if receipt.outcome in ("new", "resolved"):
-            self.nudge()
         self.metrics.alerts.labels(source, receipt.outcome).inc()
         self.metrics.ack_seconds.labels(source).observe(time.perf_counter() - started)
         return Answer(202, {"alert_id": receipt.alert_id, "incident_id": receipt.incident_id,
                             "outcome": receipt.outcome})  # fmt: skip
+
+    async def take(self, source: str, body: str) -> Receipt:
+        """Parse a body sent to this route and store it durably (AlertFormatError when it
+        is not an alert of that route); the workers are woken for a new or resolved one.
+        The webhooks and `graph mcp`'s investigate_alert both come in here."""
+        raw = route_alert(source, body, self.mappings, datetime.now(UTC))
+        receipt = await self.inbox.accept(raw, parse_alert(raw), source)
+        if receipt.outcome in ("new", "resolved"):
+            self.nudge()
+        return receipt
 
 
 def problems(exc: Exception) -> list[dict[str, Any]]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import HTTPException
@@ -23,8 +22,7 @@ from mcp.server.fastmcp.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from agents.ingest.logic import AlertFormatError, parse_alert
-from agents.ingest.mapping import route_alert
+from agents.ingest.logic import AlertFormatError
 from observability.logs import log
 from service.app import Service
 from service.approvals import answer_approval
@@ -130,15 +128,12 @@ async def accept(svc: Service, alert: dict[str, Any] | str, fmt: str, mapping: s
                         f"a mapping needs format 'generic' (mappings: {known})")  # fmt: skip
     body = alert if isinstance(alert, str) else json.dumps(alert)
     try:
-        raw = route_alert(source, body, svc.mappings, datetime.now(UTC))
-        parsed = parse_alert(raw)
+        receipt = await svc.intake().take(source, body)
     except AlertFormatError as exc:
         problems = "; ".join(f"{where}: {what}" for where, what in exc.problems)
         raise ToolError(f"not a {source} alert: {problems or exc}") from exc
-    receipt = await svc.inbox.accept(raw, parsed, source)
     if receipt.incident_id is None:
         raise ToolError(f"the alert was not opened as an incident ({receipt.outcome})")
-    svc.nudge()
     return receipt.incident_id
 
 
