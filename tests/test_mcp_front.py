@@ -64,6 +64,20 @@ async def graph_mcp(
             yield session, json.loads(Path(found[1]).read_text())
 
 
+async def investigate(
+    session: ClientSession, alert: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """`investigate_alert` on an Alertmanager body: the report, and the progress messages."""
+    steps: list[str] = []
+
+    async def progress(_done: float, _total: float | None, message: str | None) -> None:
+        steps.append(message or "")
+
+    args = {"alert": alert, "format": "alertmanager"}
+    result = await session.call_tool("investigate_alert", args, progress_callback=progress)
+    return structured(result), steps
+
+
 async def test_investigate_then_approve_as_the_roles_allow(tmp_path: Path) -> None:
     async with graph_mcp(tmp_path, "olly") as (session, alert):
         tools = {t.name: t for t in (await session.list_tools()).tools}
@@ -75,15 +89,7 @@ async def test_investigate_then_approve_as_the_roles_allow(tmp_path: Path) -> No
             hints = tools[name].annotations
             assert hints and hints.destructiveHint and not hints.readOnlyHint
 
-        steps: list[str] = []
-
-        async def progress(_done: float, _total: float | None, message: str | None) -> None:
-            steps.append(message or "")
-
-        args = {"alert": alert, "format": "alertmanager"}
-        report = structured(
-            await session.call_tool("investigate_alert", args, progress_callback=progress)
-        )
+        report, steps = await investigate(session, alert)
         assert report["status"] == "awaiting_approval", report
         assert report["root_cause"]["kind"] == "pr" and report["root_cause"]["pr"] == 847
         assert report["severity"] and report["evidence"], report
@@ -103,7 +109,9 @@ async def test_investigate_then_approve_as_the_roles_allow(tmp_path: Path) -> No
             refused = await session.call_tool(tool, ids)
             assert refused.isError and "olly's role" in text(refused), text(refused)
             assert "(observer) may not approve revert_pull_request" in text(refused)
-        again = structured(await session.call_tool("investigate_alert", args))
+        again = structured(
+            await session.call_tool("investigate_alert", {"alert": alert, "format": "alertmanager"})
+        )
         assert again["incident_id"] == report["incident_id"], "the same alert, the same incident"
         resource = await session.read_resource(f"incident://{report['incident_id']}")  # type: ignore[arg-type]
         assert json.loads(resource.contents[0].text)["status"] == "awaiting_approval"  # type: ignore[union-attr]
@@ -172,15 +180,7 @@ async def test_an_investigation_on_the_local_models(tmp_path: Path) -> None:
     """The default pair (Qwen 0.5B / 1.5B, llama.cpp): what it concludes may vary; that it
     concludes, with evidence and progress from the models, may not."""
     async with graph_mcp(tmp_path, "dana", scripted=False) as (session, alert):
-        steps: list[str] = []
-
-        async def progress(_done: float, _total: float | None, message: str | None) -> None:
-            steps.append(message or "")
-
-        args = {"alert": alert, "format": "alertmanager"}
-        report = structured(
-            await session.call_tool("investigate_alert", args, progress_callback=progress)
-        )
+        report, steps = await investigate(session, alert)
     assert report["status"] in ("awaiting_approval", "completed"), report
     assert report["severity"] in ("critical", "high", "medium", "low"), report
     assert report["root_cause"]["summary"] and report["evidence"], report
