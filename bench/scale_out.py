@@ -8,7 +8,12 @@ until every incident has reached its approval. Prints incidents/min, the speed-u
 worker and its ratio to the worker count (the issue's target: >= 0.8 x N with scripted
 models), and the machine's cores, which bound it.
 
+With `--real-models` the workers run the embedded local models instead (each worker loads
+its own pair; on one 2-core host they share the cores, so this measures contention, not
+scale-out across hosts).
+
 Usage: python bench/scale_out.py [--incidents 12] [--workers 1,2,3] [--model-delay S]
+       [--real-models]
 """
 
 from __future__ import annotations
@@ -41,7 +46,9 @@ from tests.test_scale_out import (  # noqa: E402
 )
 
 
-def measure(workers: int, incidents: int, root: Path, delay_s: float) -> float:
+def measure(
+    workers: int, incidents: int, root: Path, delay_s: float, real_models: bool = False
+) -> float:
     """Incidents per minute, from the first alert to the last incident awaiting approval."""
     state = root / f"w{workers}"
     state.mkdir()
@@ -54,8 +61,8 @@ def measure(workers: int, incidents: int, root: Path, delay_s: float) -> float:
                           SCRIPTED_CAUSE_DELAY_S=str(delay_s))  # fmt: skip
         try:
             service = start_service(state / "serve.log", ["--catalog", str(SCENARIO)], env)
-            running = [Worker(env, state / f"worker-{n}.log", concurrency=1)
-                       for n in range(workers)]  # fmt: skip
+            running = [Worker(env, state / f"worker-{n}.log", concurrency=1,
+                              real_models=real_models) for n in range(workers)]  # fmt: skip
             payload = scenario_payload(world["DASHBOARDS_URL"])
             started = time.perf_counter()
             ids = [post(service, distinct(payload, n))["incident_id"] for n in range(incidents)]
@@ -76,17 +83,21 @@ def main() -> int:
     parser.add_argument("--model-delay", type=float, default=0.0, metavar="S",
                         help="the root-cause model answers after S seconds without using the "
                         "CPU, as a model served elsewhere (a GPU host) would")  # fmt: skip
+    parser.add_argument(
+        "--real-models",
+        action="store_true",
+        help="workers on the embedded local models instead of scripted ones",
+    )
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
     cores = os.cpu_count() or 1
-    print(
-        f"scale-out: {args.incidents} incidents per run, scripted models "
-        f"(root cause answers after {args.model_delay:g} s), {cores} cores"
-    )
+    models = ("the embedded local models" if args.real_models else
+              f"scripted models (root cause answers after {args.model_delay:g} s)")  # fmt: skip
+    print(f"scale-out: {args.incidents} incidents per run, {models}, {cores} cores")
     rates: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in counts:
-            rates[n] = measure(n, args.incidents, Path(tmp), args.model_delay)
+            rates[n] = measure(n, args.incidents, Path(tmp), args.model_delay, args.real_models)
             print(f"  {n} worker(s): {rates[n]:.1f} incidents/min", flush=True)
     base = rates[counts[0]] / counts[0]
     print("\n| workers | incidents/min | speed-up | speed-up / N |")

@@ -140,11 +140,12 @@ def _healthy(running: Running) -> bool:
 
 
 @contextlib.contextmanager
-def world_process(scenario: str, log: Path) -> Iterator[dict[str, str]]:
-    """`graph world --scenario` in its own process; yields its `export` variables."""
+def world_process(scenario: str, log: Path, *args: str) -> Iterator[dict[str, str]]:
+    """`graph world --scenario` (and `args`) in its own process; yields its `export`
+    variables."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "world", "--scenario", scenario],
+            [sys.executable, "-m", "cli.main", "world", "--scenario", scenario, *args],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -262,3 +263,35 @@ def test_writes_are_served_for_other_processes(gh: Github, url: str) -> None:
         ("POST", f"/repos/{REPO}/issues", "create_issue")
     ]
     assert served[0]["body"] == {"title": "tracking"}
+
+
+def test_a_slow_write_takes_effect_once_even_when_its_caller_gave_up(
+    gh: Github, standin: GitHubStandIn, url: str
+) -> None:
+    """`graph world --github-write-delay`: the write answers late, and a caller that stopped
+    waiting (a worker killed mid-call) still finds it done, once, as on GitHub."""
+    standin.write_delay_s = 0.6
+    node = gh.get_repo(REPO).get_pull(847).node_id
+    query = ("mutation($input: RevertPullRequestInput!) { revertPullRequest(input: $input) "
+             "{ pullRequest { number } } }")  # fmt: skip
+    body = {"query": query, "variables": {"input": {"pullRequestId": node}}}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{url}/graphql", headers={"Authorization": f"token {TOKEN}"}, json=body,
+                   timeout=0.2)  # fmt: skip
+    assert standin.writes == []  # not yet: the write takes effect after the delay
+    deadline = time.monotonic() + 5
+    while not standin.writes and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [write] = standin.writes
+    assert (write.kind, write.number, write.created) == ("revert_pull_request", 847, 849)
+    standin.write_delay_s = 0.0
+    assert open_revert(gh, REPO, 847, None, None).number == 850  # fast again
+
+
+def test_world_cli_refuses_a_bad_write_delay(capsys: pytest.CaptureFixture[str]) -> None:
+    from cli.main import main
+
+    with pytest.raises(SystemExit) as ended:
+        main(["world", "--scenario", "db-pool-exhaustion", "--github-write-delay", "soon"])
+    assert ended.value.code == 2
+    assert "not a number of seconds: 'soon'" in capsys.readouterr().err

@@ -59,6 +59,14 @@ class GitHubStandIn:
             exception_handlers={Fail: fail_response, HTTPException: http_error},
         )
 
+    @property
+    def write_delay_s(self) -> float:
+        return self._store.write_delay_s
+
+    @write_delay_s.setter
+    def write_delay_s(self, seconds: float) -> None:
+        self._store.write_delay_s = seconds
+
     def _routes(self) -> list[Route]:
         repo = "/repos/{owner}/{name}"
         return [
@@ -177,6 +185,7 @@ class GitHubStandIn:
             raise invalid("Issue", "title")
         if not isinstance(text, str):
             raise invalid("Issue", "body", "invalid")
+        await self._store.slow_write()
         with self._store.lock:
             issue = IssueView(state.next_number(), title, text, VIEWER, self._now)
             state.issues[issue.number] = issue
@@ -202,6 +211,7 @@ class GitHubStandIn:
         text = body.get("body")
         if not isinstance(text, str) or not text.strip():
             raise invalid("IssueComment", "body")
+        await self._store.slow_write()
         kind = "comment_on_pull_request" if view.is_pull else "comment_on_issue"
         with self._store.lock:
             comment_id = next(self._store.comment_ids)

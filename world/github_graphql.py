@@ -51,6 +51,7 @@ async def graphql(store: GitHubStore, request: Request) -> Response:
             kind = operation.title()
             raise GraphQLError(f"Field '{name}' doesn't exist on type '{kind}'", [alias])
         given = variables.get(_input_variable(query))
+        await store.slow_write()
         return JSONResponse({"data": {alias: _revert(store, request, alias, given)}})
     except GraphQLError as exc:
         return JSONResponse(exc.response())

@@ -7,6 +7,7 @@ issues and comments); `GitHubStore` holds them all, with the lock writers take a
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import threading
 from dataclasses import asdict, dataclass, replace
@@ -103,6 +104,13 @@ class GitHubStore:
         self.lock = threading.Lock()
         self.comment_ids = itertools.count(num_id("comments", scenario.name))
         self.writes: list[GitHubWrite] = []
+        self.write_delay_s = 0.0  # a slow GitHub: each write answers this much later
+
+    async def slow_write(self) -> None:
+        """Wait `write_delay_s` before a write takes effect (it is recorded even when the
+        caller has gone meanwhile, as GitHub would finish a request whose client died)."""
+        if self.write_delay_s > 0:
+            await asyncio.sleep(self.write_delay_s)
 
     def record(self, request: Request, body: dict[str, Any], **what: Any) -> None:
         at = datetime.now(UTC)
