@@ -193,6 +193,26 @@ def test_the_rise_names_the_series_that_rose_most() -> None:
     assert correlate.rising_load([flat], at(-1)) == (0.0, "")
 
 
+def test_a_load_source_that_appeared_at_the_onset_is_named_as_what_rose() -> None:
+    total = series("requests /s", [200, 210, 190, 205, 640, 700])
+    promo = series("clicks from the newsletter (utm_campaign=fall) /s", [0, 0, 0, 0, 380, 450])
+    small = series("logins from the partner app /s", [0, 0, 0, 0, 5, 6])
+    rise, name = correlate.rising_load([total, small, promo], at(-1))
+    assert (round(rise, 1), name) == (3.4, promo.name)  # the total says how much, the new one what
+    alone = correlate.rising_load([promo], at(-1))  # nothing says how many times: no rise
+    assert alone == (0.0, "")
+    known = series("clicks from the newsletter /s", [0, 3, 0, 2, 380, 450])  # not new: it rose
+    assert correlate.rising_load([total, known], at(-1)) == (225.0, known.name)  # 450 / median 2
+
+
+def test_failed_requests_rising_are_a_symptom_not_load() -> None:
+    failed = series("failed requests /s", [2, 3, 2, 3, 90, 120])
+    rejected = series("requests rejected (429) /s", [1, 1, 2, 1, 60, 80])
+    assert correlate.rising_load([failed, rejected], at(-1)) == (0.0, "")
+    ok = series("requests served /s", [100, 110, 95, 105, 320, 410])
+    assert correlate.rising_load([failed, ok], at(-1))[1] == "requests served /s"
+
+
 def test_none_evidence_says_what_load_rose() -> None:
     found = none_evidence((), (), 6.0, False, load_signal="checkout  clicks\n(utm=spring) /s")
     assert "load rose 6.0x at the onset (checkout clicks (utm=spring) /s)" in found.reasons

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from agents.root_cause.facts.onset import classify
 from agents.root_cause.facts.types import (
     ChangeFacts,
     DeployMarker,
@@ -137,21 +138,31 @@ def rising_load(
     series: Iterable[Series], onset: datetime | None, factor: float = 2.0
 ) -> tuple[float, str]:
     """How many times the load (requests, traffic, sessions) rose at the onset, and the name
-    of the load series that rose most, as the page names it (what rose: a campaign's clicks,
-    a client's requests); (0, "") when none rose `factor` times."""
+    of what rose, as the page names it (a campaign's clicks, a client's requests): a load
+    series that was zero before the onset and is not after (a new source of traffic, the
+    likeliest driver) when one appeared, else the one that rose most; (0, "") when none
+    rose `factor` times. Failures counted as requests (5xx, rejected, timed out) are a
+    symptom, not load."""
     best, name = 0.0, ""
+    appeared, most = "", 0.0  # the biggest load series that came from nothing at the onset
     for s in series:
         if not LOAD_WORDS.search(s.name) or s.unit == "%" or len(s.points) < 4:
+            continue
+        if classify(s.name)[0] == 1:
             continue
         cut = onset or s.points[len(s.points) // 2].at
         before = [p.value for p in s.points if p.at < cut]
         after = [p.value for p in s.points if p.at >= cut]
-        if before and after and min(before) >= 0:
-            base = sorted(before)[len(before) // 2]
-            rise = max(after) / base if base > 0 else 0.0
+        if not before or not after or min(before) < 0:
+            continue
+        base = sorted(before)[len(before) // 2]
+        if base > 0:
+            rise = max(after) / base
             if rise > best:
                 best, name = rise, s.name
-    return (best, name) if best >= factor else (0.0, "")
+        elif max(before) == 0 and max(after) > most:
+            appeared, most = s.name, max(after)
+    return (best, appeared or name) if best >= factor else (0.0, "")
 
 
 PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (
