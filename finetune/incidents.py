@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from agents.root_cause.logic import answer_schema, evidence_ids, options
+from agents.root_cause.logic import answer_schema, evidence_ids, how_and_when, options
 from agents.root_cause.logic import prompt_values as cause_values
 from agents.root_cause.node import MAX_TOKENS as CAUSE_TOKENS
 from agents.root_cause.node import PROMPT as CAUSE_PROMPT
@@ -125,6 +125,7 @@ def examples(found: Confirmed) -> list[Example]:
         answer = schema.model_validate(
             {
                 "cause": ref,
+                "how": _how(cause, ref),
                 "category": cause.category or "code_change",
                 "explanation": explanation(cause, alert),
                 "confidence": "high",
@@ -138,6 +139,14 @@ def examples(found: Confirmed) -> list[Example]:
     if text.strip():
         out.append(reader_example(carrier, text, "incident", group, origin, note))
     return out
+
+
+def _how(cause: RootCause, ref: str) -> str:
+    """What the confirmed answer restates first: the chosen change's most telling "how"
+    line as the prompt showed it, for none the first reason for none."""
+    chosen = next((c for c in cause.candidates if c.ref == ref), None)
+    lines = how_and_when(chosen.reasons)[0] if chosen else list(cause.none_reasons)
+    return lines[0][:160] if lines else ""
 
 
 def explanation(cause: RootCause, alert: Alert) -> str:  # noqa: ARG001

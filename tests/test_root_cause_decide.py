@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 from agents.root_cause.change import Change
 from agents.root_cause.facts.changes import change_facts
 from agents.root_cause.facts.types import DeployMarker, ErrorSignal, Frame, Notice
-from agents.root_cause.logic import CauseAnswer, Findings, answer_schema, decide, propose
+from agents.root_cause.logic import (
+    HOW_CHARS,
+    CauseAnswer,
+    Findings,
+    answer_schema,
+    decide,
+    how_and_when,
+    propose,
+)
 from agents.root_cause.score import Incident, Scored, none_evidence, score
 from core.state import Alert, RootCause, Triage, Workload
 
@@ -370,3 +378,69 @@ def test_the_mechanism_of_a_change_carries_the_errors_the_evidence_shows() -> No
     cause = decide(None, found)
     assert "timeout 5s → 500ms" in cause.mechanism
     assert "ReadTimeout: rates API did not answer in 500ms" in cause.mechanism
+
+
+# --- what the model is shown and what it answers ---------------------------------------------
+
+
+def test_an_options_how_puts_what_the_change_does_before_when_it_went_live() -> None:
+    reasons = (
+        "merged 3 h before the onset, deployed 2.9 h before the onset",
+        "a stack frame of the errors is in a file it changed: src/q.py:9 (of a timeout: where "
+        "the time ran out, not why)",
+        "sets pool.max 50 → 8 (pool; fits the symptoms 1.0)",
+        "src/q.py:4: a query runs once per item of a loop (fits the symptoms 0.7)",
+        "a code change (fits the symptoms 0.5)",
+        "in corp/web, not the service's repo",
+    )
+    how, when = how_and_when(reasons)
+    risk, setting, frame = how
+    assert (risk, setting) == ("src/q.py:4: a query runs once per item of a loop",
+                               "sets pool.max 50 → 8 (pool)")  # fmt: skip
+    assert frame.startswith("a stack frame") and len(frame) <= HOW_CHARS
+    assert when == [reasons[0], reasons[4], reasons[5]]  # context, not what it does
+    assert not any("fits the symptoms" in h for h in how)
+
+
+def test_an_options_how_leaves_out_code_the_model_could_not_copy_and_keeps_the_words() -> None:
+    pattern = "`" + r"^(\w+\s?)*(\w+\.)+[a-z]{2,}$" * 3 + "`"
+    [how], _ = how_and_when([f"src/v.rb:2: regex {pattern} can backtrack catastrophically"])
+    assert "can backtrack catastrophically" in how and pattern not in how
+    no_risk, _ = how_and_when(["merged 5 min before the onset"])
+    assert no_risk == []
+
+
+def test_a_frame_at_a_changed_line_shows_that_line_but_never_a_comment_or_a_token() -> None:
+    errors = (ErrorSignal("TypeError", "'NoneType' object is not subscriptable",
+                          frames=(Frame("src/limits.py", 3),)),)  # fmt: skip
+    patch = ("@@ -1,2 +1,4 @@\n def limit(app):\n+    # read the summary the bureau sent\n"
+             "+    income = app['bureau_summary']['income']\n+    return income * 4\n")  # fmt: skip
+    s = scored(change(46, -30, {"src/limits.py": patch}), incident(errors=errors))
+    assert any("which now reads `income = app['bureau_summary']['income']`" in r
+               for r in s.reasons)  # fmt: skip
+    leaky = patch.replace("app['bureau_summary']['income']", "'ghp_" + "x" * 36 + "'")
+    s = scored(change(47, -30, {"src/limits.py": leaky}), incident(errors=errors))
+    frame = next(r for r in s.reasons if "stack frame" in r)
+    assert "which now reads `return income * 4`" in frame and "ghp_" not in frame
+    at_comment = (ErrorSignal("TypeError", "x", frames=(Frame("src/limits.py", 2),)),)
+    s = scored(change(48, -30, {"src/limits.py": patch}), incident(errors=at_comment))
+    frame = next(r for r in s.reasons if "stack frame" in r)
+    assert "# read the summary" not in frame and "bureau_summary" in frame
+
+
+def test_the_model_states_how_first_and_the_record_keeps_it_with_the_explanation() -> None:
+    schema = answer_schema(["PR #41", "none"]).model_json_schema()
+    assert schema["required"][:3] == ["cause", "how", "category"]  # the grammar's order
+    culprit = change(41, -40, TIMEOUT)
+    found = findings([scored(culprit, incident((DeployMarker(at(-25), "d", sha=culprit.sha),)))])
+    given = {"cause": "PR #41", "category": "config_change", "confidence": "high",
+             "explanation": "Rates calls time out because the client gives up early.",
+             "how": "sets timeout 5s → 500ms"}  # fmt: skip
+    cause = decide(CauseAnswer.model_validate(given), found)
+    assert cause.explanation == ("Rates calls time out because the client gives up early: "
+                                 "sets timeout 5s → 500ms.")  # fmt: skip
+    repeated = {**given, "explanation": "It sets timeout 5s → 500ms, so calls time out."}
+    assert decide(CauseAnswer.model_validate(repeated), found).explanation == repeated[
+        "explanation"]  # fmt: skip
+    older = {k: v for k, v in given.items() if k != "how"}  # stored before `how` existed
+    assert decide(CauseAnswer.model_validate(older), found).explanation == given["explanation"]

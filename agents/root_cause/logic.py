@@ -11,6 +11,7 @@ says why (`decided_by`, `decided_why`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,9 +44,16 @@ CHANGE_CATEGORIES = {"code_change", "config_change", "dependency_change", "schem
                      "infrastructure_change"}  # fmt: skip
 
 
+def _how_required(schema: dict[str, Any]) -> None:
+    """The model writes `how` (the grammar requires it); a stored or scripted answer that
+    predates it still validates."""
+    schema.setdefault("required", []).insert(1, "how")
+
+
 class CauseAnswer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_how_required)
     cause: str
+    how: str = Field(default="", max_length=160)  # the chosen option's mechanism, restated
     category: CauseCategory
     explanation: str = Field(max_length=280)
     evidence: list[str] = Field(default_factory=list, max_length=2)
@@ -142,13 +150,64 @@ def prompt_values(
 
 
 def _option_values(c: Candidate) -> dict[str, Any]:
+    how, when = how_and_when(c.reasons)
     return {
         "ref": c.ref,
         "kind": (c.category or "code_change").replace("_", " "),
         "title": quote(c.title, 120).replace("\n", " "),
         "repo": c.repo,
-        "facts": "; ".join(c.reasons[:4]),
+        "how": "; ".join(how[:2]) or "nothing found in the change ties it to the symptoms",
+        "when": "; ".join(when[:2]),
     }
+
+
+# The reasons that say when a change went live and how far it is from the incident, as
+# opposed to what it does (a setting, a risk found in its code, a frame, a library).
+_WHEN = re.compile(
+    r"^(merged |a leak builds up|a latent risk|live [0-9.]+ h before|in \S+, (a service|not "
+    r"the service)|touches only docs|only moves an image tag|reached production after|"
+    r"merged after|a [a-z ]+ change \(fits the symptoms)"
+)
+_FIT = re.compile(r"\s*[(;]\s*fits the symptoms [0-9.]+\)?")
+
+
+HOW_CHARS = 110
+# Code quoted in a reason that the model would have to escape or could not copy whole (a
+# regex, a long expression): the words around it say what it does.
+_CODE = re.compile(r"`(?:[^`]*\\[^`]*|[^`]{24,})`")
+
+
+def how_and_when(reasons: Sequence[str]) -> tuple[list[str], list[str]]:
+    """A change's reasons split for the prompt: what it does that bears on the incident,
+    the most telling first (a risk found in its code, a setting it changes, a library the
+    errors come from, the line a stack frame points at; where a timeout ran out last),
+    each shortened and without the ranking's weights; and when it went live."""
+    how: list[tuple[int, str]] = []
+    when: list[str] = []
+    for reason in reasons:
+        if _WHEN.match(reason):
+            when.append(reason)
+            continue
+        text = _FIT.sub(lambda m: ")" if m.group(0).lstrip().startswith(";") else "", reason)
+        text = " ".join(_CODE.sub("", text.replace("()", "")).split())
+        cut = text if len(text) <= HOW_CHARS else text[: HOW_CHARS - 1] + "…"
+        how.append((_telling(text), cut))
+    return [text for _, text in sorted(how, key=lambda pair: pair[0])], when
+
+
+def _telling(reason: str) -> int:
+    """How directly a reason says what the change does (lower: more)."""
+    if "where the time ran out" in reason:
+        return 5
+    if re.match(r"\S+:\d+: ", reason):  # a detector's finding at file:line
+        return 0
+    if reason.startswith("sets "):
+        return 1
+    if "which it upgrades" in reason:
+        return 2
+    if "which now reads" in reason:
+        return 3
+    return 4
 
 
 def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
@@ -158,13 +217,22 @@ def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
     chosen = next((s for s in found.top if s.change.ref == pick), None)
     if answer is not None and by == "model":
         category = _category(answer.category, chosen, found)
-        explanation, confidence = answer.explanation, CONFIDENCE[answer.confidence]
+        explanation, confidence = _explained(answer), CONFIDENCE[answer.confidence]
         cited = tuple(e for e in answer.evidence if e in found.evidence_ids)
     else:
         category = chosen.category if chosen else (found.none.category or "capacity")
         explanation, confidence = "", _confidence(chosen, found)
         cited = ()
     return _record(chosen, found, category, explanation, confidence, by, why, cited)
+
+
+def _explained(answer: CauseAnswer) -> str:
+    """The model's explanation with the mechanism it restated first, when the explanation
+    does not already carry it."""
+    how, text = " ".join(answer.how.split()).rstrip("."), answer.explanation.strip()
+    if not how or how.lower() in text.lower():
+        return text
+    return f"{text.rstrip('.')}: {how}." if text else f"{how}."
 
 
 def propose(incident_id: str, cause: RootCause, alert_start: datetime) -> list[ProposedAction]:

@@ -228,7 +228,9 @@ def _evidence(
         total += weight
         places.append((weight, file))
         where = "at a line it changed" if near else "in a file it changed"
+        code = _code_at(facts, file, frame.line) if near and not timed_out else ""
         reasons.append(f"a stack frame of the errors is {where}: {file}:{frame.line}"
+                       + (f", which now reads `{code}`" if code else "")
                        + (" (of a timeout: where the time ran out, not why)" if timed_out
                           else ""))  # fmt: skip
     if facts is None:
@@ -321,6 +323,24 @@ def _release_only(facts: ChangeFacts) -> bool:
     """A change whose only effect is to point at a new build (a deploy record)."""
     real = [s for s in facts.settings if s.family != "other"]
     return bool(real) and all(s.family == "image" for s in real) and not facts.dependencies
+
+
+def _code_at(facts: ChangeFacts | None, file: str, line: int | None) -> str:
+    """The added line nearest to a frame's line in that file (what the frame points at, as
+    the change wrote it), shortened; "" when the change added no code line near it."""
+    if facts is None or line is None:
+        return ""
+    near = [a for a in facts.added if a.file == file and abs(a.line - line) <= 3
+            and not _NOT_CODE.search(a.text)]  # fmt: skip
+    if not near:
+        return ""
+    text = " ".join(min(near, key=lambda a: (abs(a.line - line), a.line)).text.split())
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+# What a frame cannot point at, or must not be repeated: comments, blank lines, and lines
+# holding a long opaque string (a token or key someone committed).
+_NOT_CODE = re.compile(r"^\s*(#|//|/\*|\*|--|$)|[A-Za-z0-9_+/=-]{28,}")
 
 
 def _changed_lines(facts: ChangeFacts | None) -> dict[str, set[int]]:
