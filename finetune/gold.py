@@ -5,7 +5,7 @@
 - root cause: the option naming `expect.root_cause` (`PR #N`, the commit's short sha, or
   `none`) and an explanation from the scenario's title (up to its first ";": the author's
   one-line account of what happened), the mechanism the pipeline's patch checks find in
-  the culprit, and any `keywords` not yet named, within the schema's 280 characters;
+  the culprit, and any `keywords` not yet named, within the schema's limit (`EXPLANATION_CHARS`);
 - quarantined reader: `finetune.labels`.
 """
 

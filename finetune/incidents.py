@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from agents.root_cause.logic import answer_schema, evidence_ids, how_and_when, options
+from agents.root_cause.logic import (
+    EXPLANATION_CHARS,
+    HOW_ANSWER_CHARS,
+    answer_schema,
+    evidence_ids,
+    how_and_when,
+    options,
+)
 from agents.root_cause.logic import prompt_values as cause_values
 from agents.root_cause.node import MAX_TOKENS as CAUSE_TOKENS
 from agents.root_cause.node import PROMPT as CAUSE_PROMPT
@@ -146,18 +153,18 @@ def _how(cause: RootCause, ref: str) -> str:
     line as the prompt showed it, for none the first reason for none."""
     chosen = next((c for c in cause.candidates if c.ref == ref), None)
     lines = how_and_when(chosen.reasons)[0] if chosen else list(cause.none_reasons)
-    return lines[0][:160] if lines else ""
+    return lines[0][:HOW_ANSWER_CHARS] if lines else ""
 
 
 def explanation(cause: RootCause, alert: Alert) -> str:  # noqa: ARG001
     """What the confirmed answer explains: the model's own explanation, else the extracted
     mechanism, else the culprit's title."""
     if cause.explanation:
-        return cause.explanation[:280]
+        return cause.explanation[:EXPLANATION_CHARS]
     if cause.mechanism:
-        return cause.mechanism[:280]
+        return cause.mechanism[:EXPLANATION_CHARS]
     best = next((c for c in cause.candidates if c.ref == f"PR #{cause.pr}"), None)
-    return (best.title if best else cause.summary)[:280]
+    return (best.title if best else cause.summary)[:EXPLANATION_CHARS]
 
 
 def _example(

@@ -118,7 +118,7 @@ def _cause(
     return {
         "cause": option,
         "category": category,
-        "explanation": explanation[:280],
+        "explanation": explanation[: gold.EXPLANATION_LIMIT],
         "confidence": confidence,
     }
 

@@ -40,6 +40,8 @@ CHOICES = 3
 OPTION_MARGIN = 0.15  # a change offered beside the best is at most this much weaker
 RULED_OUT_SHOWN = 3
 CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
+EXPLANATION_CHARS = 220  # the model's explanation, at most (its grammar stops it there)
+HOW_ANSWER_CHARS = 120  # the mechanism it restates first
 CHANGE_CATEGORIES = {"code_change", "config_change", "dependency_change", "schema_change",
                      "infrastructure_change"}  # fmt: skip
 
@@ -53,9 +55,9 @@ def _how_required(schema: dict[str, Any]) -> None:
 class CauseAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_how_required)
     cause: str
-    how: str = Field(default="", max_length=160)  # the chosen option's mechanism, restated
+    how: str = Field(default="", max_length=HOW_ANSWER_CHARS)  # the chosen mechanism, restated
     category: CauseCategory
-    explanation: str = Field(max_length=280)
+    explanation: str = Field(max_length=EXPLANATION_CHARS)
     evidence: list[str] = Field(default_factory=list, max_length=2)
     confidence: Literal["low", "medium", "high"]
 
