@@ -444,20 +444,3 @@ def test_the_model_states_how_first_and_the_record_keeps_it_with_the_explanation
         "explanation"]  # fmt: skip
     older = {k: v for k, v in given.items() if k != "how"}  # stored before `how` existed
     assert decide(CauseAnswer.model_validate(older), found).explanation == given["explanation"]
-
-
-def test_the_ranking_s_mechanism_leads_with_the_risk_found_in_the_change() -> None:
-    culprit = change(49, -20, CODE)
-    deployed = (DeployMarker(at(-15), "d", sha=culprit.sha),)
-    inc = incident(deployed, symptoms=frozenset({"connections", "latency"}))
-    s = scored(culprit, inc)
-    assert any(r.startswith("src/report.py:") and "fits the symptoms" in r for r in s.reasons)
-    cause = decide(None, findings([s]))
-    assert cause.decided_by == "ranking" and cause.pr == 49
-    first = cause.mechanism.split("; ")[0]
-    assert first.startswith("src/report.py:") and "fits the symptoms" not in first
-    setting = change(50, -20, TIMEOUT)
-    timed = incident((DeployMarker(at(-15), "d", sha=setting.sha),))
-    plain = decide(None, findings([scored(setting, timed)]))
-    assert plain.pr == 50 and plain.mechanism.startswith("config/prod.yaml:5: client.timeout")
-    assert "client.timeout 5s → 500ms in config/prod.yaml" in plain.mechanism  # the setting too

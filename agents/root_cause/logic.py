@@ -190,26 +190,18 @@ def how_and_when(reasons: Sequence[str]) -> tuple[list[str], list[str]]:
         if _WHEN.match(reason):
             when.append(reason)
             continue
-        text = " ".join(_CODE.sub("", _plain(reason)).split())
+        text = _FIT.sub(lambda m: ")" if m.group(0).lstrip().startswith(";") else "", reason)
+        text = " ".join(_CODE.sub("", text.replace("()", "")).split())
         cut = text if len(text) <= HOW_CHARS else text[: HOW_CHARS - 1] + "…"
         how.append((_telling(text), cut))
     return [text for _, text in sorted(how, key=lambda pair: pair[0])], when
-
-
-def _plain(reason: str) -> str:
-    """A reason without the ranking's weight ("(fits the symptoms 0.7)")."""
-    text = _FIT.sub(lambda m: ")" if m.group(0).lstrip().startswith(";") else "", reason)
-    return text.replace("()", "").strip()
-
-
-_FINDING = re.compile(r"\S+:\d+: ")  # a detector's finding at file:line
 
 
 def _telling(reason: str) -> int:
     """How directly a reason says what the change does (lower: more)."""
     if "where the time ran out" in reason:
         return 5
-    if _FINDING.match(reason):
+    if re.match(r"\S+:\d+: ", reason):  # a detector's finding at file:line
         return 0
     if reason.startswith("sets "):
         return 1
@@ -325,13 +317,13 @@ def _revert(incident_id: str, cause: RootCause) -> list[ProposedAction]:
 
 
 def mechanism(chosen: Scored | None, found: Findings) -> str:
-    """The extracted facts that say how (for a change: the risk a detector found in it that
-    fits the incident best, the settings it changes before → after, the versions it moves,
-    the statements it adds, the frames in its files, and the errors the evidence shows)."""
+    """The extracted facts that say how (for a change: the settings it changes before →
+    after, the versions it moves, the statements it adds, the frames in its files, and the
+    errors the evidence shows)."""
     if chosen is None:
         return found.mechanism_none
     facts = chosen.facts
-    parts: list[str] = [_plain(r) for r in chosen.reasons if _FINDING.match(r)][:1]
+    parts: list[str] = []
     if facts is not None:
         parts += [f"{s.key} {s.before or '∅'} → {s.after or '∅'} in {s.file}"
                   for s in facts.settings if s.family != "other"][:3]  # fmt: skip
