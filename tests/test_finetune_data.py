@@ -17,6 +17,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
 
 from agents.root_cause.logic import answer_schema
+from agents.root_cause.node import MAX_TOKENS as CAUSE_TOKENS
 from agents.shared.alerts import alert_text
 from agents.triage.advice import TriageAnswer
 from finetune import dataset, gold, incidents, labels, teacher
@@ -216,7 +217,7 @@ def test_teacher_records_exactly_the_prompts_the_pipeline_sends(tmp_path: Path) 
     options = by_task["root_cause"].json_schema["properties"]["cause"]["enum"]
     assert answer_schema(options).model_validate(by_task["root_cause"].answer).cause == "PR #847"
     assert by_task["triage"].answer["severity"] == "critical"
-    assert by_task["triage"].max_tokens == 48 and by_task["root_cause"].max_tokens == 160
+    assert by_task["triage"].max_tokens == 48 and by_task["root_cause"].max_tokens == CAUSE_TOKENS
     found, skipped = dataset.from_recording(rec)
     assert not skipped
     assert {e.task for e in found} == {"triage", "root_cause", "reader"}
