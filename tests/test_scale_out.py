@@ -145,14 +145,16 @@ WRITE_DELAY_S = "1.5"  # GitHub answers a revert this late: a window to kill a w
 
 def in_execute(url: str, pids: list[int], timeout: float = 120) -> tuple[int, str]:
     """(pid, incident id) of a worker that has recorded a mutation's idempotency key for the
-    incident it is running, and is now waiting for the tool's answer."""
+    incident it is running, and is now waiting for the tool's answer (the key is younger
+    than GitHub's delay: an incident past execute, still notifying, is not taken)."""
     owners = {f"{socket.gethostname()}:{pid}:": pid for pid in pids}
     deadline = time.monotonic() + timeout
     with psycopg.connect(url, autocommit=True) as conn:
         while time.monotonic() < deadline:
-            rows = conn.execute(
+            rows = conn.execute(  # started less than the write delay ago: still in flight
                 "SELECT i.id, i.owner FROM mutations m JOIN ig_incidents i "
-                "ON i.id = m.incident_id WHERE i.status = 'running'"
+                "ON i.id = m.incident_id WHERE i.status = 'running' AND m.started_at > %s",
+                (time.time() - float(WRITE_DELAY_S) / 2,),
             ).fetchall()
             for iid, owner in rows:
                 pid = next((p for o, p in owners.items() if str(owner).startswith(o)), None)
