@@ -3,7 +3,7 @@
 `graph serve` with RabbitMQ and PostgreSQL on loopback, the world in a process of its own,
 workers on scripted (instant) models: what is measured is the pipeline around the models
 (MCP servers, Chromium reading the dashboards, GitHub reads, checkpoints, the queue). For
-each worker count: a fresh database and queues, INCIDENTS alerts posted at once, the time
+each worker count: a fresh database and queues, --incidents alerts posted at once, the time
 until every incident has reached its approval. Prints incidents/min, the speed-up over one
 worker and its ratio to the worker count (the issue's target: >= 0.8 x N with scripted
 models), and the machine's cores, which bound it.

@@ -5,9 +5,6 @@ INCIDENT_GRAPH_BROKER_URL and INCIDENT_GRAPH_DATABASE_URL (the state every worke
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +21,7 @@ from service.catalog import CatalogError, load_catalog
 from service.celery_worker import TaskRunner, register, start_worker
 from service.db import DatabaseError, open_database
 from service.inbox import Inbox
-from service.jobs import Jobs
+from service.jobs import Jobs, new_owner
 from service.metrics import Metrics
 from service.queries import Queries
 from service.queue import PRIORITIES, celery_app, describe
@@ -90,7 +87,7 @@ def worker(
         inbox = Inbox(open_database(settings.inbox_db, database), settings.dedup_window_s)
     except DatabaseError as exc:
         raise CliError(str(exc)) from exc
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    owner = new_owner()
     jobs = Jobs(inbox, owner)
     try:
         with telemetry_for(settings, args.otel_file):

@@ -12,7 +12,10 @@ A run that keeps dying with the process is failed after `MAX_ATTEMPTS`.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -42,6 +45,17 @@ class Pending:
     interrupt_id: str
     action_id: str
     request: dict[str, Any]
+
+
+def owner_prefix(pid: int) -> str:
+    """The start of the owner id of this host's process `pid`: what its claims and its
+    liveness lock are named after."""
+    return f"{socket.gethostname()}:{pid}:"
+
+
+def new_owner() -> str:
+    """This process's owner id, unique across restarts of the same pid."""
+    return f"{owner_prefix(os.getpid())}{uuid.uuid4().hex[:6]}"
 
 
 class Jobs:

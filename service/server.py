@@ -10,11 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import os
 import signal
 import socket
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -34,7 +32,7 @@ from service.app import Service, create_app
 from service.auth import Credentials, SlackVerifier
 from service.db import open_database
 from service.inbox import Inbox
-from service.jobs import Jobs
+from service.jobs import Jobs, new_owner
 from service.metrics import Metrics
 from service.outbox import Outbox
 from service.queries import Queries
@@ -92,7 +90,7 @@ class ServiceServer:
             self.url = f"http://{cfg.host}:{self._socket.getsockname()[1]}"
         db = open_database(cfg.inbox_path, cfg.database_url)
         self._inbox = inbox = Inbox(db, cfg.dedup_window_s)
-        jobs = Jobs(inbox, owner=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
+        jobs = Jobs(inbox, owner=new_owner())
         self._jobs = jobs
         self.requeued = jobs.start()
         if cfg.database_url:

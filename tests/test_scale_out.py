@@ -25,6 +25,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from service.jobs import owner_prefix
 from service.queue import celery_app
 from tests.conftest import ROOT, SCENARIOS
 from tests.netns_support import Host, hosts, why_not
@@ -46,7 +47,6 @@ pytestmark = pytest.mark.integration
 BROKER = "amqp://guest:guest@127.0.0.1:5672//"
 SCENARIO = SCENARIOS / "db-pool-exhaustion" / "scenario.yaml"
 LAUNCHER = ROOT / "tests" / "fixtures" / "serve_scripted.py"
-INCIDENTS = 12
 
 
 def reachable(port: int) -> bool:
@@ -90,18 +90,7 @@ class Worker:
                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
             )  # fmt: skip
         STARTED.append(self.proc)  # kill_all() ends it if the test fails
-        deadline = time.monotonic() + (300 if real_models else 60)  # models load first
-        while f"worker {socket.gethostname()}:{self.proc.pid}:" not in log.read_text():
-            assert self.proc.poll() is None and time.monotonic() < deadline, tail(log)
-            time.sleep(0.1)
-
-    @property
-    def owner_prefix(self) -> str:
-        return f"{socket.gethostname()}:{self.proc.pid}:"
-
-    def kill(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=20)
+        wait_started(self.proc, log, 300 if real_models else 60)  # the models load first
 
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
@@ -147,7 +136,7 @@ def in_execute(url: str, pids: list[int], timeout: float = 120) -> tuple[int, st
     """(pid, incident id) of a worker that has recorded a mutation's idempotency key for the
     incident it is running, and is now waiting for the tool's answer (the key is younger
     than GitHub's delay: an incident past execute, still notifying, is not taken)."""
-    owners = {f"{socket.gethostname()}:{pid}:": pid for pid in pids}
+    owners = {owner_prefix(pid): pid for pid in pids}
     deadline = time.monotonic() + timeout
     with psycopg.connect(url, autocommit=True) as conn:
         while time.monotonic() < deadline:
@@ -192,7 +181,7 @@ def test_three_worker_hosts_300_alerts_two_killed(tmp_path: Path, prefix: str) -
             assert len(ids) == GROUPS
 
             assert_workers(service, prefix, 3)
-            owned_by(url, f"{socket.gethostname()}:{workers[0].pid}:")
+            owned_by(url, owner_prefix(workers[0].pid))
             os.killpg(workers[0].pid, signal.SIGKILL)  # with its MCP servers and browser
             wait_all(service, ids, "awaiting_approval", timeout=900)
             assert_workers(service, prefix, 2)  # the killed one answers no ping
@@ -253,8 +242,13 @@ def start_in(machine: Host, env: dict[str, str], log: Path) -> subprocess.Popen[
     argv = [sys.executable, str(LAUNCHER), "worker", "--catalog", str(SCENARIO),
             "--concurrency", "1"]  # fmt: skip
     proc = machine.spawn(argv, log, mine)
-    deadline = time.monotonic() + 60
-    while f"worker {socket.gethostname()}:{proc.pid}:" not in log.read_text():
+    wait_started(proc, log, 60)
+    return proc
+
+
+def wait_started(proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    """Until the worker's start-up line (it names its owner id) is in its log."""
+    deadline = time.monotonic() + timeout
+    while f"worker {owner_prefix(proc.pid)}" not in log.read_text():
         assert proc.poll() is None and time.monotonic() < deadline, tail(log)
         time.sleep(0.1)
-    return proc
