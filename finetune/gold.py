@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from agents.root_cause.detectors import detect
 from agents.root_cause.facts.changes import change_facts
-from agents.root_cause.logic import CauseAnswer
+from agents.root_cause.logic import EXPLANATION_CHARS
 from agents.triage.advice import TriageAnswer
 from agents.triage.logic import triage
 from core.state import Alert
 from world.scenario import ExpectedRootCause, FileChange, Scenario, alternatives
-
-EXPLANATION_LIMIT = int(CauseAnswer.model_fields["explanation"].metadata[0].max_length)
 
 
 def triage_answer(spec: Scenario, alert: Alert) -> TriageAnswer:
@@ -56,11 +54,11 @@ def explanation(spec: Scenario, expected: ExpectedRootCause) -> str:
     mechanism = _mechanism(spec, expected)
     for parts in ([headline, mechanism], [headline]):
         text = _with_keywords(". ".join(p for p in parts if p) + ".", expected.keywords)
-        if len(text) <= EXPLANATION_LIMIT:
+        if len(text) <= EXPLANATION_CHARS:
             return text
     tail = _with_keywords("", expected.keywords)
-    room = EXPLANATION_LIMIT - len(tail) - 2
-    return (headline[:room].rsplit(" ", 1)[0] + ". " + tail).strip()[:EXPLANATION_LIMIT]
+    room = EXPLANATION_CHARS - len(tail) - 2
+    return (headline[:room].rsplit(" ", 1)[0] + ". " + tail).strip()[:EXPLANATION_CHARS]
 
 
 def _with_keywords(text: str, keywords: list[str | list[str]]) -> str:

@@ -23,6 +23,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatResult
 
+from agents.root_cause.logic import EXPLANATION_CHARS
 from core.state import Alert
 from finetune import gold, labels
 from finetune.errors import FinetuneError
@@ -118,7 +119,7 @@ def _cause(
     return {
         "cause": option,
         "category": category,
-        "explanation": explanation[: gold.EXPLANATION_LIMIT],
+        "explanation": explanation[:EXPLANATION_CHARS],
         "confidence": confidence,
     }
 
