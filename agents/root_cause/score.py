@@ -37,6 +37,7 @@ OFF_PATH = re.compile(
     re.I,
 )  # code users' requests rarely run: a risk found there weighs half
 STRONG = 0.6
+NEAR_LINES = 3  # a stack frame this close to a changed line points at that change
 # Risks that lie in wait: a leak builds up for hours or days after the deploy; the others
 # show only when something sets them off (a failure to retry, a load rise to scale out for).
 GROWS = frozenset({"unbounded_collection", "unclosed_client"})
@@ -220,7 +221,7 @@ def _evidence(
     if hits:
         changed = _changed_lines(facts)
         near = [(f, fr) for f, fr in hits if fr.line and any(
-            abs(fr.line - n) <= 3 for n in changed.get(f, ()))]  # fmt: skip
+            abs(fr.line - n) <= NEAR_LINES for n in changed.get(f, ()))]  # fmt: skip
         file, frame = (near or hits)[0]
         weight = 0.35 if near else 0.15
         timed_out = _timeouts_only(frame, incident.errors)
@@ -330,7 +331,7 @@ def _code_at(facts: ChangeFacts | None, file: str, line: int | None) -> str:
     the change wrote it), shortened; "" when the change added no code line near it."""
     if facts is None or line is None:
         return ""
-    near = [a for a in facts.added if a.file == file and abs(a.line - line) <= 3
+    near = [a for a in facts.added if a.file == file and abs(a.line - line) <= NEAR_LINES
             and not _NOT_CODE.search(a.text)]  # fmt: skip
     if not near:
         return ""
