@@ -308,3 +308,67 @@ def test_tests_and_comments_are_ignored() -> None:
     assert findings("tests/test_views.py", test) == []
     comment = "@@ -1,2 +1,2 @@\n cache:\n-  # ttl: 3600\n+  # ttl: 0\n"
     assert findings("config/cache.yaml", comment) == []
+
+
+def test_a_key_that_read_named_values_through_an_alias_now_takes_the_whole_request() -> None:
+    python = """\
+@@ -30,9 +30,7 @@ def search_cache_key(request):
+-    args = request.args
+     return "|".join((
+         "search",
+-        args.get("q", ""),
+-        args["region"],
++        request.query_string.decode(),
+     ))
+"""
+    [py] = findings("api/search.py", python)
+    assert py.line == 32 and "search_cache_key() now includes 'query_string'" in py.message
+    typescript = """\
+@@ -2,7 +2,6 @@
+ export function reportCacheKey(req: Request): string {
+-  const q = req.query;
+-  return `report:${q.team}:${q.week}`;
++  return `report:${req.originalUrl}`;
+ }
+"""
+    [ts] = findings("src/reports/cache.ts", typescript)
+    assert ts.line == 3 and "'originalUrl'" in ts.message
+    ruby = """\
+@@ -8,6 +8,5 @@ module Catalog
+   def self.page_cache_key(request)
+-    p = request.params
+-    ["catalog", p[:category], p[:page]].join(":")
++    ["catalog", request.fullpath].join(":")
+   end
+"""
+    [rb] = findings("app/models/catalog.rb", ruby)
+    assert rb.line == 9 and "full" in rb.message.lower()
+
+
+def test_an_alias_of_the_whole_request_value_already_in_the_key_is_not_a_finding() -> None:
+    inlined = """\
+@@ -30,6 +30,5 @@ def search_cache_key(request):
+-    qs = request.query_string
+-    return "search|" + qs.decode()
++    return "search|" + request.query_string.decode()
+"""
+    named_kept = """\
+@@ -30,7 +30,8 @@ def search_cache_key(request):
+     args = request.args
+     return "|".join((
+         "search",
+         args.get("q", ""),
++        args.get("region", "eu"),
+     ))
+"""
+    passed_on = """\
+@@ -2,5 +2,5 @@
+ export function reportCacheKey(req: Request): string {
+   const q = req.query;
+-  return buildKey("report", q);
++  return buildKey("report:v2", q, req.originalUrl);
+ }
+"""
+    assert findings("api/search.py", inlined) == []
+    assert findings("api/search.py", named_kept) == []
+    assert findings("src/reports/cache.ts", passed_on) == []

@@ -394,9 +394,9 @@ def test_an_options_how_puts_what_the_change_does_before_when_it_went_live() -> 
         "in corp/web, not the service's repo",
     )
     how, when = how_and_when(reasons)
-    risk, setting, frame = how
-    assert (risk, setting) == ("src/q.py:4: a query runs once per item of a loop",
-                               "sets pool.max 50 → 8 (pool)")  # fmt: skip
+    setting, risk, frame = how  # the best fit to the symptoms first, a timeout's frame last
+    assert (setting, risk) == ("sets pool.max 50 → 8 (pool)",
+                               "a query runs once per item of a loop")  # fmt: skip
     assert frame.startswith("a stack frame") and len(frame) <= HOW_CHARS
     assert when == [reasons[0], reasons[4], reasons[5]]  # context, not what it does
     assert not any("fits the symptoms" in h for h in how)
@@ -408,6 +408,48 @@ def test_an_options_how_leaves_out_code_the_model_could_not_copy_and_keeps_the_w
     assert "can backtrack catastrophically" in how and pattern not in how
     no_risk, _ = how_and_when(["merged 5 min before the onset"])
     assert no_risk == []
+
+
+def test_an_options_how_keeps_short_code_spans_whole_and_drops_asides_before_cutting() -> None:
+    bump = (
+        "lib/a.js:3: dependency `@acme/http-kit` 1.2.0 → ^2.0.1 (major); the version now "
+        "floats (`^`) (fits the symptoms 0.6)"
+    )
+    [how], _ = how_and_when([bump])
+    assert how == "dependency `@acme/http-kit` 1.2.0 → ^2.0.1 (major); the version now floats (`^`)"
+    grows = (
+        "src/Store.kt:28: field `seen` of `Store` (a concurrent collection: the instance is "
+        "shared across threads) grows per call: written with key `Key.of(q)` at line 35 "
+        "(`seen.put(Key.of(q), v)`), never evicted or bounded (fits the symptoms 0.6)"
+    )
+    [how], _ = how_and_when([grows])
+    assert how.endswith("never evicted or bounded") and len(how) <= HOW_CHARS, how
+    assert "concurrent collection" not in how
+
+
+def test_a_frame_at_a_changed_line_shows_its_code_in_few_words() -> None:
+    [how], _ = how_and_when(
+        [
+            "a stack frame of the errors is at a line it changed: "
+            'src/app/limits.py:37, which now reads `return cap(total), "bank"`'
+        ]
+    )
+    assert (
+        how == 'the errors come from a line it changed, limits.py:37: `return cap(total), "bank"`'
+    )
+
+
+def test_an_options_how_leads_with_what_fits_the_symptoms_best() -> None:
+    how, _ = how_and_when(
+        [
+            "deploy/v.yaml:9: env.A_TIMEOUT lowered 3s → 1s (3× shorter) (fits the symptoms 0.5)",
+            "sets env.B_TIMEOUT 4s → 1500ms (timeout; fits the symptoms 1.0)",
+            "the errors come from libfoo, which it upgrades",
+        ]
+    )
+    assert how == ["sets env.B_TIMEOUT 4s → 1500ms (timeout)",
+                   "the errors come from libfoo, which it upgrades",
+                   "env.A_TIMEOUT lowered 3s → 1s (3× shorter)"]  # fmt: skip
 
 
 def test_a_frame_at_a_changed_line_shows_that_line_but_never_a_comment_or_a_token() -> None:
@@ -428,19 +470,24 @@ def test_a_frame_at_a_changed_line_shows_that_line_but_never_a_comment_or_a_toke
     assert "# read the summary" not in frame and "bureau_summary" in frame
 
 
-def test_the_model_states_how_first_and_the_record_keeps_it_with_the_explanation() -> None:
+def test_the_model_states_what_and_how_first_and_the_record_keeps_them() -> None:
     schema = answer_schema(["PR #41", "none"]).model_json_schema()
-    assert schema["required"][:3] == ["cause", "how", "category"]  # the grammar's order
+    assert schema["required"][:4] == ["cause", "what", "how", "category"]  # the grammar's order
     culprit = change(41, -40, TIMEOUT)
     found = findings([scored(culprit, incident((DeployMarker(at(-25), "d", sha=culprit.sha),)))])
     given = {"cause": "PR #41", "category": "config_change", "confidence": "high",
              "explanation": "Rates calls time out because the client gives up early.",
-             "how": "sets timeout 5s → 500ms"}  # fmt: skip
+             "what": "fail fast on the rates API", "how": "sets timeout 5s → 500ms"}  # fmt: skip
     cause = decide(CauseAnswer.model_validate(given), found)
-    assert cause.explanation == ("Rates calls time out because the client gives up early: "
-                                 "sets timeout 5s → 500ms.")  # fmt: skip
+    assert cause.explanation == (
+        "Rates calls time out because the client gives up early: "
+        "fail fast on the rates API — sets timeout 5s → 500ms."
+    )
     repeated = {**given, "explanation": "It sets timeout 5s → 500ms, so calls time out."}
-    assert decide(CauseAnswer.model_validate(repeated), found).explanation == repeated[
-        "explanation"]  # fmt: skip
-    older = {k: v for k, v in given.items() if k != "how"}  # stored before `how` existed
+    assert decide(CauseAnswer.model_validate(repeated), found).explanation == (
+        "It sets timeout 5s → 500ms, so calls time out: fail fast on the rates API."
+    )
+    both = {**repeated, "what": "It sets timeout"}
+    assert decide(CauseAnswer.model_validate(both), found).explanation == both["explanation"]
+    older = {k: v for k, v in given.items() if k not in ("how", "what")}  # stored before them
     assert decide(CauseAnswer.model_validate(older), found).explanation == given["explanation"]

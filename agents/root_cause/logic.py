@@ -40,21 +40,23 @@ CHOICES = 3
 OPTION_MARGIN = 0.15  # a change offered beside the best is at most this much weaker
 RULED_OUT_SHOWN = 3
 CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
-EXPLANATION_CHARS = 220  # the model's explanation, at most (its grammar stops it there)
-HOW_ANSWER_CHARS = 120  # the mechanism it restates first
+EXPLANATION_CHARS = 180  # the model's explanation, at most (its grammar stops it there)
+WHAT_CHARS = 80  # what the chosen change does (its title's words), restated first
+HOW_ANSWER_CHARS = 120  # the mechanism it restates next
 CHANGE_CATEGORIES = {"code_change", "config_change", "dependency_change", "schema_change",
                      "infrastructure_change"}  # fmt: skip
 
 
 def _how_required(schema: dict[str, Any]) -> None:
-    """The model writes `how` (the grammar requires it); a stored or scripted answer that
-    predates it still validates."""
-    schema.setdefault("required", []).insert(1, "how")
+    """The model writes `what` and `how` (the grammar requires them); a stored or scripted
+    answer that predates them still validates."""
+    schema.setdefault("required", [])[1:1] = ["what", "how"]
 
 
 class CauseAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_how_required)
     cause: str
+    what: str = Field(default="", max_length=WHAT_CHARS)  # what the chosen cause is or does
     how: str = Field(default="", max_length=HOW_ANSWER_CHARS)  # the chosen mechanism, restated
     category: CauseCategory
     explanation: str = Field(max_length=EXPLANATION_CHARS)
@@ -176,40 +178,75 @@ _FIT = re.compile(r"\s*[(;]\s*fits the symptoms [0-9.]+\)?")
 HOW_CHARS = 110
 # Code quoted in a reason that the model would have to escape or could not copy whole (a
 # regex, a long expression): the words around it say what it does.
-_CODE = re.compile(r"`(?:[^`]*\\[^`]*|[^`]{24,})`")
+_SPAN = re.compile(r"`[^`]*`")
+_AT = re.compile(r"^\S+:\d+: ")  # a finding's file:line (the record keeps where it is)
 
 
 def how_and_when(reasons: Sequence[str]) -> tuple[list[str], list[str]]:
     """A change's reasons split for the prompt: what it does that bears on the incident,
-    the most telling first (a risk found in its code, a setting it changes, a library the
+    the best fit to the symptoms first (a setting, a risk found in its code, a library the
     errors come from, the line a stack frame points at; where a timeout ran out last),
-    each shortened and without the ranking's weights; and when it went live."""
-    how: list[tuple[int, str]] = []
+    each shortened, without its file:line and the ranking's weights; and when it went live."""
+    how: list[tuple[float, str]] = []
     when: list[str] = []
     for reason in reasons:
         if _WHEN.match(reason):
             when.append(reason)
             continue
+        fit = _FIT.search(reason)
+        weight = float(re.findall(r"[0-9.]+", fit.group(0))[-1].rstrip(".")) if fit else 0.8
         text = _FIT.sub(lambda m: ")" if m.group(0).lstrip().startswith(";") else "", reason)
-        text = " ".join(_CODE.sub("", text.replace("()", "")).split())
-        cut = text if len(text) <= HOW_CHARS else text[: HOW_CHARS - 1] + "…"
-        how.append((_telling(text), cut))
+        text = _FRAME_READS.sub(r"the errors come from a line it changed, \g<where>:", text)
+        text = " ".join(_SPAN.sub(_copyable, _AT.sub("", text).replace("()", "")).split())
+        how.append((_telling(text) * 0.1 - weight, _short(text)))
     return [text for _, text in sorted(how, key=lambda pair: pair[0])], when
 
 
+_FRAME_READS = re.compile(  # a frame at a changed line: the line's code is the point
+    r"^a stack frame of the errors is at a line it changed: (?:\S*/)?(?P<where>[^/\s:]+:\d+), "
+    r"which now reads"
+)
+COPYABLE = 48  # longer code in a reason is left out (the model would not copy it whole)
+
+
+def _copyable(span: re.Match[str]) -> str:
+    code = span.group(0)
+    return "" if "\\" in code or len(code) > COPYABLE else code
+
+
+def _short(text: str) -> str:
+    """At most HOW_CHARS: asides in parentheses go first, then the end."""
+    while len(text) > HOW_CHARS and (asides := _asides(text)):
+        start, end = max(asides, key=lambda span: span[1] - span[0])
+        text = text[:start] + text[end:]
+    return text if len(text) <= HOW_CHARS else text[: HOW_CHARS - 1] + "…"
+
+
+def _asides(text: str) -> list[tuple[int, int]]:
+    """The spans of the outermost ` (...)` groups (balanced, nested ones inside)."""
+    out, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        if char == "(":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif char == ")" and depth > 0:
+            depth -= 1
+            if depth == 0 and start > 0 and text[start - 1] == " ":
+                out.append((start - 1, i + 1))
+    return out
+
+
 def _telling(reason: str) -> int:
-    """How directly a reason says what the change does (lower: more)."""
+    """How directly a reason says what the change does (lower: more); a timeout's frame
+    only says where the time ran out."""
     if "where the time ran out" in reason:
-        return 5
-    if re.match(r"\S+:\d+: ", reason):  # a detector's finding at file:line
-        return 0
-    if reason.startswith("sets "):
+        return 9
+    if reason.startswith("sets ") or "which it upgrades" in reason:
         return 1
-    if "which it upgrades" in reason:
+    if "from a line it changed" in reason:
         return 2
-    if "which now reads" in reason:
-        return 3
-    return 4
+    return 0
 
 
 def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
@@ -229,12 +266,17 @@ def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
 
 
 def _explained(answer: CauseAnswer) -> str:
-    """The model's explanation with the mechanism it restated first, when the explanation
-    does not already carry it."""
-    how, text = " ".join(answer.how.split()).rstrip("."), answer.explanation.strip()
-    if not how or how.lower() in text.lower():
-        return text
-    return f"{text.rstrip('.')}: {how}." if text else f"{how}."
+    """The model's explanation followed by what it chose and how, each where the
+    explanation does not already say it (all three the model's words)."""
+    text = answer.explanation.strip().rstrip(".")
+    said = text.lower()
+    parts = [p for p in (" ".join(answer.what.split()).rstrip("."),
+                         " ".join(answer.how.split()).rstrip("."))
+             if p and p.lower() not in said]  # fmt: skip
+    if not parts:
+        return f"{text}." if text else ""
+    added = " — ".join(parts)
+    return f"{text}: {added}." if text else f"{added}."
 
 
 def propose(incident_id: str, cause: RootCause, alert_start: datetime) -> list[ProposedAction]:

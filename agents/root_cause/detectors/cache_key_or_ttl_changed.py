@@ -259,7 +259,9 @@ def _key_functions(file: str, lines: list[diff.DiffLine], headings: list[str]) -
     out = []
     for (_, name), members in groups.items():
         added = [lines[i] for i in members if lines[i].sign == "+"]
-        kept = " ".join(lines[i].text for i in members if lines[i].sign != "+")
+        texts = [lines[i].text for i in members]
+        kept = " ".join(t for i, t in zip(members, texts, strict=True)
+                        if lines[i].sign != "+" and not _named_only(t, texts))  # fmt: skip
         removed = [lines[i].text for i in members if lines[i].sign == "-"]
         new_function = name in added_functions
         for pattern, strength, why in _SPECIFIC:
@@ -276,6 +278,24 @@ def _key_functions(file: str, lines: list[diff.DiffLine], headings: list[str]) -
             out.append(Finding(NAME, message, file, line.new, SYMPTOMS, strength))
             break
     return out
+
+
+_ALIAS = re.compile(
+    r"^\s*(?:(?:const|let|var|val|final)\s+)?(?P<name>\w+)\s*(?::\s*[\w.<>\[\]]+\s*)?:?=\s*"
+    r"(?P<value>[\w.]+)\s*;?\s*$"
+)
+
+
+def _named_only(text: str, function: list[str]) -> bool:
+    """`params = request.query_params` where the function then reads only named values from
+    it (`params.get("page")`, `params["page"]`, `params.page`): the key took a few named
+    values, not the whole request value."""
+    alias = _ALIAS.match(text)
+    if alias is None or not _REQUEST.fullmatch(alias.group("value")):
+        return False
+    name = re.escape(alias.group("name"))
+    uses = [u for t in function if t is not text for u in re.finditer(rf"\b{name}\b(.?)", t)]
+    return bool(uses) and all(u.group(1) in (".", "[") for u in uses)
 
 
 def _builds_key(function: str, file: str) -> bool:
