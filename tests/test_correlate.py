@@ -261,6 +261,31 @@ def test_a_failover_replication_stall_or_pressure_eviction_is_a_platform_signal(
         assert correlate.platform_signals([text]), text
 
 
+def test_the_most_telling_platform_signal_is_named_by_its_own_clause() -> None:
+    scheduler = (
+        "Warning FailedScheduling pod/web-5d9 0/6 nodes are available: 2 node(s) had "
+        "untolerated taint {node.kubernetes.io/not-ready: }, 4 Insufficient memory. "
+        "preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling."
+    )
+    evicted = "14:02 · Evicted: 2 web pods on ip-10-0-3-7 · kubelet: DiskPressure True"
+    found = {kind: text for text, kind in correlate.platform_signals([scheduler, evicted])}
+    assert found["platform_failure"] == "Evicted: 2 web pods on ip-10-0-3-7", found
+    assert found["capacity"].startswith("Warning FailedScheduling pod/web-5d9"), found
+    assert found["capacity"].endswith(" … 4 Insufficient memory"), found
+    assert len(found["capacity"]) <= correlate.CLAUSE
+    gone = correlate.platform_signals(["Warning NodeNotReady node/ip-10-0-9-1 Node is not ready"])
+    assert gone == [("Warning NodeNotReady node/ip-10-0-9-1 Node is not ready", "platform_failure")]
+
+
+def test_the_schedulers_preemption_note_and_taint_names_are_no_platform_failure() -> None:
+    for text in ("preemption: 0/8 nodes are available: 8 Preemption is not helpful for scheduling",
+                 "0/3 nodes are available: 3 node(s) had untolerated taint "
+                 "{node.kubernetes.io/not-ready: }",
+                 "pods with priority 1000 may preempt lower ones"):  # fmt: skip
+        assert correlate.platform_signals([text]) == [], text
+    assert correlate.platform_signals(["spot instance interruption notice for i-0ab12"])
+
+
 def test_voluntary_disruptions_and_other_text_are_no_platform_signal() -> None:
     for text in ("9m Normal DisruptionTerminating node/ip-10-1-2-3 Disrupting Node: Underutilized",
                  "Evicted pod/api-7c9 (PDB api: 3 available, minAvailable 2)",

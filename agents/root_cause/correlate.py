@@ -165,15 +165,19 @@ def rising_load(
     return (best, appeared or name) if best >= factor else (0.0, "")
 
 
-PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (
-    (re.compile(r"\bevict|node\s*not\s*ready|notready|disk\s*pressure|memory\s*pressure|"
-                r"pid\s*pressure|node\s*lost|preempt", re.I), "platform_failure"),
+PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most telling first
+    (re.compile(r"\bevict|disk\s*pressure|memory\s*pressure|pid\s*pressure", re.I),
+     "platform_failure"),
     (re.compile(r"\breplica\w*\b[^.]{0,60}\b(stale|behind|lag\w*|old)\b|replication\s*(lag|delay|"
                 r"stall\w*|broken|stopped)|\breplay\s*(lag|stop\w*|paus\w*|stall\w*)", re.I),
      "platform_failure"),
     (re.compile(r"fail(ed|ing)?[\s-]*over|multi-az|hardware (issue|failure)|host (failure|"
                 r"replacement|retire)|instance retirement|(availability )?zone (outage|impair)",
                 re.I), "platform_failure"),
+    # a node that went away; not the scheduler's "preemption: 0/N nodes are available" (it
+    # only says evicting lower-priority pods would not help) nor a taint it names
+    (re.compile(r"(?<![/.-])\bnode\s*not\s*ready|\bnotready\b|node\s*lost|\bpreempted\b|"
+                r"spot (instance )?interruption", re.I), "platform_failure"),
     (re.compile(r"insufficient (cpu|memory|pods)|exceeded quota|quota exceeded|"
                 r"resourcequota|at max(imum)? (node|size)", re.I), "capacity"),
 )  # fmt: skip
@@ -197,17 +201,43 @@ PROBE = re.compile(r"synthetic|\bprobe\b|blackbox|uptime[ -]?check|heartbeat che
 
 
 def platform_signals(texts: Iterable[str]) -> list[tuple[str, CauseCategory]]:
-    """(the words that matched, the category they suggest), once per kind of signal;
-    routine, voluntary disruptions are skipped."""
+    """(the clause that matched, the category it suggests), once per category, the most
+    telling kind of signal first (an eviction or node pressure before a node that went
+    away); routine, voluntary disruptions are skipped."""
+    said = [t for t in texts if not ROUTINE.search(t)]
     found: dict[CauseCategory, str] = {}
-    for text in texts:
-        if ROUTINE.search(text):
+    for pattern, category in PLATFORM:
+        if category in found:
             continue
-        for pattern, category in PLATFORM:
+        for text in said:
             hit = pattern.search(text)
-            if hit and category not in found:
-                found[category] = text[max(0, hit.start() - 30) : hit.end() + 50].strip()
+            if hit:
+                found[category] = _clause(text, hit.start(), hit.end())
+                break
     return [(text, category) for category, text in found.items()]
+
+
+_BREAK = re.compile(r"\.\s+(?=\S)|\s+[·|]\s+|;\s+|\n")
+_COMMA = re.compile(rf",\s+|:\s+|{_BREAK.pattern}")
+CLAUSE = 120
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The clause of `text` the match at start:end is in (between sentence ends, `·`, `|`
+    or `;`); a longer one is cut to its first words (what reported it, about what) and the
+    part between commas or colons that matched, CLAUSE characters in all."""
+    left = max((m.end() for m in _BREAK.finditer(text, 0, start)), default=0)
+    right = next((m.start() for m in _BREAK.finditer(text, end)), len(text))
+    if right - left <= CLAUSE:
+        return " ".join(text[left:right].split())
+    inner = max((m.end() for m in _COMMA.finditer(text, left, start)), default=left)
+    stop = next((m.start() for m in _COMMA.finditer(text, end, right)), right)
+    part = " ".join(text[inner:stop].split())[: CLAUSE - 8]
+    room = CLAUSE - len(part) - 3
+    head = " ".join(text[left:inner].split())
+    if inner == left or room < 12:
+        return part
+    return (head if len(head) <= room else head[:room].rsplit(" ", 1)[0]) + " … " + part
 
 
 def expiries(texts: Iterable[str]) -> list[str]:
