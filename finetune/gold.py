@@ -3,9 +3,10 @@
 - triage: `expect.severity` (the rules' severity where the scenario gives none), the rules'
   category, confidence "high";
 - root cause: the option naming `expect.root_cause` (`PR #N`, the commit's short sha, or
-  `none`) and an explanation from the scenario's title (up to its first ";": the author's
-  one-line account of what happened), the mechanism the pipeline's patch checks find in
-  the culprit, and any `keywords` not yet named, within the schema's limit (`EXPLANATION_CHARS`);
+  `none`); `what`, the culprit's title; `how`, the mechanism the pipeline's patch checks
+  find in the culprit; and an explanation from the scenario's title (up to its first ";":
+  the author's one-line account of what happened), the mechanism where it fits, and any
+  `keywords` not yet named, within the schema's limits (`EXPLANATION_CHARS` and the rest);
 - quarantined reader: `finetune.labels`.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from agents.root_cause.detectors import detect
 from agents.root_cause.facts.changes import change_facts
-from agents.root_cause.logic import EXPLANATION_CHARS
+from agents.root_cause.logic import EXPLANATION_CHARS, HOW_ANSWER_CHARS, WHAT_CHARS
 from agents.triage.advice import TriageAnswer
 from agents.triage.logic import triage
 from core.state import Alert
@@ -59,6 +60,18 @@ def explanation(spec: Scenario, expected: ExpectedRootCause) -> str:
     tail = _with_keywords("", expected.keywords)
     room = EXPLANATION_CHARS - len(tail) - 2
     return (headline[:room].rsplit(" ", 1)[0] + ". " + tail).strip()[:EXPLANATION_CHARS]
+
+
+def what(spec: Scenario, expected: ExpectedRootCause) -> str:
+    """The culprit's title (none: nothing)."""
+    pulls = [p for _, p in spec.all_pulls() if p.number == expected.pr]
+    title = pulls[0].title if expected.pr is not None and pulls else ""
+    return " ".join(title.split())[:WHAT_CHARS]
+
+
+def how(spec: Scenario, expected: ExpectedRootCause) -> str:
+    """The mechanism the pipeline's patch checks find in the culprit, if any."""
+    return _mechanism(spec, expected)[:HOW_ANSWER_CHARS]
 
 
 def _with_keywords(text: str, keywords: list[str | list[str]]) -> str:

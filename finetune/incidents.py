@@ -137,10 +137,9 @@ def examples(found: Confirmed) -> list[Example]:
                 "how": _how(cause, ref),
                 "category": cause.category or "code_change",
                 "explanation": explanation(cause, alert),
-                "confidence": "high",
             }
         )
-        text = json.dumps(answer.model_dump())
+        text = json.dumps(answer.model_dump(exclude_none=True))  # the grammar's fields only
         cause_schema = schema.model_json_schema()
         out.append(_example("root_cause", prompt, text, cause_schema, CAUSE_TOKENS, group,
                             origin, note))  # fmt: skip

@@ -99,7 +99,11 @@ class Oracle:
                 return _cause(options[-1], why), False, why
             text = gold.explanation(self.spec, expect.root_cause)
             kind = gold.category(expect.root_cause, chosen)
-            return _cause(chosen, text, "high", kind), True, "scenario"
+            answer = _cause(chosen, text, "high", kind) | {
+                "what": gold.what(self.spec, expect.root_cause),
+                "how": gold.how(self.spec, expect.root_cause),
+            }
+            return answer, True, "scenario"
         if task == "reader":
             return labels.label(fenced(prompt)).model_dump(), True, "label rules"
         return _judge(schema), False, "privileged review is not trained"

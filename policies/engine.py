@@ -60,7 +60,7 @@ class Conditions(Strict):
     owning_channel: bool | None = None  # the channel is the alerting service's own
     args: dict[str, ArgMatch] = {}
     provenance: Literal["trusted", "untrusted"] | None = None  # of the origin and every arg
-    environment: list[str] | None = None  # the alert's environment label
+    environment: list[str] | None = None  # the alert's environment; `unknown`: none said
     tier: list[int] | None = None  # the alerting service's tier in the catalog
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = None
     hours: str | None = None  # "HH:MM-HH:MM", UTC, on the incident's clock
@@ -185,7 +185,10 @@ def _provenance(when: Conditions, action: ProposedAction, _inv: Inventory) -> bo
 
 
 def _environment(when: Conditions, _action: ProposedAction, inv: Inventory) -> bool:
-    return when.environment is None or inv.environment in when.environment
+    return when.environment is None or (inv.environment or UNKNOWN) in when.environment
+
+
+UNKNOWN = "unknown"  # the environment of an alert whose labels name none
 
 
 def _tier(when: Conditions, _action: ProposedAction, inv: Inventory) -> bool:

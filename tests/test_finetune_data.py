@@ -123,7 +123,10 @@ def test_expected_root_cause_option_and_explanation_for_every_scenario() -> None
             words = alternatives(keyword)
             assert any(w.lower() in text.lower() for w in words), (folder.name, keyword, text)
     spec = _spec("db-pool-exhaustion")
-    assert "A query runs once per item of a loop" in gold.explanation(spec, spec.expect.root_cause)
+    assert gold.how(spec, spec.expect.root_cause).startswith("A query runs once per item of a loop")
+    assert gold.what(spec, spec.expect.root_cause) == next(
+        p.title for _, p in spec.all_pulls() if p.number == spec.expect.root_cause.pr
+    )
 
 
 def test_commit_and_none_options() -> None:

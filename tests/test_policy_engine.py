@@ -81,6 +81,9 @@ def test_environment_and_tier_from_trusted_inventory(tmp_path: Path) -> None:
     assert decide(tmp_path, "{environment: [prod]}", revert()) == "allowed"
     assert decide(tmp_path, "{environment: [staging]}", revert()) == "blocked"
     assert decide(tmp_path, "{environment: [prod]}", revert(), environment=None) == "blocked"
+    unsaid = "{environment: [prod, unknown]}"  # a rule may name alerts that say no environment
+    assert decide(tmp_path, unsaid, revert(), environment=None) == "allowed"
+    assert decide(tmp_path, unsaid, revert(), environment="staging") == "blocked"
     assert decide(tmp_path, "{tier: [1]}", revert()) == "allowed"
     assert decide(tmp_path, "{tier: [2, 3]}", revert()) == "blocked"
 

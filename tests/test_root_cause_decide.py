@@ -491,3 +491,32 @@ def test_the_model_states_what_and_how_first_and_the_record_keeps_them() -> None
     assert decide(CauseAnswer.model_validate(both), found).explanation == both["explanation"]
     older = {k: v for k, v in given.items() if k not in ("how", "what")}  # stored before them
     assert decide(CauseAnswer.model_validate(older), found).explanation == given["explanation"]
+
+
+def test_the_model_cites_changes_by_ref_and_the_record_keeps_their_repo() -> None:
+    here, there = change(41, -40, TIMEOUT), change(41, -50, DOCS, repo="acme/other")
+    alone = change(42, -45, TIMEOUT)
+    inc = incident((DeployMarker(at(-25), "d", sha=here.sha),))
+    found = findings([scored(here, inc), scored(there, inc), scored(alone, inc)])
+    ids = found.evidence_ids
+    assert "dashboard:0" in ids and "PR #42" in ids  # a ref one repo holds: the ref alone
+    assert f"{REPO}:PR #41" in ids and "acme/other:PR #41" in ids  # two repos share PR #41
+    assert answer_schema(["PR #41", "none"], ids).model_json_schema()["properties"]["evidence"]
+    answer = CauseAnswer.model_validate({
+        "cause": "PR #41", "category": "config_change", "explanation": "Timeouts.",
+        "evidence": ["PR #42", "dashboard:0"],
+    })  # fmt: skip
+    cause = decide(answer, found)
+    assert cause.evidence_ids == (f"{REPO}:PR #42", "dashboard:0")
+
+
+def test_the_model_writes_no_confidence_and_the_evidence_gives_it() -> None:
+    schema = answer_schema(["PR #41", "none"]).model_json_schema()
+    assert "confidence" not in schema["properties"] and "confidence" not in schema["required"]
+    culprit = change(41, -40, TIMEOUT)
+    found = findings([scored(culprit, incident((DeployMarker(at(-25), "d", sha=culprit.sha),)))])
+    given = {"cause": "PR #41", "category": "config_change", "explanation": "Timeouts."}
+    cause = decide(CauseAnswer.model_validate(given), found)
+    assert cause.confidence == round(min(found.top[0].score, 0.9), 2)
+    older = decide(CauseAnswer.model_validate({**given, "confidence": "medium"}), found)
+    assert older.confidence == 0.6  # an answer stored with its own confidence keeps it

@@ -40,7 +40,7 @@ CHOICES = 3
 OPTION_MARGIN = 0.15  # a change offered beside the best is at most this much weaker
 RULED_OUT_SHOWN = 3
 CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
-EXPLANATION_CHARS = 180  # the model's explanation, at most (its grammar stops it there)
+EXPLANATION_CHARS = 150  # the model's explanation, at most (its grammar stops it there)
 WHAT_CHARS = 80  # what the chosen change does (its title's words), restated first
 HOW_ANSWER_CHARS = 120  # the mechanism it restates next
 CHANGE_CATEGORIES = {"code_change", "config_change", "dependency_change", "schema_change",
@@ -48,9 +48,14 @@ CHANGE_CATEGORIES = {"code_change", "config_change", "dependency_change", "schem
 
 
 def _how_required(schema: dict[str, Any]) -> None:
-    """The model writes `what` and `how` (the grammar requires them); a stored or scripted
-    answer that predates them still validates."""
-    schema.setdefault("required", [])[1:1] = ["what", "how"]
+    """The model writes `what` and `how` (the grammar requires them) and no confidence (the
+    evidence's strength is the record's confidence: each token the model writes costs about
+    85 ms on two cores); a stored or scripted answer from before still validates."""
+    required = schema.setdefault("required", [])
+    required[1:1] = ["what", "how"]
+    schema.get("properties", {}).pop("confidence", None)
+    if "confidence" in required:
+        required.remove("confidence")
 
 
 class CauseAnswer(BaseModel):
@@ -61,7 +66,7 @@ class CauseAnswer(BaseModel):
     category: CauseCategory
     explanation: str = Field(max_length=EXPLANATION_CHARS)
     evidence: list[str] = Field(default_factory=list, max_length=2)
-    confidence: Literal["low", "medium", "high"]
+    confidence: Literal["low", "medium", "high"] | None = None  # answers from before
 
 
 def answer_schema(options: list[str], evidence_ids: list[str] | None = None) -> type[CauseAnswer]:
@@ -119,7 +124,26 @@ def options(candidates: Sequence[Candidate]) -> list[str]:
 
 
 def evidence_ids(pages: Sequence[str], candidates: Sequence[Candidate]) -> list[str]:
-    return [*pages, *(f"{c.repo}:{c.ref}" for c in candidates)]
+    """The ids the model may cite: the pages, and each change by its ref (`PR #41`), with its
+    repo only where two repos share a ref (fewer tokens to write)."""
+    return list(_full_ids(pages, candidates))
+
+
+def cited_ids(
+    cited: Sequence[str], pages: Sequence[str], candidates: Sequence[Candidate]
+) -> tuple[str, ...]:
+    """What the model cited, as the record's ids (a change as `repo:ref`)."""
+    full = _full_ids(pages, candidates)
+    return tuple(dict.fromkeys(full[c] for c in cited if c in full))
+
+
+def _full_ids(pages: Sequence[str], candidates: Sequence[Candidate]) -> dict[str, str]:
+    refs = [c.ref for c in candidates]
+    out = {p: p for p in pages}
+    for c in candidates:
+        full = f"{c.repo}:{c.ref}"
+        out[c.ref if refs.count(c.ref) == 1 else full] = full
+    return out
 
 
 def prompt_values(
@@ -256,8 +280,10 @@ def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
     chosen = next((s for s in found.top if s.change.ref == pick), None)
     if answer is not None and by == "model":
         category = _category(answer.category, chosen, found)
-        explanation, confidence = _explained(answer), CONFIDENCE[answer.confidence]
-        cited = tuple(e for e in answer.evidence if e in found.evidence_ids)
+        explanation = _explained(answer)
+        confidence = (CONFIDENCE[answer.confidence] if answer.confidence
+                      else _confidence(chosen, found))  # fmt: skip
+        cited = cited_ids(answer.evidence, found.pages, found.candidates)
     else:
         category = chosen.category if chosen else (found.none.category or "capacity")
         explanation, confidence = "", _confidence(chosen, found)
