@@ -166,3 +166,100 @@ def test_tests_docs_and_comments_are_ignored() -> None:
 def test_signature_verification_is_not_tls() -> None:
     patch = "@@ -1 +1 @@\n-c = jwt.decode(tok, key)\n+c = jwt.decode(tok, key, verify=False)\n"
     assert findings("auth/tokens.py", patch) == []
+
+
+# --- a build split into stages that leaves the added CA behind --------------------------------
+
+SPLIT_DEBIAN = """\
+@@ -1,9 +1,14 @@
+-FROM node:20-bullseye-slim
++FROM node:22-bookworm-slim AS deps
+ RUN apt-get update && apt-get install -y ca-certificates
+ COPY ops/partner-root.crt /usr/local/share/ca-certificates/
+ RUN update-ca-certificates
+ WORKDIR /srv
+ COPY package*.json ./
+ RUN npm ci --omit=dev
++
++FROM node:22-bookworm-slim
++WORKDIR /srv
++COPY --from=deps /srv/node_modules ./node_modules
+ COPY . .
+ CMD ["node", "server.js"]
+"""
+
+SPLIT_UBI = """\
+@@ -1,7 +1,11 @@
+-FROM registry.access.redhat.com/ubi9/ubi
++FROM registry.access.redhat.com/ubi9/ubi AS builder
+ COPY certs/corp-root.pem /etc/pki/ca-trust/source/anchors/
+ RUN update-ca-trust extract
+ RUN dnf install -y golang && go build -o /out/agent ./cmd/agent
+-CMD ["/out/agent"]
++
++FROM registry.access.redhat.com/ubi9/ubi-minimal
++COPY --from=builder /out/agent /usr/local/bin/agent
++CMD ["/usr/local/bin/agent"]
+"""
+
+SPLIT_JAVA = """\
+@@ -1,6 +1,9 @@
+-FROM eclipse-temurin:21-jdk
++FROM eclipse-temurin:21-jdk AS build
+ COPY gradle/ gradle/
+ COPY settings/bank-ca.crt /tmp/bank-ca.crt
+ RUN keytool -importcert -noprompt -cacerts -storepass changeit -file /tmp/bank-ca.crt
+ RUN ./gradlew bootJar
++
++FROM eclipse-temurin:21-jre
++COPY --from=build /workspace/build/libs/app.jar /app.jar
+ ENTRYPOINT ["java", "-jar", "/app.jar"]
+"""
+
+
+def test_a_build_split_into_stages_that_leaves_the_added_ca_behind() -> None:
+    [debian] = [f for f in findings("Dockerfile", SPLIT_DEBIAN) if "build stage" in f.message]
+    assert debian.line == 9 and "build stage deps" in debian.message, debian
+    assert "update-ca-certificates" in debian.message and "tls" in debian.symptoms
+    [ubi] = [f for f in findings("build/Dockerfile", SPLIT_UBI) if "build stage" in f.message]
+    assert "build stage builder" in ubi.message and "update-ca-trust" in ubi.message
+    [java] = [f for f in findings("Dockerfile", SPLIT_JAVA) if "build stage" in f.message]
+    assert "keytool" in java.message and java.line == 7
+
+
+def test_a_final_stage_that_keeps_its_trust_store_is_fine() -> None:
+    copies = SPLIT_DEBIAN.replace(
+        "+COPY --from=deps /srv/node_modules ./node_modules\n",
+        "+COPY --from=deps /srv/node_modules ./node_modules\n"
+        "+COPY --from=deps /etc/ssl/certs /etc/ssl/certs\n",
+    ).replace("@@ -1,9 +1,14 @@", "@@ -1,9 +1,15 @@")
+    own = SPLIT_UBI.replace(
+        "+COPY --from=builder /out/agent /usr/local/bin/agent\n",
+        "+COPY --from=builder /out/agent /usr/local/bin/agent\n"
+        "+COPY certs/corp-root.pem /etc/pki/ca-trust/source/anchors/\n"
+        "+RUN update-ca-trust extract\n",
+    ).replace("@@ -1,7 +1,11 @@", "@@ -1,7 +1,13 @@")
+    already_split = """\
+@@ -1,8 +1,8 @@
+ FROM golang:1.22 AS build
+ COPY corp-root.crt /usr/local/share/ca-certificates/
+ RUN update-ca-certificates
+-RUN go build -o /app ./cmd/api
++RUN go build -trimpath -o /app ./cmd/api
+ FROM gcr.io/distroless/base
+ COPY --from=build /app /app
+ ENTRYPOINT ["/app"]
+"""
+    one_stage = """\
+@@ -1,5 +1,5 @@
+ FROM python:3.12-slim
+ COPY ca/ /usr/local/share/ca-certificates/
+ RUN update-ca-certificates
+-RUN pip install -r requirements.txt
++RUN pip install --no-cache-dir -r requirements.txt
+ CMD ["gunicorn", "app:app"]
+"""
+    for name, patch in [("copies", copies), ("own", own), ("already_split", already_split),
+                        ("one_stage", one_stage)]:  # fmt: skip
+        hits = [f for f in findings("Dockerfile", patch) if "build stage" in f.message]
+        assert hits == [], (name, hits)

@@ -16,7 +16,10 @@ Catches in added, removed and changed lines of code, config, manifests and Docke
 - removed trust material: `ca-certificates` no longer installed or copied between build
   stages, a CA/intermediate/chain file or `/etc/ssl/certs` mount no longer referenced,
   PEM certificates removed from a bundle; a final stage rebased on `scratch` without CA
-  certificates.
+  certificates; a build split into stages that leaves the step adding a CA to the trust
+  store (`update-ca-certificates`, `update-ca-trust`, `keytool -import` into `cacerts`, a
+  copy into the anchors directory) in a build stage that the final stage does not copy
+  from, where it used to run in the final image.
 
 Ignores a minimum TLS version lowered, unrelated settings of TLS files (cipher order,
 certificate renewal that swaps one PEM block for another), a line moved unchanged,
@@ -109,7 +112,8 @@ def detect(change: ChangeFacts) -> list[Finding]:
             if known is None or finding.strength > known.strength:
                 hits[finding.line] = finding
         found += hits.values()
-        found += [*_removed_trust(file, lines), *_pem(file, patch), *_scratch(file, lines)]
+        found += [*_removed_trust(file, lines), *_pem(file, patch), *_scratch(file, lines),
+                  *_trust_left_behind(file, lines)]  # fmt: skip
     return found
 
 
@@ -279,6 +283,63 @@ def _scratch(file: str, lines: list[diff.DiffLine]) -> list[Finding]:
         return []
     return [_finding(file, final.new, "final image stage is now `scratch` and no CA "
                      "certificates are copied into it", 0.55)]  # fmt: skip
+
+
+_TRUST_STEP = re.compile(
+    r"update-ca-certificates|update-ca-trust|keytool\s+-import|trust\s+anchor|"
+    r"^\s*(COPY|ADD)\s.*(/usr/local/share/ca-certificates|/etc/pki/ca-trust/source/anchors|"
+    r"/etc/ssl/certs)",
+    _I,
+)
+_TRUST_PATH = re.compile(r"/etc/ssl|/usr/local/share/ca-certificates|/etc/pki|cacerts|"
+                         r"/usr/share/ca-certificates", _I)  # fmt: skip
+_STAGE_NAME = re.compile(r"\sAS\s+(\S+)\s*$", _I)
+
+
+def _stages(lines: list[diff.DiffLine], side: str) -> list[tuple[diff.DiffLine, list[str]]]:
+    """One side of a Dockerfile (`+`: the new file, `-`: the old) as its stages: each FROM
+    line and the lines under it."""
+    out: list[tuple[diff.DiffLine, list[str]]] = []
+    for d in lines:
+        if d.sign not in (side, " ") or _COMMENT.match(d.text):
+            continue
+        if _FROM.match(d.text):
+            out.append((d, []))
+        elif out:
+            out[-1][1].append(d.text)
+    return out
+
+
+def _trust_left_behind(file: str, lines: list[diff.DiffLine]) -> list[Finding]:
+    """A CA added to the trust store in a build stage only, where it used to be added in the
+    image that runs: the final stage neither adds it nor copies the trust store from there."""
+    new, old = _stages(lines, "+"), _stages(lines, "-")
+    if len(new) < 2 or not old or not any(_TRUST_STEP.search(t) for t in old[-1][1]):
+        return []
+    final_from, final = new[-1]
+    if any(_TRUST_STEP.search(t) for t in final):
+        return []
+    for index, (start, body) in enumerate(new[:-1]):
+        steps = sorted((t.strip() for t in body if _TRUST_STEP.search(t)),
+                       key=lambda t: bool(re.match(r"(COPY|ADD)\s", t, _I)))  # fmt: skip
+        if not steps:
+            continue
+        step = steps[0]  # the step that updates the store, else the copy into it
+        named = _STAGE_NAME.search(start.text)
+        names = {str(index), *([named.group(1).lower()] if named else [])}
+        copied = [t for t in final if re.search(r"--from=(\S+)", t, _I)
+                  and re.search(r"--from=(\S+)", t, _I).group(1).lower() in names]  # fmt: skip
+        if any(_TRUST_PATH.search(t) for t in copied):
+            continue
+        stage = named.group(1) if named else f"#{index}"
+        message = (
+            f"the CA added to the trust store in build stage {stage} (`{step[:60]}`) no "
+            f"longer reaches the image that runs (`{final_from.text.strip()[:60]}` copies "
+            "no trust store from it): TLS to hosts that need that CA fails (unknown "
+            "issuer)"
+        )
+        return [_finding(file, final_from.new, message, 0.7)]
+    return []
 
 
 def _tls_pairs(text: str) -> list[tuple[str, str]]:
