@@ -3,7 +3,7 @@
 - triage: `expect.severity` (the rules' severity where the scenario gives none), the rules'
   category, confidence "high";
 - root cause: the option naming `expect.root_cause` (`PR #N`, the commit's short sha, or
-  `none`); `title`, the culprit's title; `how`, the mechanism the pipeline's patch checks
+  `none`); `what`, the culprit's title; `how`, the mechanism the pipeline's patch checks
   find in the culprit; and an explanation from the scenario's title (up to its first ";":
   the author's one-line account of what happened), the mechanism where it fits, and any
   `keywords` not yet named, within the schema's limits (`EXPLANATION_CHARS` and the rest);
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from agents.root_cause.detectors import detect
 from agents.root_cause.facts.changes import change_facts
-from agents.root_cause.logic import EXPLANATION_CHARS, HOW_ANSWER_CHARS, TITLE_CHARS
+from agents.root_cause.logic import EXPLANATION_CHARS, HOW_ANSWER_CHARS, WHAT_CHARS
 from agents.triage.advice import TriageAnswer
 from agents.triage.logic import triage
 from core.state import Alert
@@ -62,11 +62,11 @@ def explanation(spec: Scenario, expected: ExpectedRootCause) -> str:
     return (headline[:room].rsplit(" ", 1)[0] + ". " + tail).strip()[:EXPLANATION_CHARS]
 
 
-def title(spec: Scenario, expected: ExpectedRootCause) -> str:
+def what(spec: Scenario, expected: ExpectedRootCause) -> str:
     """The culprit's title (none: nothing)."""
     pulls = [p for _, p in spec.all_pulls() if p.number == expected.pr]
     title = pulls[0].title if expected.pr is not None and pulls else ""
-    return " ".join(title.split())[:TITLE_CHARS]
+    return " ".join(title.split())[:WHAT_CHARS]
 
 
 def how(spec: Scenario, expected: ExpectedRootCause) -> str:

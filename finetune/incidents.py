@@ -26,7 +26,7 @@ from typing import Any, cast
 from agents.root_cause.logic import (
     EXPLANATION_CHARS,
     HOW_ANSWER_CHARS,
-    TITLE_CHARS,
+    WHAT_CHARS,
     answer_schema,
     evidence_ids,
     how_and_when,
@@ -133,7 +133,7 @@ def examples(found: Confirmed) -> list[Example]:
         answer = schema.model_validate(
             {
                 "cause": ref,
-                "title": _title(cause, ref),
+                "what": _what(cause, ref),
                 "how": _how(cause, ref),
                 "category": cause.category or "code_change",
                 "explanation": explanation(cause, alert),
@@ -149,12 +149,12 @@ def examples(found: Confirmed) -> list[Example]:
     return out
 
 
-def _title(cause: RootCause, ref: str) -> str:
+def _what(cause: RootCause, ref: str) -> str:
     """What the confirmed answer says the cause is: the chosen change's title, for none the
     kind of cause the evidence suggested."""
     chosen = next((c for c in cause.candidates if c.ref == ref), None)
     text = chosen.title if chosen else (cause.none_category or "").replace("_", " ")
-    return " ".join(text.split())[:TITLE_CHARS]
+    return " ".join(text.split())[:WHAT_CHARS]
 
 
 def _how(cause: RootCause, ref: str) -> str:

@@ -100,7 +100,7 @@ class Oracle:
             text = gold.explanation(self.spec, expect.root_cause)
             kind = gold.category(expect.root_cause, chosen)
             answer = _cause(chosen, text, "high", kind) | {
-                "title": gold.title(self.spec, expect.root_cause),
+                "what": gold.what(self.spec, expect.root_cause),
                 "how": gold.how(self.spec, expect.root_cause),
             }
             return answer, True, "scenario"

@@ -124,7 +124,7 @@ def test_expected_root_cause_option_and_explanation_for_every_scenario() -> None
             assert any(w.lower() in text.lower() for w in words), (folder.name, keyword, text)
     spec = _spec("db-pool-exhaustion")
     assert gold.how(spec, spec.expect.root_cause).startswith("A query runs once per item of a loop")
-    assert gold.title(spec, spec.expect.root_cause) == next(
+    assert gold.what(spec, spec.expect.root_cause) == next(
         p.title for _, p in spec.all_pulls() if p.number == spec.expect.root_cause.pr
     )
 

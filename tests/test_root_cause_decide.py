@@ -470,14 +470,14 @@ def test_a_frame_at_a_changed_line_shows_that_line_but_never_a_comment_or_a_toke
     assert "# read the summary" not in frame and "bureau_summary" in frame
 
 
-def test_the_model_states_title_and_how_first_and_the_record_keeps_them() -> None:
+def test_the_model_states_what_and_how_first_and_the_record_keeps_them() -> None:
     schema = answer_schema(["PR #41", "none"]).model_json_schema()
-    assert schema["required"][:4] == ["cause", "title", "how", "category"]  # the grammar's order
+    assert schema["required"][:4] == ["cause", "what", "how", "category"]  # the grammar's order
     culprit = change(41, -40, TIMEOUT)
     found = findings([scored(culprit, incident((DeployMarker(at(-25), "d", sha=culprit.sha),)))])
     given = {"cause": "PR #41", "category": "config_change", "confidence": "high",
              "explanation": "Rates calls time out because the client gives up early.",
-             "title": "fail fast on the rates API", "how": "sets timeout 5s → 500ms"}  # fmt: skip
+             "what": "fail fast on the rates API", "how": "sets timeout 5s → 500ms"}  # fmt: skip
     cause = decide(CauseAnswer.model_validate(given), found)
     assert cause.explanation == (
         "Rates calls time out because the client gives up early: "
@@ -487,9 +487,9 @@ def test_the_model_states_title_and_how_first_and_the_record_keeps_them() -> Non
     assert decide(CauseAnswer.model_validate(repeated), found).explanation == (
         "It sets timeout 5s → 500ms, so calls time out: fail fast on the rates API."
     )
-    both = {**repeated, "title": "It sets timeout"}
+    both = {**repeated, "what": "It sets timeout"}
     assert decide(CauseAnswer.model_validate(both), found).explanation == both["explanation"]
-    older = {k: v for k, v in given.items() if k not in ("how", "title")}  # stored before them
+    older = {k: v for k, v in given.items() if k not in ("how", "what")}  # stored before them
     assert decide(CauseAnswer.model_validate(older), found).explanation == given["explanation"]
 
 

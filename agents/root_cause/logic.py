@@ -41,18 +41,18 @@ OPTION_MARGIN = 0.15  # a change offered beside the best is at most this much we
 RULED_OUT_SHOWN = 3
 CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
 EXPLANATION_CHARS = 150  # the model's explanation, at most (its grammar stops it there)
-TITLE_CHARS = 80  # the chosen option's title (what the change is for), restated first
+WHAT_CHARS = 80  # what the chosen change does (its title's words), restated first
 HOW_ANSWER_CHARS = 120  # the mechanism it restates next
 CHANGE_CATEGORIES = {"code_change", "config_change", "dependency_change", "schema_change",
                      "infrastructure_change"}  # fmt: skip
 
 
 def _how_required(schema: dict[str, Any]) -> None:
-    """The model writes `title` and `how` (the grammar requires them) and no confidence (the
+    """The model writes `what` and `how` (the grammar requires them) and no confidence (the
     evidence's strength is the record's confidence: each token the model writes costs about
     85 ms on two cores); a stored or scripted answer from before still validates."""
     required = schema.setdefault("required", [])
-    required[1:1] = ["title", "how"]
+    required[1:1] = ["what", "how"]
     schema.get("properties", {}).pop("confidence", None)
     if "confidence" in required:
         required.remove("confidence")
@@ -61,7 +61,7 @@ def _how_required(schema: dict[str, Any]) -> None:
 class CauseAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_how_required)
     cause: str
-    title: str = Field(default="", max_length=TITLE_CHARS)  # the chosen option's title
+    what: str = Field(default="", max_length=WHAT_CHARS)  # what the chosen cause is or does
     how: str = Field(default="", max_length=HOW_ANSWER_CHARS)  # the chosen mechanism, restated
     category: CauseCategory
     explanation: str = Field(max_length=EXPLANATION_CHARS)
@@ -292,11 +292,11 @@ def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
 
 
 def _explained(answer: CauseAnswer) -> str:
-    """The model's explanation followed by the title of what it chose and how, each where the
+    """The model's explanation followed by what it chose and how, each where the
     explanation does not already say it (all three the model's words)."""
     text = answer.explanation.strip().rstrip(".")
     said = text.lower()
-    parts = [p for p in (" ".join(answer.title.split()).rstrip("."),
+    parts = [p for p in (" ".join(answer.what.split()).rstrip("."),
                          " ".join(answer.how.split()).rstrip("."))
              if p and p.lower() not in said]  # fmt: skip
     if not parts:
