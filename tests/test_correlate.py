@@ -298,7 +298,7 @@ def test_voluntary_disruptions_and_other_text_are_no_platform_signal() -> None:
 
 
 def test_a_frame_held_only_by_timeouts_is_marked() -> None:
-    from agents.root_cause.score import _timeouts_only
+    from agents.root_cause.score import _call_site_only as _timeouts_only
 
     frame = Frame("app/controllers/orders_controller.rb", 88, "index")
     killed = [ErrorSignal("Rack::Timeout::RequestTimeoutException",
@@ -310,3 +310,25 @@ def test_a_frame_held_only_by_timeouts_is_marked() -> None:
     assert not _timeouts_only(frame, broken), "one real error at the frame keeps its weight"
     assert not _timeouts_only(frame, [ErrorSignal("KeyError", "'id'", frames=(frame,))])
     assert not _timeouts_only(Frame("elsewhere.rb", 1), killed), "no error holds the frame"
+
+
+def test_a_frame_held_by_a_failed_connection_is_the_call_site_unless_the_line_broke() -> None:
+    from agents.root_cause.score import _call_site_only
+
+    frame = Frame("billing/partner.py", 41, "charge")
+    for failed in (
+        ErrorSignal("SSLError", "certificate verify failed: unable to get local issuer"),
+        ErrorSignal("ConnectError", "connect ECONNREFUSED 10.0.4.7:5432"),
+        ErrorSignal("UnknownHostException", "getaddrinfo ENOTFOUND api.partner.example"),
+    ):
+        failed = ErrorSignal(failed.kind, failed.message, frames=(frame,))
+        wrapped = ErrorSignal("CHARGE_FAILED", "12 charges failed", frames=(frame,))
+        assert _call_site_only(frame, [failed, wrapped]) == "transport", failed.kind
+    for text in ("TypeError: 'NoneType' object is not subscriptable",
+                 "ValueError: invalid literal for int()",
+                 "HTTP 422 from partner: amount must be positive"):  # fmt: skip
+        kind, message = text.split(": ", 1) if ": " in text else (text, "")
+        alone = ErrorSignal(kind, message, frames=(frame,))
+        tls = ErrorSignal("SSLError", "handshake failed", frames=(frame,))
+        held = [alone, tls] if text[0] in "TV" else [alone]
+        assert _call_site_only(frame, held) == "", text

@@ -264,7 +264,7 @@ def _asides(text: str) -> list[tuple[int, int]]:
 def _telling(reason: str) -> int:
     """How directly a reason says what the change does (lower: more); a timeout's frame
     only says where the time ran out."""
-    if "where the time ran out" in reason:
+    if "where the time ran out" in reason or "where the call was made" in reason:
         return 9
     if reason.startswith("sets ") or "which it upgrades" in reason:
         return 1

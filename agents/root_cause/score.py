@@ -224,16 +224,15 @@ def _evidence(
             abs(fr.line - n) <= NEAR_LINES for n in changed.get(f, ()))]  # fmt: skip
         file, frame = (near or hits)[0]
         weight = 0.35 if near else 0.15
-        timed_out = _timeouts_only(frame, incident.errors)
-        weight *= 0.3 if timed_out else 1.0
+        call_site = _call_site_only(frame, incident.errors)
+        weight *= 0.3 if call_site else 1.0
         total += weight
         places.append((weight, file))
         where = "at a line it changed" if near else "in a file it changed"
-        code = _code_at(facts, file, frame.line) if near and not timed_out else ""
+        code = _code_at(facts, file, frame.line) if near and not call_site else ""
         reasons.append(f"a stack frame of the errors is {where}: {file}:{frame.line}"
                        + (f", which now reads `{code}`" if code else "")
-                       + (" (of a timeout: where the time ran out, not why)" if timed_out
-                          else ""))  # fmt: skip
+                       + (f" ({_CALL_SITE[call_site]})" if call_site else ""))  # fmt: skip
     if facts is None:
         return total
     settings = [
@@ -313,11 +312,39 @@ def _latent(found: Sequence[Finding], incident: Incident, gap: float) -> str:
 TIMEOUT = re.compile(r"time ?out|timed out|deadline|took too long|cancell?ed|ran for longer", re.I)
 
 
-def _timeouts_only(frame: Frame, errors: Sequence[ErrorSignal]) -> bool:
-    """Every error whose stack holds this frame is a timeout: a request killed by a deadline
-    shows where it happened to be, which says little about why it was slow."""
-    holding = [e for e in errors if frame in e.frames]
-    return bool(holding) and all(TIMEOUT.search(f"{e.kind} {e.message}") for e in holding)
+TRANSPORT = re.compile(
+    r"\bssl|\btls\b|certificate|x509|handshake|connection (refused|reset)|econnrefused|"
+    r"econnreset|eai_again|enotfound|name resolution|name or service not known|no such host|"
+    r"getaddrinfo|broken pipe|epipe|(host|network) (is )?unreachable",
+    re.I,
+)
+PROGRAMMING = re.compile(
+    r"TypeError|KeyError|AttributeError|NameError|ValueError|IndexError|NoMethodError|"
+    r"NullPointer|NoSuchElement|ClassCast|IllegalArgument|IllegalState|ArgumentError|"
+    r"UnboundLocal|ZeroDivision|AssertionError|SyntaxError|JSONDecodeError|ValidationError|"
+    r"undefined (method|is not)|is not a function|cannot read propert|NilClass|nil pointer|"
+    r"index out of range|panic: runtime error|unmarshal|deserializ",
+    re.I,
+)
+_CALL_SITE = {
+    "timeout": "of a timeout: where the time ran out, not why",
+    "transport": "of a failed connection: where the call was made, not why it failed",
+}
+
+
+def _call_site_only(frame: Frame, errors: Sequence[ErrorSignal]) -> str:
+    """What the errors whose stack holds this frame say of it: "timeout" when they are all
+    timeouts (a request killed by a deadline shows where it happened to be, not why it was
+    slow); "transport" when one is a failed connection (TLS verification, refused, reset,
+    a name that did not resolve: raised where the call is made, whatever the call sends)
+    and none is a programming error that line could have made; else "" (the frame counts)."""
+    holding = [f"{e.kind} {e.message}" for e in errors if frame in e.frames]
+    if not holding:
+        return ""
+    if all(TIMEOUT.search(text) for text in holding):
+        return "timeout"
+    broken = any(PROGRAMMING.search(text) for text in holding)
+    return "transport" if any(TRANSPORT.search(t) for t in holding) and not broken else ""
 
 
 def _release_only(facts: ChangeFacts) -> bool:

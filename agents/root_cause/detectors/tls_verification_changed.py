@@ -293,6 +293,7 @@ _TRUST_STEP = re.compile(
 )
 _TRUST_PATH = re.compile(r"/etc/ssl|/usr/local/share/ca-certificates|/etc/pki|cacerts|"
                          r"/usr/share/ca-certificates", _I)  # fmt: skip
+_COPY_FROM = re.compile(r"--from=(\S+)", _I)
 _STAGE_NAME = re.compile(r"\sAS\s+(\S+)\s*$", _I)
 
 
@@ -327,8 +328,8 @@ def _trust_left_behind(file: str, lines: list[diff.DiffLine]) -> list[Finding]:
         step = steps[0]  # the step that updates the store, else the copy into it
         named = _STAGE_NAME.search(start.text)
         names = {str(index), *([named.group(1).lower()] if named else [])}
-        copied = [t for t in final if re.search(r"--from=(\S+)", t, _I)
-                  and re.search(r"--from=(\S+)", t, _I).group(1).lower() in names]  # fmt: skip
+        copied = [t for t in final for m in [_COPY_FROM.search(t)]
+                  if m and m.group(1).lower() in names]  # fmt: skip
         if any(_TRUST_PATH.search(t) for t in copied):
             continue
         stage = named.group(1) if named else f"#{index}"
