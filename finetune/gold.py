@@ -64,9 +64,10 @@ def explanation(spec: Scenario, expected: ExpectedRootCause) -> str:
 
 def what(spec: Scenario, expected: ExpectedRootCause) -> str:
     """The culprit's title (none: nothing)."""
-    pulls = [p for _, p in spec.all_pulls() if p.number == expected.pr]
-    title = pulls[0].title if expected.pr is not None and pulls else ""
-    return " ".join(title.split())[:WHAT_CHARS]
+    if expected.pr is None:
+        return ""
+    titles = [p.title for _, p in spec.all_pulls() if p.number == expected.pr]
+    return " ".join(titles[0].split())[:WHAT_CHARS] if titles else ""
 
 
 def how(spec: Scenario, expected: ExpectedRootCause) -> str:

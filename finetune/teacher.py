@@ -99,7 +99,7 @@ class Oracle:
                 return _cause(options[-1], why), False, why
             text = gold.explanation(self.spec, expect.root_cause)
             kind = gold.category(expect.root_cause, chosen)
-            answer = _cause(chosen, text, "high", kind) | {
+            answer = _cause(chosen, text, kind) | {
                 "what": gold.what(self.spec, expect.root_cause),
                 "how": gold.how(self.spec, expect.root_cause),
             }
@@ -117,15 +117,10 @@ def _task(node: str | None, role: str) -> str:
     raise TeacherError(f"a model call from node {node!r} ({role} role) has no expected answer")
 
 
-def _cause(
-    option: str, explanation: str, confidence: str = "low", category: str = "code_change"
-) -> dict[str, Any]:
-    return {
-        "cause": option,
-        "category": category,
-        "explanation": explanation[:EXPLANATION_CHARS],
-        "confidence": confidence,
-    }
+def _cause(option: str, explanation: str, category: str = "code_change") -> dict[str, Any]:
+    """A root-cause answer in the grammar's fields (the model writes no confidence)."""
+    return {"cause": option, "category": category,
+            "explanation": explanation[:EXPLANATION_CHARS]}  # fmt: skip
 
 
 def _judge(schema: dict[str, Any]) -> dict[str, Any]:

@@ -47,7 +47,7 @@ CHANGE_CATEGORIES = {"code_change", "config_change", "dependency_change", "schem
                      "infrastructure_change"}  # fmt: skip
 
 
-def _how_required(schema: dict[str, Any]) -> None:
+def _grammar_fields(schema: dict[str, Any]) -> None:
     """The model writes `what` and `how` (the grammar requires them) and no confidence (the
     evidence's strength is the record's confidence: each token the model writes costs about
     85 ms on two cores); a stored or scripted answer from before still validates."""
@@ -59,7 +59,7 @@ def _how_required(schema: dict[str, Any]) -> None:
 
 
 class CauseAnswer(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_how_required)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_grammar_fields)
     cause: str
     what: str = Field(default="", max_length=WHAT_CHARS)  # what the chosen cause is or does
     how: str = Field(default="", max_length=HOW_ANSWER_CHARS)  # the chosen mechanism, restated
@@ -196,7 +196,7 @@ _WHEN = re.compile(
     r"the service)|touches only docs|only moves an image tag|reached production after|"
     r"merged after|a [a-z ]+ change \(fits the symptoms)"
 )
-_FIT = re.compile(r"\s*[(;]\s*fits the symptoms [0-9.]+\)?")
+_FIT = re.compile(r"\s*[(;]\s*fits the symptoms ([0-9.]*[0-9])\)?")
 
 
 HOW_CHARS = 110
@@ -218,7 +218,7 @@ def how_and_when(reasons: Sequence[str]) -> tuple[list[str], list[str]]:
             when.append(reason)
             continue
         fit = _FIT.search(reason)
-        weight = float(re.findall(r"[0-9.]+", fit.group(0))[-1].rstrip(".")) if fit else 0.8
+        weight = float(fit.group(1)) if fit else 0.8
         text = _FIT.sub(lambda m: ")" if m.group(0).lstrip().startswith(";") else "", reason)
         text = _FRAME_READS.sub(r"the errors come from a line it changed, \g<where>:", text)
         text = " ".join(_SPAN.sub(_copyable, _AT.sub("", text).replace("()", "")).split())
