@@ -16,7 +16,7 @@ from agents.root_cause.facts.types import SettingFamily
 
 FAMILIES = (
     "latency", "timeouts", "errors", "connections", "memory", "cpu", "disk", "tls", "dns",
-    "throttling", "locks", "crash", "availability", "queue", "cache", "data",
+    "throttling", "locks", "crash", "availability", "queue", "cache", "data", "contract",
 )  # fmt: skip
 
 _WORDS: tuple[tuple[str, str], ...] = (
@@ -38,6 +38,12 @@ _WORDS: tuple[tuple[str, str], ...] = (
     ("cache", r"cache|hit ratio|hit rate|miss|evict"),
     ("errors", r"error|exception|fail|5xx|typeerror|nullpointer|traceback"),
     ("data", r"stale|inconsisten|replication|replica lag|duplicate|corrupt|wrong"),
+    # a payload whose shape the reader did not expect (a caller validating a response)
+    ("contract", r"validation ?error|zoderror|schema (validation|mismatch)|unmarshal|"
+                 r"deserializ|jsonmappingexception|mismatchedinput|unrecognized ?field|"
+                 r"unexpected (field|token|type|response)|missing (required )?(field|property|key)|"
+                 r"expected \w+, (got|received)|invalid[_ ](response|payload)|"
+                 r"cannot (parse|decode)|decod\w* error"),
 )  # fmt: skip
 _PATTERNS = [(family, re.compile(words, re.I)) for family, words in _WORDS]
 
