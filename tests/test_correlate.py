@@ -332,3 +332,18 @@ def test_a_frame_held_by_a_failed_connection_is_the_call_site_unless_the_line_br
         tls = ErrorSignal("SSLError", "handshake failed", frames=(frame,))
         held = [alone, tls] if text[0] in "TV" else [alone]
         assert _call_site_only(frame, held) == "", text
+
+
+def test_a_runtime_in_every_frame_path_is_not_named_by_the_errors() -> None:
+    """A base image bump (`FROM python:3.11` → `3.12`) is not where the errors come from
+    because the interpreter's own path is in every frame; a package directory is."""
+    image = change_facts("PR #1", ["Dockerfile"], {"Dockerfile": (
+        "@@ -1,2 +1,2 @@\n-FROM python:3.11-slim\n+FROM python:3.12-slim\n")})  # fmt: skip
+    frames = ["SSLError /opt/venv/lib/python3.12/site-packages/httpx/_client.py"]
+    assert correlate.named_dependencies(image, frames) == []
+    assert correlate.named_dependencies(image, ["node_modules/python-shell/index.js"]) == []
+    assert correlate.named_dependencies(image, ["python: can't open file 'app.py'"]) == ["python"]
+    pinned = bump("requirements.txt", "@@ -1 +1 @@\n-httpx==0.26.0\n+httpx==0.27.0\n")
+    assert correlate.named_dependencies(pinned, frames) == ["httpx"]  # type: ignore[arg-type]
+    assert correlate.named_dependencies(pinned, ["httpx-auth 0.2"]) == []  # type: ignore[arg-type]
+    assert correlate.named_dependencies(pinned, ["httpx-0.27.0.dist-info"]) == ["httpx"]  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ Playwright MCP server's `browser_snapshot` returns. The builders are shared with
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -264,6 +264,18 @@ def test_step_change_is_an_onset_with_baseline_and_peak() -> None:
     assert onset.at == at("10:07") and onset.series == "5xx"
     assert onset.baseline == pytest.approx(0.1, abs=0.01) and onset.peak == 5.5
     assert onset.recovered_at is None
+
+
+def test_a_step_is_abrupt_and_a_ramp_is_not() -> None:
+    step = page_onset([make_series("5xx", [0.1, 0.1, 0.12, 0.1, 0.1, 9.0, 9.5, 9.8, 9.6], "%")])
+    heap = [40, 41, 40, 40, 41, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 94]  # 5-minutely: a leak
+    ramp = Series("Heap used", "%", tuple(Point(at("09:00") + timedelta(minutes=5 * i), v)
+                                          for i, v in enumerate(heap)), "dashboard:0")  # fmt: skip
+    rollout = make_series("5xx", [0.0, 0.1, 0.0, 0.1, 0.0, 17, 34, 57, 83, 100, 100], "%")
+    slow, rolled = page_onset([ramp]), page_onset([rollout])
+    assert step is not None and step.abrupt
+    assert rolled is not None and rolled.abrupt  # a rollout's ramp over minutes is sudden
+    assert slow is not None and not slow.abrupt
 
 
 def test_recovered_series_sets_recovered_at() -> None:

@@ -219,6 +219,26 @@ def test_a_leak_keeps_its_weight_for_hours_after_the_deploy() -> None:
     assert not any("leak builds up" in r for r in old.reasons) and old.score < leak.score
 
 
+def test_a_sudden_onset_right_after_a_deploy_weakens_changes_live_for_hours() -> None:
+    """A step in the errors within the hour after one deploy: a change live for a day with
+    nothing to set it off is unlikely to have waited for that moment; a leak does not step."""
+    recent = change(60, -40, DOCS)
+    markers = (DeployMarker(at(-30), "deploy", sha=recent.sha),)
+    day_old = change(61, -26 * 60, TIMEOUT)
+    sudden = incident(markers, abrupt=True)
+    halved = scored(day_old, sudden)
+    assert any("sudden onset that came right after another deploy" in r for r in halved.reasons)
+    assert halved.score < scored(day_old, incident(markers)).score
+    assert not any("sudden" in r for r in scored(recent, sudden).reasons)
+    at_onset = incident((DeployMarker(at(1), "deploy", sha=recent.sha),), abrupt=True)
+    assert any("sudden onset" in r for r in scored(day_old, at_onset).reasons)  # within slack
+    alone = scored(day_old, incident(abrupt=True))  # no deploy just before: nothing to follow
+    assert not any("sudden" in r for r in alone.reasons)
+    leak = scored(change(62, -15 * 60, LEAK), incident(markers, abrupt=True,
+                  symptoms=frozenset({"memory", "crash"})))  # fmt: skip
+    assert not any("leak builds up" in r for r in leak.reasons)
+
+
 def test_a_latent_risk_counts_only_when_something_at_the_onset_sets_it_off() -> None:
     quiet = incident(symptoms=frozenset({"errors", "load"}))
     set_off = incident(symptoms=frozenset({"errors", "load"}), trigger="load rising 4.0x")

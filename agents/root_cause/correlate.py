@@ -4,6 +4,8 @@ inputs written for it (docs/diagnosis.md, "Correlations").
 - a deploy marker's SHA or PR number ↔ a change (its merge commit, its number);
 - the onset between two deploys points at the earlier; a change deployed or merged after
   the onset is ruled out;
+- runs on the versions the deploys shipped: the first version that only failed, after the
+  last that worked, is where the failures began (an onset of its own);
 - a stack frame's file among a change's files;
 - a changed setting whose family fits the incident's symptoms;
 - a dependency bump whose library the error text names;
@@ -27,6 +29,7 @@ from agents.root_cause.facts.types import (
     Frame,
     Notice,
     Onset,
+    Outcome,
     PageFacts,
     Series,
 )
@@ -96,6 +99,61 @@ def onset_of(pages: Sequence[PageFacts], alert_start: datetime) -> Onset | None:
     return min(found, key=lambda o: o.at, default=None)
 
 
+@dataclass(frozen=True)
+class FirstBad:
+    """The version the failures began with: runs on `good` worked, runs on `bad` (deployed
+    after it) only failed; `at` is when the first failure on it was seen (or its deploy)."""
+
+    bad: DeployMarker
+    good: DeployMarker
+    at: datetime
+    failed: Outcome  # the first failed run on it, as the page writes it
+
+
+def first_bad_version(
+    outcomes: Sequence[Outcome], markers: Sequence[DeployMarker]
+) -> FirstBad | None:
+    """Bisect by version: the deploy markers the outcomes name, ordered by deploy time; the
+    first deployed after the last version that worked whose runs all failed, when the
+    latest version with runs failed too (the failures go on). None when the outcomes name
+    no version that worked, or none that only failed after it."""
+    good: dict[int, list[Outcome]] = {}
+    bad: dict[int, list[Outcome]] = {}
+    for outcome in outcomes:
+        for i, marker in enumerate(markers):
+            if any(_names(marker, v) for v in outcome.ids):
+                (good if outcome.ok else bad).setdefault(i, []).append(outcome)
+    if not good or not bad:
+        return None
+    seen = sorted({*good, *bad}, key=lambda i: markers[i].at)
+    last_good = max(good, key=lambda i: markers[i].at)
+    if seen[-1] in good:
+        return None  # the latest version with runs worked: nothing bisects to a change
+    after = [i for i in seen if i not in good and markers[i].at > markers[last_good].at]
+    if not after:
+        return None
+    first = after[0]
+    timed = sorted((o for o in bad[first] if o.at is not None and o.at >= markers[first].at),
+                   key=lambda o: o.at or markers[first].at)  # fmt: skip
+    failed = timed[0] if timed else bad[first][0]
+    return FirstBad(markers[first], markers[last_good], failed.at if timed and failed.at
+                    else markers[first].at, failed)  # fmt: skip
+
+
+def label(marker: DeployMarker) -> str:
+    """What names a deploy: its short commit, PR and version, or its time."""
+    names = [x for x in (marker.sha[:7] if marker.sha else None,
+                         f"#{marker.pr}" if marker.pr is not None else None,
+                         marker.version) if x]  # fmt: skip
+    return " ".join(names) or f"the {marker.at:%H:%M} deploy"
+
+
+def _names(marker: DeployMarker, version: str) -> bool:
+    if marker.sha and len(version) >= 7 and re.fullmatch(r"[0-9a-f]+", version):
+        return _same_commit(marker.sha, version)
+    return marker.version is not None and marker.version.lstrip("v") == version.lstrip("v")
+
+
 def frame_hits(files: Sequence[str], errors: Sequence[ErrorSignal]) -> list[tuple[str, Frame]]:
     """(changed file, frame) for each stack frame whose file is one of the change's files."""
     hits = []
@@ -108,9 +166,19 @@ def frame_hits(files: Sequence[str], errors: Sequence[ErrorSignal]) -> list[tupl
 
 
 def named_dependencies(change: ChangeFacts, texts: Iterable[str]) -> list[str]:
-    """The dependencies the change bumps whose name the error or log text mentions."""
+    """The dependencies the change bumps whose name the error or log text mentions: a name
+    with a `/` or `.` anywhere, a plain name as a whole word or path segment (`undici/lib`,
+    `requests.exceptions`, `redis@4.6`), never inside a longer one (the runtime in
+    `lib/python3.12/site-packages` is no mention of a `python` base image)."""
     text = " ".join(texts).lower()
-    return [d.name for d in change.dependencies if any(token in text for token in _tokens(d.name))]
+    return [d.name for d in change.dependencies if any(_mentions(t, text) for t in _tokens(d.name))]
+
+
+def _mentions(token: str, text: str) -> bool:
+    if "/" in token or "." in token:
+        return token in text
+    pattern = rf"(?<![\w-]){re.escape(token)}(?![\w]|-(?!\d))"
+    return re.search(pattern, text) is not None
 
 
 def matching_notices(

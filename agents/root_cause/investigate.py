@@ -62,7 +62,7 @@ async def investigate(
         blip=_blip(onset, scored), expired=correlate.expiries(said),
         probe=bool(correlate.PROBE.search(f"{alert.name} {alert_text(alert)}")),
     )  # fmt: skip
-    lines, ids = fact_lines(bundle.pages)
+    lines, ids = fact_lines(bundle.pages, incident.first_bad)
     seen = _errors_seen(bundle.pages)
     found = Findings.split(
         scored,
@@ -93,27 +93,46 @@ def _naive(at: datetime, like: datetime) -> datetime:
 
 
 def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str]) -> Incident:
+    """The incident as the pages show it; its onset is the earliest of the data's departure
+    and the first failure on the version the failures began with (the alert's start when
+    neither is shown)."""
     onset = correlate.onset_of(pages, alert.starts_at)
+    markers = tuple(m for p in pages for m in p.markers)
+    bad = correlate.first_bad_version([o for p in pages for o in p.outcomes], markers)
+    if bad is not None and bad.at > alert.starts_at + correlate.DEPLOY_SLACK:
+        bad = None
+    at = onset.at if onset else alert.starts_at
+    if bad is not None and bad.at < at:
+        at = bad.at
     errors = tuple(e for p in pages for e in p.errors)
     logs = [line.text for p in pages for line in p.logs if line.level in ("ERROR", "FATAL", "WARN")]
     texts = (alert.name, alert_text(alert), *(f"{e.kind} {e.message}" for e in errors), *logs)
     named = [*texts, *(onset.series for onset in [onset] if onset)]
     return Incident(
         start=alert.starts_at,
-        onset=onset.at if onset else alert.starts_at,
+        onset=at,
         symptoms=frozenset(families(named)),
         primary=frozenset(families([alert.name, alert.annotations.get("summary", "")])),
-        markers=tuple(m for p in pages for m in p.markers),
+        markers=markers,
         errors=errors,
         texts=tuple(texts),
         service_repo=repo,
         upstream_repos=frozenset(upstream),
+        first_bad=bad,
+        abrupt=bool(onset and onset.at == at and onset.abrupt),
     )
 
 
-def fact_lines(pages: list[PageFacts]) -> tuple[list[str], list[str]]:
+def fact_lines(
+    pages: list[PageFacts], first_bad: correlate.FirstBad | None = None
+) -> tuple[list[str], list[str]]:
     """The incident's facts in a few compact lines for the prompt, and the evidence ids."""
     out: list[str] = []
+    if first_bad is not None:
+        bad, failed = first_bad.bad, first_bad.failed
+        out.append(f"failures began {first_bad.at:%H:%M} UTC on {correlate.label(bad)} "
+                   f"(deployed {bad.at:%H:%M}); runs on {correlate.label(first_bad.good)} "
+                   f"worked: {failed.text[:90]} [{failed.source}]")  # fmt: skip
     for page in pages:
         if page.onset:
             o = page.onset

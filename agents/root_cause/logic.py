@@ -194,7 +194,7 @@ def _option_values(c: Candidate) -> dict[str, Any]:
 _WHEN = re.compile(
     r"^(merged |a leak builds up|a latent risk|live [0-9.]+ h before|in \S+, (a service|not "
     r"the service)|touches only docs|only moves an image tag|reached production after|"
-    r"merged after|a [a-z ]+ change \(fits the symptoms)"
+    r"merged after|a [a-z ]+ change \(fits the symptoms|the failures began with its version)"
 )
 _FIT = re.compile(r"\s*[(;]\s*fits the symptoms ([0-9.]*[0-9])\)?")
 

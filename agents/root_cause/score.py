@@ -3,7 +3,8 @@ evidence that no change did (docs/diagnosis.md, "Ranking").
 
 A change earns its score from facts, each recorded as a reason: it reached production
 before the onset (the last deploy before it weighs most; a change deployed or merged after
-the onset is ruled out), a stack frame is in one of its files, a setting it changes or a
+the onset is ruled out), runs on its version failed where runs on the version before
+worked, a stack frame is in one of its files, a setting it changes or a
 risk a detector found in it fits the incident's symptoms, the error text names a library it
 bumps, it is in the alerting service's repo. Time alone counts little. The evidence for
 "none" is a matching external notice, every change ruled out, or load that rose at the
@@ -37,6 +38,7 @@ OFF_PATH = re.compile(
     re.I,
 )  # code users' requests rarely run: a risk found there weighs half
 STRONG = 0.6
+FIRST_BAD = 0.3  # runs on its version failed where runs on the version before worked
 NEAR_LINES = 3  # a stack frame this close to a changed line points at that change
 # Risks that lie in wait: a leak builds up for hours or days after the deploy; the others
 # show only when something sets them off (a failure to retry, a load rise to scale out for).
@@ -65,6 +67,8 @@ class Incident:
     primary: frozenset[str] = frozenset()  # what the alert itself is about
     explained: bool = False  # an external or platform signal explains the onset's timing
     trigger: str = ""  # what happened at the onset that could set off a latent risk
+    first_bad: correlate.FirstBad | None = None  # the version the failures began with
+    abrupt: bool = False  # the onset is a step, not a slow growth
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,9 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
     category = change_category(change, facts)
     if when.after_onset:
         why = "reached production after the onset" if marker else "merged after the onset"
+        bad = incident.first_bad
+        if bad is not None and incident.onset == bad.at:
+            why += f" (the failures began with {correlate.label(bad.bad)}, deployed before it)"
         return Scored(change, facts, 0.0, (*reasons, why), found, category, when, why)
     gap = hours_before(when, change, incident.onset)
     total = _timing_score(when, change, incident.onset)
@@ -108,6 +115,12 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
         total = LATENT_TIMING
         reasons.append(latent)
     places: list[tuple[float, str]] = []
+    bad = incident.first_bad
+    if bad is not None and marker is not None and marker == bad.bad:
+        total += FIRST_BAD
+        good, failed = correlate.label(bad.good), correlate.label(bad.bad)
+        reasons.append(f"the failures began with its version: runs on {good} worked, runs on "
+                       f"{failed} failed")  # fmt: skip
     total += _evidence(change, facts, found, incident, reasons, places)
     category = _category_where(places, facts) or category
     total *= _repo_weight(change, incident, reasons)
@@ -115,6 +128,10 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
         total *= 0.5
         reasons.append(f"live {gap:.0f} h before the onset, which an external or platform "
                        "signal explains")  # fmt: skip
+    elif incident.abrupt and gap > 1 and not latent and _after_another(when, last, incident):
+        total *= 0.5
+        reasons.append(f"live {gap:.0f} h before a sudden onset that came right after "
+                       "another deploy")  # fmt: skip
     if change.files and all(kinds.file_kind(f) == "docs_tests" for f in change.files):
         total *= 0.2
         reasons.append("touches only docs, tests or CI")
@@ -297,16 +314,23 @@ def _category_where(
 
 def _latent(found: Sequence[Finding], incident: Incident, gap: float) -> str:
     """Why a risk found in the change can show long after it went live ("" when none can):
-    a leak within `LATENT_HOURS`, or a risk that waits for a trigger the incident shows."""
+    a leak within `LATENT_HOURS` (not behind a sudden step: a leak builds up), or a risk
+    that waits for a trigger the incident shows."""
     if gap <= 1 or gap > LATENT_HOURS:
         return ""
     fitting = [f for f in found
                if fit(f.symptoms, set(incident.symptoms), incident.primary) >= 0.5]  # fmt: skip
-    if any(f.detector in GROWS for f in fitting):
+    if any(f.detector in GROWS for f in fitting) and not incident.abrupt:
         return f"a leak builds up after the deploy: {gap:.0f} h live before the onset fits it"
     if incident.trigger and any(f.detector in TRIGGERED for f in fitting):
         return f"a latent risk that {incident.trigger} at the onset could set off"
     return ""
+
+
+def _after_another(when: correlate.Timing, last: datetime | None, incident: Incident) -> bool:
+    """Another change's deploy came within the hour before the onset (the onset follows it)."""
+    return (not when.last_before_onset and last is not None
+            and -correlate.DEPLOY_SLACK <= incident.onset - last <= timedelta(hours=1))  # fmt: skip
 
 
 TIMEOUT = re.compile(r"time ?out|timed out|deadline|took too long|cancell?ed|ran for longer", re.I)

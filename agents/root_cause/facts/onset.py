@@ -6,14 +6,18 @@ restarts, queues or lag (worse when it rises), or success, availability, hit rat
 not. The baseline is the median of the early part of the series, its spread the median absolute
 deviation; a series leaves it when it goes past the tolerance in the bad direction for at least
 two points in a row (so a single spike is not an onset), and it has recovered when it is back
-within tolerance from some point to the end of the table. The onset is the earliest departure
-among the problem series; when none departs, the most anomalous of the others.
+within tolerance from some point to the end of the table. An onset is abrupt (a step, or a
+rollout's ramp) when the series is half the way to its peak within 10 minutes of it; a leak or
+a slow growth is not. The
+onset is the earliest departure among the problem series; when none departs, the most
+anomalous of the others.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from statistics import median
 
 from agents.root_cause.facts.types import Onset, Series
@@ -47,6 +51,8 @@ _RELATIVE = 0.25  # ...or this share of the baseline, whichever is wider
 _RECOVERY_SHARE = 0.1  # back within a tenth of the excursion counts as back
 _SCORE_FLOOR = 0.05  # a departure from zero scores as if from a twentieth of its peak
 _COARSER = 2.5  # a table this much coarser than the finest one with a departure is a summary
+_STEP = 0.5  # half the way to the peak within _SUDDEN of the onset makes it a step
+_SUDDEN = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class Departure:
     peak: float
     recovered: int | None
     score: float  # excursion over tolerance and baseline level
+    half: int = 0  # the first point at least half the way to the peak
 
 
 def classify(name: str) -> tuple[int, int]:
@@ -137,7 +144,8 @@ def _measure(values: list[float], i: int, base: float, tol: float, sign: int) ->
             recovered = j
             break
     scale = max(tol + abs(base), _SCORE_FLOOR * abs(peak))
-    return Departure(i, base, peak, recovered, excursion / scale)
+    half = next(j for j in range(i, len(values)) if abs(values[j] - base) >= _STEP * excursion)
+    return Departure(i, base, peak, recovered, excursion / scale, half)
 
 
 def _onset(s: Series, found: Departure) -> Onset:
@@ -149,4 +157,5 @@ def _onset(s: Series, found: Departure) -> Onset:
         peak=found.peak,
         recovered_at=recovered,
         source=s.source,
+        abrupt=s.points[found.half].at - s.points[found.index].at <= _SUDDEN,
     )

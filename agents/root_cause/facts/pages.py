@@ -3,8 +3,8 @@
 `page_facts(snapshot, url, source, alert_start)` reads the snapshot once (`tree`) and hands its
 lines and tables to the extractors: time series and the onset (`tables`, `onset`), deploy
 markers (`markers`), errors and stack frames (`errors`), log lines (`logs`), configuration
-values (`configs`), hosts (`hosts`), status notices (`notices`) and events in words
-(`events`). Deterministic and general:
+values (`configs`), hosts (`hosts`), status notices (`notices`), events in words
+(`events`) and how runs on each version went (`outcomes`). Deterministic and general:
 nothing here knows any service, vendor or incident.
 """
 
@@ -20,6 +20,7 @@ from agents.root_cause.facts.logs import log_lines
 from agents.root_cause.facts.markers import markers
 from agents.root_cause.facts.notices import notices
 from agents.root_cause.facts.onset import page_onset
+from agents.root_cause.facts.outcomes import outcomes
 from agents.root_cause.facts.tables import series, time_tables
 from agents.root_cause.facts.times import clock_for
 from agents.root_cause.facts.tree import parse
@@ -45,4 +46,5 @@ def page_facts(snapshot: str, url: str, source: str, alert_start: datetime) -> P
         hosts=tuple(hosts(page, url)),
         notices=tuple(notices(page, url, clock, source)),
         events=tuple(events(page, tables, clock, source)),
+        outcomes=tuple(outcomes(page, clock, source)),
     )

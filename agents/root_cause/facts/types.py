@@ -35,6 +35,7 @@ class Onset:
     peak: float
     recovered_at: datetime | None  # back to baseline and staying there, if it did
     source: str
+    abrupt: bool = False  # half the way to its peak within minutes (a step, not a growth)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,18 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """How something that ran on a version went: a run, batch, check, canary or pod whose
+    record names the commit SHAs or versions it ran (`ids`)."""
+
+    ids: tuple[str, ...]
+    ok: bool
+    at: datetime | None
+    text: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class PageFacts:
     source: str  # evidence id
     url: str
@@ -116,6 +129,7 @@ class PageFacts:
     hosts: tuple[str, ...] = ()  # upstream hosts and domains named on the page
     notices: tuple[Notice, ...] = ()
     events: tuple[LogLine, ...] = ()  # level "EVENT": what happened when, in words
+    outcomes: tuple[Outcome, ...] = ()  # how runs on each version went
 
 
 # --- what a change does --------------------------------------------------------------------
