@@ -219,6 +219,36 @@ def test_none_evidence_says_what_load_rose() -> None:
     assert found.category == "capacity"
 
 
+def test_origin_fetches_are_load() -> None:
+    fetches = series("Origin fetches/s", [900, 940, 910, 930, 9800, 14500])
+    assert correlate.rising_load([fetches], at(-1))[1] == "Origin fetches/s"
+
+
+def _plausible() -> object:
+    from tests.test_root_cause_decide import TIMEOUT, change, incident, scored
+
+    return scored(change(41, -40, TIMEOUT), incident())
+
+
+def test_what_happened_at_the_onset() -> None:
+    onset = at(0)
+    events = [
+        (at(-30), "cache warm-up job finished"),
+        (at(1), "config map reloaded by the operator"),
+        (at(0), "deploy api 3f9a2c1 (#88)"),  # a deploy is a change, not an event
+        (at(-1), "alert HighErrorRate pending"),  # the alert's own state
+    ]
+    assert correlate.event_at(events, onset) == "config map reloaded by the operator"
+    assert correlate.event_at(events[:1], onset) == ""  # 30 minutes before is not at it
+    found = none_evidence((), (), 6.0, False, load_signal="requests/s",
+                          at_onset="bulk re-index started by the nightly job")  # fmt: skip
+    assert found.reasons[1] == "at the onset: bulk re-index started by the nightly job"
+    quiet = none_evidence([], (), 0.0, False, at_onset="bulk re-index started")
+    assert quiet.reasons[1:] == ("at the onset: bulk re-index started",)
+    nothing = none_evidence([_plausible()], (), 0.0, False, at_onset="bulk re-index")  # type: ignore[list-item]
+    assert not any("at the onset" in r for r in nothing.reasons)  # nothing else speaks for none
+
+
 def test_flat_load_or_a_non_load_series_is_no_rise() -> None:
     def rise(s: Series, onset: datetime) -> float:
         return correlate.rising_load([s], onset)[0]

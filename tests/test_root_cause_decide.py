@@ -239,6 +239,29 @@ def test_a_sudden_onset_right_after_a_deploy_weakens_changes_live_for_hours() ->
     assert not any("leak builds up" in r for r in leak.reasons)
 
 
+VALUES = {"deploy/helm/api/values-prod.yaml": "@@ -3,3 +3,3 @@ config:\n"
+          "-  SESSION_TTL: 30m\n+  SESSION_TTL: \"1800\"\n   LOG_FORMAT: json\n"}  # fmt: skip
+
+
+def test_configuration_read_at_start_up_waits_for_the_next_restart() -> None:
+    """A values/ConfigMap change live for a day, then pods crash right after another
+    deploy restarted them: the restart is the first to read it."""
+    restart = change(70, -20, DOCS)
+    markers = (DeployMarker(at(-15), "deploy", sha=restart.sha),)
+    crash = incident(markers, abrupt=True, symptoms=frozenset({"crash", "errors"}))
+    config = scored(change(71, -22 * 60, VALUES), crash)
+    assert any(r.startswith("configuration read at start-up") for r in config.reasons)
+    assert not any("sudden onset" in r for r in config.reasons)
+    no_crash = scored(change(71, -22 * 60, VALUES), incident(markers, abrupt=True))
+    assert not any("read at start-up" in r for r in no_crash.reasons)
+    no_restart = incident(abrupt=True, symptoms=frozenset({"crash", "errors"}))
+    assert not any("read at start-up" in r for r in scored(change(71, -22 * 60, VALUES),
+                                                             no_restart).reasons)  # fmt: skip
+    code = scored(change(72, -22 * 60, CODE), crash)
+    assert not any("read at start-up" in r for r in code.reasons)
+    assert config.score > code.score
+
+
 def test_a_latent_risk_counts_only_when_something_at_the_onset_sets_it_off() -> None:
     quiet = incident(symptoms=frozenset({"errors", "load"}))
     set_off = incident(symptoms=frozenset({"errors", "load"}), trigger="load rising 4.0x")

@@ -40,7 +40,7 @@ TOGETHER = timedelta(minutes=15)  # deploys this close together are one release
 NOTICE_WINDOW = timedelta(minutes=45)  # a notice starting this close to the onset matches it
 LOAD_WORDS = re.compile(
     r"requests?|rps|req/s|traffic|throughput|sessions|users|qps|calls|clicks?|visits|"
-    r"page ?views|logins|searches|checkouts|arrivals|connections opened|messages in",
+    r"page ?views|logins|searches|checkouts|arrivals|connections opened|messages in|fetches",
     re.I,
 )
 EXTERNAL_KINDS: dict[str, CauseCategory] = {
@@ -266,6 +266,22 @@ ROUTINE = re.compile(r"^\s*(\d+[smhd]\s+)?Normal\b|consolidat|underutiliz|\bdrai
                      r"down|\bPDB\b|disruption ?budget|minAvailable", re.I)  # fmt: skip
 PROBE = re.compile(r"synthetic|\bprobe\b|blackbox|uptime[ -]?check|heartbeat check|canary check",
                    re.I)  # fmt: skip
+
+
+AT_ONSET = timedelta(minutes=2)
+_NOT_AN_EVENT = re.compile(
+    r"\bdeploy|\brelease|\broll(ed)?[ -]?out|\brollback|\balert|\bfiring\b|\bpending\b|\bresolved\b"
+    r"|\bonset\b",
+    re.I,
+)
+
+
+def event_at(events: Iterable[tuple[datetime, str]], onset: datetime) -> str:
+    """What the pages say happened at the onset (within 2 minutes): the first such event
+    that is not a deploy (those are changes) nor the alert's own state."""
+    near = sorted((at, text) for at, text in events
+                  if abs(at - onset) <= AT_ONSET and not _NOT_AN_EVENT.search(text))  # fmt: skip
+    return near[0][1] if near else ""
 
 
 def platform_signals(texts: Iterable[str]) -> list[tuple[str, CauseCategory]]:

@@ -61,6 +61,7 @@ async def investigate(
         scored, matched, rise, recovered, platform, load_signal=rising,
         blip=_blip(onset, scored), expired=correlate.expiries(said),
         probe=bool(correlate.PROBE.search(f"{alert.name} {alert_text(alert)}")),
+        at_onset=correlate.event_at(_events(bundle.pages, incident.onset), incident.onset),
     )  # fmt: skip
     lines, ids = fact_lines(bundle.pages, incident.first_bad)
     seen = _errors_seen(bundle.pages)
@@ -84,6 +85,10 @@ def _events_near(pages: list[PageFacts], onset: datetime, start: datetime) -> li
     early, late = onset - EVENTS_BEFORE, max(start, onset) + EVENTS_AFTER
     return [e.text for p in pages for e in p.events
             if e.at and early <= _naive(e.at, onset) <= late]  # fmt: skip
+
+
+def _events(pages: list[PageFacts], like: datetime) -> list[tuple[datetime, str]]:
+    return [(_naive(e.at, like), e.text) for p in pages for e in p.events if e.at]
 
 
 def _naive(at: datetime, like: datetime) -> datetime:

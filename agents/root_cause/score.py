@@ -110,7 +110,7 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
         return Scored(change, facts, 0.0, (*reasons, why), found, category, when, why)
     gap = hours_before(when, change, incident.onset)
     total = _timing_score(when, change, incident.onset)
-    latent = _latent(found, incident, gap)
+    latent = _latent(found, incident, gap, facts, _after_another(when, last, incident))
     if latent and total < LATENT_TIMING:
         total = LATENT_TIMING
         reasons.append(latent)
@@ -151,8 +151,11 @@ def none_evidence(
     expired: Sequence[str] = (),
     probe: bool = False,
     load_signal: str = "",
+    at_onset: str = "",
 ) -> NoneEvidence:
-    """How strongly the evidence says no listed change did it, and what kind of cause."""
+    """How strongly the evidence says no listed change did it, and what kind of cause;
+    `at_onset` is what the pages say happened at the onset (not a deploy), named second
+    when anything else speaks for no change: what set it off is what a responder asks."""
     reasons: list[str] = []
     strength, category = 0.0, None
     if notices:
@@ -187,6 +190,8 @@ def none_evidence(
     if recovered:
         strength = max(strength, 0.3)
         reasons.append("the signal was back to its baseline before the alert was looked at")
+    if at_onset and reasons:
+        reasons.insert(1, f"at the onset: {' '.join(at_onset.split())[:100]}")
     return NoneEvidence(strength, category, tuple(reasons), tuple(notices))
 
 
@@ -312,12 +317,23 @@ def _category_where(
     return kinds.category(kind)
 
 
-def _latent(found: Sequence[Finding], incident: Incident, gap: float) -> str:
+def _latent(
+    found: Sequence[Finding],
+    incident: Incident,
+    gap: float,
+    facts: ChangeFacts | None = None,
+    restarted: bool = False,
+) -> str:
     """Why a risk found in the change can show long after it went live ("" when none can):
-    a leak within `LATENT_HOURS` (not behind a sudden step: a leak builds up), or a risk
-    that waits for a trigger the incident shows."""
+    a leak within `LATENT_HOURS` (not behind a sudden step: a leak builds up), a risk that
+    waits for a trigger the incident shows, or configuration that processes read at
+    start-up when the incident is a crash right after another deploy restarted them (a
+    ConfigMap or env value changes nothing in running pods until they restart)."""
     if gap <= 1 or gap > LATENT_HOURS:
         return ""
+    if restarted and "crash" in incident.symptoms and _startup_config(facts):
+        return (f"configuration read at start-up: the restart at the onset is the first to "
+                f"read it, {gap:.0f} h after it went live")  # fmt: skip
     fitting = [f for f in found
                if fit(f.symptoms, set(incident.symptoms), incident.primary) >= 0.5]  # fmt: skip
     if any(f.detector in GROWS for f in fitting) and not incident.abrupt:
@@ -325,6 +341,15 @@ def _latent(found: Sequence[Finding], incident: Incident, gap: float) -> str:
     if incident.trigger and any(f.detector in TRIGGERED for f in fitting):
         return f"a latent risk that {incident.trigger} at the onset could set off"
     return ""
+
+
+def _startup_config(facts: ChangeFacts | None) -> bool:
+    """The change sets application settings in configuration files (values, ConfigMaps,
+    env files, properties), and nothing else that runs."""
+    if facts is None or facts.kind not in ("config", "infrastructure"):
+        return False
+    return any(s.family in APP_CONFIG and kinds.file_kind(s.file) in ("config", "infrastructure")
+               for s in facts.settings)  # fmt: skip
 
 
 def _after_another(when: correlate.Timing, last: datetime | None, incident: Incident) -> bool:
