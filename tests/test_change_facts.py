@@ -181,3 +181,34 @@ def test_no_schema_statements_in_code_tests_or_removed_lines() -> None:
     assert test.statements == ()
     dropped = facts("db/V13__x.sql", "@@ -1 +0,0 @@\n-CREATE INDEX x ON t (c);\n")
     assert dropped.statements == ()
+
+
+def test_lock_files_give_each_package_its_own_version() -> None:
+    npm = facts("package-lock.json", (
+        '@@ -288,8 +288,8 @@\n     },\n     "node_modules/@acme/http-core": {\n'
+        '-      "version": "2.1.0",\n-      "resolved": "https://registry.example/h-2.1.0.tgz",\n'
+        '+      "version": "2.4.1",\n+      "resolved": "https://registry.example/h-2.4.1.tgz",\n'
+        '       "license": "MIT",\n'
+        '@@ -900,7 +900,7 @@\n     "node_modules/left-pad": {\n'
+        '-      "version": "1.3.0",\n+      "version": "1.3.1",\n'))  # fmt: skip
+    assert [(d.name, d.before, d.after) for d in npm.dependencies] == [
+        ("@acme/http-core", "2.1.0", "2.4.1"), ("left-pad", "1.3.0", "1.3.1")]  # fmt: skip
+    poetry = facts("poetry.lock", (
+        '@@ -10,7 +10,7 @@\n [[package]]\n name = "charset-normalizer"\n'
+        '-version = "3.3.2"\n+version = "3.4.0"\n description = "..."\n'))  # fmt: skip
+    assert [(d.name, d.after) for d in poetry.dependencies] == [("charset-normalizer", "3.4.0")]
+    yarn = facts(
+        "yarn.lock",
+        ('@@ -50,6 +50,6 @@\n "@acme/retry@^1.2.0":\n-  version "1.2.0"\n+  version "1.5.2"\n'),
+    )
+    assert [(d.name, d.before, d.after) for d in yarn.dependencies] == [
+        ("@acme/retry", "1.2.0", "1.5.2")]  # fmt: skip
+
+
+def test_a_version_line_with_no_package_above_it_is_no_dependency() -> None:
+    own = facts("package.json", '@@ -1,4 +1,4 @@\n {\n   "name": "shop",\n'
+                '-  "version": "1.0.0",\n+  "version": "1.1.0",\n')  # fmt: skip
+    assert own.dependencies == ()
+    cut = facts("package-lock.json", '@@ -40,3 +40,3 @@\n-      "version": "2.0.0",\n'
+                '+      "version": "2.0.1",\n       "license": "MIT",\n')  # fmt: skip
+    assert cut.dependencies == ()

@@ -124,6 +124,26 @@ def test_a_bumped_library_named_by_the_errors_is_linked() -> None:
     assert correlate.named_dependencies(scoped, ["storage-sdk: checksum header rejected"])
 
 
+def test_a_package_moved_only_in_the_lock_file_is_named_first_and_a_scope_names_none() -> None:
+    files = {
+        "package.json": ('@@ -8,2 +8,2 @@\n-    "@acme/client-core": "1.2.0",\n'
+                         '+    "@acme/client-core": "^1.9.0",\n'),
+        "package-lock.json": ('@@ -90,4 +90,4 @@\n     "node_modules/@acme/client-core": {\n'
+                              '-      "version": "1.2.0",\n+      "version": "1.9.0",\n'
+                              '@@ -300,4 +300,4 @@\n'
+                              '     "node_modules/@acme/signing-middleware": {\n'
+                              '-      "version": "0.8.1",\n+      "version": "0.9.0",\n'
+                              '@@ -400,4 +400,4 @@\n     "node_modules/@acme/presigner": {\n'
+                              '-      "version": "1.2.0",\n+      "version": "1.9.0",\n'),
+    }  # fmt: skip
+    facts = change_facts("PR #3", list(files), files)
+    frames = ["/app/node_modules/@acme/client-core/dist/index.js "
+              "/app/node_modules/@acme/signing-middleware/dist/index.js"]  # fmt: skip
+    assert correlate.named_dependencies(facts, frames) == [
+        "@acme/signing-middleware", "@acme/client-core"]  # fmt: skip
+    assert correlate.named_dependencies(facts, ["/app/node_modules/@acme/other/x.js"]) == []
+
+
 def test_a_bump_the_errors_do_not_name_is_not_linked() -> None:
     facts = change_facts("PR #1", ["requirements.txt"], {"requirements.txt": (
         "@@ -1,2 +1,2 @@\n-structlog==24.1.0\n+structlog==25.1.0\n flask==3.0.2\n")})  # fmt: skip
@@ -377,3 +397,52 @@ def test_a_runtime_in_every_frame_path_is_not_named_by_the_errors() -> None:
     assert correlate.named_dependencies(pinned, frames) == ["httpx"]  # type: ignore[arg-type]
     assert correlate.named_dependencies(pinned, ["httpx-auth 0.2"]) == []  # type: ignore[arg-type]
     assert correlate.named_dependencies(pinned, ["httpx-0.27.0.dist-info"]) == ["httpx"]  # type: ignore[arg-type]
+
+
+# --- a limit the pages show being reached ----------------------------------------------------
+
+
+def test_a_series_that_rose_to_a_value_and_held_it_sits_at_a_limit() -> None:
+    active = series("Active connections / pod", [6, 7, 8, 9, 12, 12, 12, 12], unit="")
+    pool = series("Pool max / pod", [12] * 8, unit="")
+    found = correlate.ceilings([active, pool], at(-3))
+    assert [(c.name, c.value) for c in found] == [("Active connections / pod", 12),
+                                                  ("Pool max / pod", 12)]  # fmt: skip
+
+
+def test_no_limit_in_a_peak_a_flat_series_of_use_percentages_or_a_rise_still_going() -> None:
+    peak = series("Active connections", [5, 6, 12, 12, 9, 7, 6, 5], unit="")
+    flat = series("Requests", [40] * 8)  # constant, but not named for a limit
+    cpu = series("CPU", [20, 30, 100, 100, 100, 100], unit="%")
+    rising = series("Busy threads", [10, 20, 30, 40, 50, 60, 70, 80], unit="")
+    assert correlate.ceilings([peak, flat, cpu, rising], at(-4)) == ()
+
+
+# --- a platform event over before the alert ---------------------------------------------------
+
+
+def test_a_platform_event_over_well_before_the_alert_ended_there() -> None:
+    onset = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+    fired = onset + timedelta(minutes=9)
+    ended = correlate.ended_before("cache failover 10:00:12-10:00:50 (maintenance)", onset, fired)
+    assert ended == onset.replace(second=50)
+    assert correlate.ended_before("node drained 09:58 to 10:01", onset, fired) == onset.replace(
+        minute=1)  # fmt: skip
+
+
+def test_no_end_for_an_event_still_going_recent_or_without_a_span() -> None:
+    onset = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+    fired = onset + timedelta(minutes=9)
+    assert correlate.ended_before("failover 10:00-10:06", onset, fired) is None  # 3 min before
+    assert correlate.ended_before("failover started 10:00", onset, fired) is None
+    assert correlate.ended_before("replica 2 behind since 09:40", onset, fired) is None
+
+
+def test_a_platform_event_the_failures_outlast_speaks_less_for_no_change() -> None:
+    onset = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+    clause = "cache failover 10:00:12-10:00:50"
+    going = none_evidence([], [], 0.0, False, [(clause, "platform_failure")])
+    over = none_evidence([], [], 0.0, False, [(clause, "platform_failure")],
+                         platform_over=(clause, onset.replace(second=50)))  # fmt: skip
+    assert over.strength < going.strength == 0.6
+    assert "was over at 10:00:50 but the failures went on" in over.reasons[1]

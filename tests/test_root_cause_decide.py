@@ -4,9 +4,11 @@ the ranking decides (saying why) when the model contradicts strong evidence."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from agents.root_cause.change import Change
+from agents.root_cause.correlate import Ceiling
 from agents.root_cause.facts.changes import change_facts
 from agents.root_cause.facts.types import DeployMarker, ErrorSignal, Frame, Notice
 from agents.root_cause.logic import (
@@ -495,6 +497,21 @@ def test_an_options_how_leads_with_what_fits_the_symptoms_best() -> None:
                    "env.A_TIMEOUT lowered 3s → 1s (3× shorter)"]  # fmt: skip
 
 
+def test_a_settings_bare_values_give_way_to_a_finding_on_the_same_key() -> None:
+    how, when = how_and_when(
+        [
+            "sets env.LINK_TTL 5m → 90 (ttl; fits the symptoms 1.0)",
+            "configuration read at start-up: the restart at the onset is the first to read it",
+            "deploy/v.yaml:9: env.LINK_TTL 5m → 90: a duration lost its unit (fits the "
+            "symptoms 0.6)",
+            "sets env.POOL 10 → 4 (pool; fits the symptoms 0.5)",
+        ]
+    )
+    assert how == ["env.LINK_TTL 5m → 90: a duration lost its unit", "sets env.POOL 10 → 4 (pool)"]
+    assert when == ["configuration read at start-up: the restart at the onset is the first to "
+                    "read it"]  # fmt: skip
+
+
 def test_a_frame_at_a_changed_line_shows_that_line_but_never_a_comment_or_a_token() -> None:
     errors = (ErrorSignal("TypeError", "'NoneType' object is not subscriptable",
                           frames=(Frame("src/limits.py", 3),)),)  # fmt: skip
@@ -563,3 +580,24 @@ def test_the_model_writes_no_confidence_and_the_evidence_gives_it() -> None:
     assert cause.confidence == round(min(found.top[0].score, 0.9), 2)
     older = decide(CauseAnswer.model_validate({**given, "confidence": "medium"}), found)
     assert older.confidence == 0.6  # an answer stored with its own confidence keeps it
+
+
+def test_a_lowered_limit_the_pages_show_reached_explains_an_onset_days_later() -> None:
+    patch = "@@ -8,3 +8,3 @@\n database:\n   pool:\n-    max-size: 48\n+    max-size: 12\n"
+    files = {"config/app-prod.yml": patch}
+    onset = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+    shrink = Change(kind="pr", repo="corp/orders", ref="PR #7", number=7,
+                    sha="c0ffee1", title="Right-size the database pool", author="a",
+                    merged_at=onset - timedelta(days=3), files=tuple(files))  # fmt: skip
+    facts = change_facts("PR #7", list(files), files)
+    held = Incident(start=onset, onset=onset, symptoms=frozenset({"connections", "timeouts"}),
+                    markers=(), errors=(), texts=(), service_repo="corp/orders",
+                    ceilings=(Ceiling("Active connections / pod", 12.0),))  # fmt: skip
+    reached = score(shrink, facts, held)
+    assert any(r.startswith("demand reached the limit it set: Active connections / pod held "
+                            "at 12") for r in reached.reasons), reached.reasons  # fmt: skip
+    elsewhere = score(shrink, facts, replace(held, ceilings=(Ceiling("Active workers", 12.0),)))
+    other_value = score(shrink, facts, replace(held, ceilings=(Ceiling("Active conns", 20.0),)))
+    for missed in (elsewhere, other_value):
+        assert not any("demand reached" in r for r in missed.reasons)
+        assert missed.score < reached.score

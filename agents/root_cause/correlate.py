@@ -171,7 +171,13 @@ def named_dependencies(change: ChangeFacts, texts: Iterable[str]) -> list[str]:
     `requests.exceptions`, `redis@4.6`), never inside a longer one (the runtime in
     `lib/python3.12/site-packages` is no mention of a `python` base image)."""
     text = " ".join(texts).lower()
-    return [d.name for d in change.dependencies if any(_mentions(t, text) for t in _tokens(d.name))]
+    named = [d for d in change.dependencies if any(_mentions(t, text) for t in _tokens(d.name))]
+    direct = {d.name for d in named if not _LOCK_FILE.search(d.file)}
+    # a package moved only in the lock file (pulled along, asked for by no one) first
+    return list(dict.fromkeys(sorted((d.name for d in named), key=lambda n: n in direct)))
+
+
+_LOCK_FILE = re.compile(r"(^|/)[^/]*(\.lock|-lock\.(json|yaml)|\.lockfile|\.sum|lock\.json)$")
 
 
 def _mentions(token: str, text: str) -> bool:
@@ -233,6 +239,48 @@ def rising_load(
     return (best, appeared or name) if best >= factor else (0.0, "")
 
 
+@dataclass(frozen=True)
+class Ceiling:
+    """A series that sat at a limit: its name as shown and the value it could not pass."""
+
+    name: str
+    value: float
+    source: str = ""
+
+
+PINNED_POINTS = 3  # the last points at the top, at least, for a series to sit at a limit
+_LIMIT_NAME = re.compile(r"\bmax\w*|\blimit|\bcap(acity)?\b|\bsize\b|\bceiling", re.I)
+
+
+def ceilings(series: Iterable[Series], onset: datetime | None) -> tuple[Ceiling, ...]:
+    """The limits the pages show being reached: a series that rose after the onset to a value
+    it then held for its last `PINNED_POINTS` points or more (usage at a maximum: active
+    connections at the pool size, busy threads at the thread limit, replicas at the
+    autoscaler's maximum), and a series named for a limit (max, limit, capacity, size) that
+    holds one value throughout. Percentages are left out (100% is everybody's ceiling)."""
+    out: list[Ceiling] = []
+    for s in series:
+        values = [p.value for p in s.points]
+        if s.unit == "%" or len(values) < PINNED_POINTS + 1:
+            continue
+        top = max(values)
+        if top <= 0:
+            continue
+        if _LIMIT_NAME.search(s.name) and min(values) == top:
+            out.append(Ceiling(s.name, top, s.source))
+            continue
+        tail = 0
+        for v in reversed(values):
+            if v < top * 0.99:
+                break
+            tail += 1
+        before = [p.value for p in s.points if onset is None or p.at < onset]
+        rose = bool(before) and min(before) < top * 0.9
+        if tail >= PINNED_POINTS and tail < len(values) and rose:
+            out.append(Ceiling(s.name, top, s.source))
+    return tuple(out)
+
+
 PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most telling first
     (re.compile(r"\bevict|disk\s*pressure|memory\s*pressure|pid\s*pressure", re.I),
      "platform_failure"),
@@ -266,6 +314,27 @@ ROUTINE = re.compile(r"^\s*(\d+[smhd]\s+)?Normal\b|consolidat|underutiliz|\bdrai
                      r"down|\bPDB\b|disruption ?budget|minAvailable", re.I)  # fmt: skip
 PROBE = re.compile(r"synthetic|\bprobe\b|blackbox|uptime[ -]?check|heartbeat check|canary check",
                    re.I)  # fmt: skip
+
+
+OVER_BEFORE = timedelta(minutes=5)  # an event this long over when the alert fired had ended
+_SPAN = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:-|–|to|until)\s*(\d{1,2}):(\d{2})"
+                   r"(?::(\d{2}))?\b")  # fmt: skip
+
+
+def ended_before(text: str, onset: datetime, fired: datetime) -> datetime | None:
+    """When an event a clause gives a time span for (`14:02:07-14:02:41`, `09:10 to 09:14`)
+    ended, where it ended `OVER_BEFORE` or more before the alert fired (times on the onset's
+    day); None when the clause gives no span or the event was still going on."""
+    span = _SPAN.search(text)
+    if span is None:
+        return None
+    hour, minute, second = int(span[4]), int(span[5]), int(span[6] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    end = onset.replace(hour=hour, minute=minute, second=second, microsecond=0)
+    if end < onset - timedelta(hours=12):
+        end += timedelta(days=1)
+    return end if end <= fired - OVER_BEFORE else None
 
 
 AT_ONSET = timedelta(minutes=2)
@@ -354,8 +423,12 @@ def _same_file(changed: str, framed: str) -> bool:
 
 
 def _tokens(name: str) -> list[str]:
-    """The words of a package name that identify it in error text."""
-    parts = [p for p in re.split(r"[/@:]", name.lower()) if len(p) >= 4]
+    """The words of a package name that identify it in error text (an npm scope alone,
+    `@aws-sdk` of `@aws-sdk/lib-storage`, names a family of packages, not this one)."""
+    low = name.lower()
+    if low.startswith("@") and "/" in low:
+        low = low.split("/", 1)[1]
+    parts = [p for p in re.split(r"[/@:]", low) if len(p) >= 4]
     return list(dict.fromkeys([name.lower(), *parts]))
 
 

@@ -57,11 +57,14 @@ async def investigate(
     scored = [score(c, _facts(c), incident) for c in detailed]
     onset = correlate.onset_of(bundle.pages, alert.starts_at)
     recovered = bool(onset and onset.recovered_at)
+    ended = correlate.ended_before(platform[0][0], incident.onset, alert.starts_at) if (
+        platform and not recovered) else None  # fmt: skip
     found_none = none_evidence(
         scored, matched, rise, recovered, platform, load_signal=rising,
         blip=_blip(onset, scored), expired=correlate.expiries(said),
         probe=bool(correlate.PROBE.search(f"{alert.name} {alert_text(alert)}")),
         at_onset=correlate.event_at(_events(bundle.pages, incident.onset), incident.onset),
+        platform_over=(platform[0][0], ended) if ended else None,
     )  # fmt: skip
     lines, ids = fact_lines(bundle.pages, incident.first_bad)
     seen = _errors_seen(bundle.pages)
@@ -125,6 +128,7 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
         upstream_repos=frozenset(upstream),
         first_bad=bad,
         abrupt=bool(onset and onset.at == at and onset.abrupt),
+        ceilings=correlate.ceilings([s for p in pages for s in p.series], at),
     )
 
 

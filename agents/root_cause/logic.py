@@ -194,7 +194,8 @@ def _option_values(c: Candidate) -> dict[str, Any]:
 _WHEN = re.compile(
     r"^(merged |a leak builds up|a latent risk|live [0-9.]+ h before|in \S+, (a service|not "
     r"the service)|touches only docs|only moves an image tag|reached production after|"
-    r"merged after|a [a-z ]+ change \(fits the symptoms|the failures began with its version)"
+    r"merged after|a [a-z ]+ change \(fits the symptoms|the failures began with its version|"
+    r"configuration read at start-up)"
 )
 _FIT = re.compile(r"\s*[(;]\s*fits the symptoms ([0-9.]*[0-9])\)?")
 
@@ -217,6 +218,8 @@ def how_and_when(reasons: Sequence[str]) -> tuple[list[str], list[str]]:
         if _WHEN.match(reason):
             when.append(reason)
             continue
+        if _said_again(reason, reasons):
+            continue
         fit = _FIT.search(reason)
         weight = float(fit.group(1)) if fit else 0.8
         text = _FIT.sub(lambda m: ")" if m.group(0).lstrip().startswith(";") else "", reason)
@@ -224,6 +227,18 @@ def how_and_when(reasons: Sequence[str]) -> tuple[list[str], list[str]]:
         text = " ".join(_SPAN.sub(_copyable, _AT.sub("", text).replace("()", "")).split())
         how.append((_telling(text) * 0.1 - weight, _short(text)))
     return [text for _, text in sorted(how, key=lambda pair: pair[0])], when
+
+
+_SETS = re.compile(r"^sets (?P<key>\S+) ")
+
+
+def _said_again(reason: str, reasons: Sequence[str]) -> bool:
+    """A setting's bare before → after that a finding on the same key says with its risk."""
+    sets = _SETS.match(reason)
+    return sets is not None and any(
+        r is not reason and not _WHEN.match(r) and not _SETS.match(r) and sets["key"] in r
+        for r in reasons
+    )
 
 
 _FRAME_READS = re.compile(  # a frame at a changed line: the line's code is the point

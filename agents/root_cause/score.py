@@ -46,6 +46,7 @@ GROWS = frozenset({"unbounded_collection", "unclosed_client"})
 TRIGGERED = frozenset({"retry_without_backoff", "scaling_bounds_changed", "query_in_loop",
                        "regex_backtracking", "pool_or_workers_lowered"})  # fmt: skip
 LATENT_HOURS = 72.0
+AT_LIMIT = 0.3  # a lowered limit that the pages show being reached
 LATENT_TIMING = 0.2  # the timing a latent risk keeps when it was live long before the onset
 APP_CONFIG = {"timeout", "retry", "backoff", "pool", "workers", "ttl", "cache_key",
               "cache_size", "batch", "log_level", "sampling", "flag", "tls", "rate_limit",
@@ -69,6 +70,7 @@ class Incident:
     trigger: str = ""  # what happened at the onset that could set off a latent risk
     first_bad: correlate.FirstBad | None = None  # the version the failures began with
     abrupt: bool = False  # the onset is a step, not a slow growth
+    ceilings: tuple[correlate.Ceiling, ...] = ()  # limits the pages show being reached
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,16 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
     gap = hours_before(when, change, incident.onset)
     total = _timing_score(when, change, incident.onset)
     latent = _latent(found, incident, gap, facts, _after_another(when, last, incident))
+    limit = _at_limit(facts, incident)
+    if limit:
+        total += AT_LIMIT
+        latent = latent or limit
     if latent and total < LATENT_TIMING:
         total = LATENT_TIMING
-        reasons.append(latent)
+        if latent != limit:
+            reasons.append(latent)
+    if limit:
+        reasons.append(limit)
     places: list[tuple[float, str]] = []
     bad = incident.first_bad
     if bad is not None and marker is not None and marker == bad.bad:
@@ -152,18 +161,26 @@ def none_evidence(
     probe: bool = False,
     load_signal: str = "",
     at_onset: str = "",
+    platform_over: tuple[str, datetime] | None = None,
 ) -> NoneEvidence:
     """How strongly the evidence says no listed change did it, and what kind of cause;
     `at_onset` is what the pages say happened at the onset (not a deploy), named second
-    when anything else speaks for no change: what set it off is what a responder asks."""
+    when anything else speaks for no change: what set it off is what a responder asks;
+    `platform_over` is a platform event (its clause, its end) over well before the alert
+    fired while the signal had not recovered: a brief event that failures outlast set
+    them off at most (a retry storm, a cold cache), so it speaks less for no change."""
     reasons: list[str] = []
     strength, category = 0.0, None
     if notices:
         strength, category = 0.8, correlate.notice_category(notices)
         reasons += [f"{n.provider} ({n.kind}) {n.status}: {n.text[:120]}" for n in notices[:2]]
     for text, kind in platform[:2]:
-        strength, category = max(strength, 0.6), category or kind
+        end = platform_over[1] if platform_over and platform_over[0] == text else None
+        strength, category = max(strength, 0.4 if end else 0.6), category or kind
         reasons.append(f"the platform: {text[:120]}")
+        if end:  # a trigger, not what keeps it going: something made it self-sustaining
+            reasons.append(f"the platform event was over at {end:%H:%M:%S} but the failures "
+                           "went on: it may have set them off, not kept them going")  # fmt: skip
     if expired:
         strength = max(strength, 0.6)
         # a credential only the synthetic check uses: the check fails, not the service
@@ -189,7 +206,10 @@ def none_evidence(
         reasons.append(f"load rose {load_rise:.1f}x at the onset{what}")
     if recovered:
         strength = max(strength, 0.3)
-        reasons.append("the signal was back to its baseline before the alert was looked at")
+        reasons.append(
+            "it recovered on its own: the signal was back to its baseline before the "
+            "alert was looked at"
+        )
     if at_onset and reasons:
         reasons.insert(1, f"at the onset: {' '.join(at_onset.split())[:100]}")
     return NoneEvidence(strength, category, tuple(reasons), tuple(notices))
@@ -340,6 +360,35 @@ def _latent(
         return f"a leak builds up after the deploy: {gap:.0f} h live before the onset fits it"
     if incident.trigger and any(f.detector in TRIGGERED for f in fitting):
         return f"a latent risk that {incident.trigger} at the onset could set off"
+    return ""
+
+
+# The series a limit of each family bounds, by the words of their names.
+_BOUNDS: dict[str, re.Pattern[str]] = {
+    "pool": re.compile(r"pool|connection|\bconns?\b|acquire", re.I),
+    "workers": re.compile(r"worker|thread|process|concurren|busy|slots?\b|in flight", re.I),
+    "replicas": re.compile(r"replica|pods?\b|instances?|tasks?\b|desired", re.I),
+    "autoscaling": re.compile(r"replica|pods?\b|instances?|tasks?\b|desired|nodes?\b", re.I),
+    "rate_limit": re.compile(r"rate|req|throughput|quota|allowed|admitted", re.I),
+    "batch": re.compile(r"batch", re.I),
+}
+
+
+def _at_limit(facts: ChangeFacts | None, incident: Incident) -> str:
+    """A limit the change lowered that a page shows being reached: a pool, worker, replica
+    or rate limit set to N where a series of what it bounds sat at N. A lowered limit shows
+    only when demand reaches it, however long after it went live."""
+    if facts is None or not incident.ceilings:
+        return ""
+    for s in facts.settings:
+        bounds = _BOUNDS.get(s.family)
+        if bounds is None or s.direction != "lowered" or not s.after_number:
+            continue
+        for c in incident.ceilings:
+            if abs(c.value - s.after_number) <= 0.02 * s.after_number and bounds.search(c.name):
+                shown = f"{c.value:g}"
+                return (f"demand reached the limit it set: {' '.join(c.name.split())[:40]} held "
+                        f"at {shown}, its {s.key} {s.before} → {s.after}")  # fmt: skip
     return ""
 
 

@@ -34,6 +34,15 @@ _DEPENDENCY_LINES: tuple[re.Pattern[str], ...] = tuple(
 )
 _POM_VERSION = re.compile(r"<version>(?P<version>[^<]+)</version>")
 _POM_ARTIFACT = re.compile(r"<artifactId>(?P<name>[^<]+)</artifactId>")
+# Lock files name a package on one line and give its version on a later one: npm's
+# `"node_modules/@scope/pkg": {` then `"version": "1.2.3"`, yarn's `"pkg@^1.2.0":` then
+# `version "1.2.3"`, poetry, uv and Cargo's `name = "pkg"` then `version = "1.2.3"`.
+_LOCK_PACKAGE = re.compile(
+    r"^\s*\"(?:[\w./@-]*/)?node_modules/(?P<npm>@?[\w.-]+(?:/[\w.-]+)?)\"\s*:\s*\{"
+    r"|^\"?(?P<yarn>@?[\w./-]+)@[^\s\"]*\"?(?:,.*)?:\s*$"
+    r"|^\s*name\s*=\s*\"(?P<toml>[\w.-]+)\"\s*$"
+)
+_LOCK_VERSION = re.compile(r"^\s*\"?version\"?\s*[:=]?\s*\"(?P<version>[^\"]+)\",?\s*$")
 _STATEMENT = re.compile(
     r"\b(CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX|ALTER\s+TABLE|DROP\s+TABLE|CREATE\s+TABLE|"
     r"ADD\s+COLUMN|DROP\s+COLUMN|ADD\s+CONSTRAINT|REINDEX|VACUUM\s+FULL|CLUSTER\s+\w|"
@@ -81,14 +90,25 @@ def dependency_changes(file: str, lines: list[diff.DiffLine]) -> list[Dependency
     """Versions before → after, by dependency name, within each hunk."""
     old: dict[tuple[int, str], str] = {}
     new: dict[tuple[int, str], tuple[str, int | None]] = {}
-    artifact = ""
+    artifact = package = ""
+    hunk = -1
     for d in lines:
+        if d.hunk != hunk:  # a version line at a hunk's top belongs to no package seen
+            hunk, package = d.hunk, ""
         found = _POM_ARTIFACT.search(d.text)
         if found:
             artifact = found.group("name")
+        locked = _LOCK_PACKAGE.search(d.text)
+        if locked:
+            package = next(n for n in locked.groups() if n)
         if d.sign == " ":
             continue
-        for name, version in _dependencies(d.text, artifact):
+        versioned = _LOCK_VERSION.search(d.text)
+        if versioned:  # a lock file's version line: the package named above it, if any
+            found_all = [(package, versioned.group("version"))] if package else []
+        else:
+            found_all = _dependencies(d.text, artifact)
+        for name, version in found_all:
             slot = (d.hunk, name)
             if d.sign == "-":
                 old.setdefault(slot, version)

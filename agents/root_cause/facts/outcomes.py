@@ -1,8 +1,8 @@
 """How things went on each version: runs, batches, checks, canaries and pods a page shows with
 the commit or version they ran, and whether they worked.
 
-An SRE bisects by version before reading any diff: "the 12:00 batch on `620aa8c` went
-through, every poll since `4486c06` fails". Read from table rows and log or text records that
+An SRE bisects by version before reading any diff: "the 12:00 batch on `1a2b3c4` went
+through, every poll since `5d6e7f8` fails". Read from table rows and log or text records that
 name a commit SHA or a version and say how it went: failed, errors, exceptions, crashes,
 timeouts, refused, rejected, unhealthy, `0 / 1,284 accepted` (bad); ok, succeeded, passed,
 accepted, healthy, running, `412/412 delivered` (good). A count of none (`0 errors`, `no
