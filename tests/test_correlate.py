@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from agents.root_cause import correlate
@@ -446,3 +447,77 @@ def test_a_platform_event_the_failures_outlast_speaks_less_for_no_change() -> No
                          platform_over=(clause, onset.replace(second=50)))  # fmt: skip
     assert over.strength < going.strength == 0.6
     assert "was over at 10:00:50 but the failures went on" in over.reasons[1]
+
+
+# --- a steady growth over days ---------------------------------------------------------------
+
+
+def hourly(name: str, values: list[float], every: float = 4, unit: str = "%") -> Series:
+    return Series(name, unit, tuple(Point(at(-60 * every * (len(values) - 1 - i)), v)
+                                    for i, v in enumerate(values)), "p")  # fmt: skip
+
+
+def test_a_volume_that_filled_steadily_for_days_is_growth() -> None:
+    disk = hourly("data volume used", [70, 71, 71.5, 72.6, 73.1, 74, 75.2, 75.9, 77, 78, 78.8, 80])
+    load = hourly("requests", [5, 9, 4, 10, 5, 11, 6, 12, 6, 13, 6, 14], unit="/s")
+    found = correlate.steady_growth([load, disk])
+    assert found is not None and (found.name, found.first, found.last) == (
+        "data volume used", 70, 80)  # fmt: skip
+    assert found.hours == 44
+    share = hourly("shard 3", [60, 61, 61.8, 62.5, 63.5, 64.1, 65, 66])  # a % named by whose
+    found = correlate.steady_growth([replace(share, caption="Data volume used per shard (6 h)")])
+    assert found is not None and found.name == "shard 3 (Data volume used per shard)"
+    count = hourly("shard 3", [60, 61, 61.8, 62.5, 63.5, 64.1, 65, 66], unit="")
+    assert correlate.steady_growth([count]) is None  # a count that grows is not a fill level
+
+
+def test_no_growth_in_a_step_a_leak_that_began_mid_window_a_short_window_or_a_fall() -> None:
+    step = hourly("disk used", [70, 70.5, 71, 71.2, 71.5, 79, 79.2, 79.5, 79.8, 80])
+    leak = hourly("heap used", [40, 40, 40.1, 40, 40, 42, 45, 48, 51, 54, 57, 60])
+    short = hourly("disk used", [70, 71, 72, 73, 74, 75, 76], every=0.5)
+    falling = hourly("disk used", [80, 79, 78, 77, 76, 75, 74])
+    latency = hourly("p99 latency", [100, 110, 120, 130, 140, 150, 160], unit="ms")
+    for s in (step, leak, short, falling, latency):
+        assert correlate.steady_growth([s]) is None, s.name
+
+
+def test_steady_growth_speaks_for_capacity_unless_a_leak_explains_it() -> None:
+    growth = correlate.Growth("data volume used", 44, 70, 80, "%")
+    found = none_evidence([], [], 0.0, False, growth=growth)
+    assert found.category == "capacity" and found.strength >= 0.5
+    assert any(r.startswith("steady growth: data volume used rose from 70% to 80% over 44 h")
+               for r in found.reasons), found.reasons  # fmt: skip
+
+
+# --- why something that expired was not renewed ----------------------------------------------
+
+
+def test_the_error_that_kept_a_certificate_from_renewing_is_found() -> None:
+    texts = [
+        "x509: certificate has expired or is not yet valid",
+        'level=info msg="re-queuing item due to error processing" err="error presenting '
+        'challenge: DNS record _acme-challenge.shop.example. not permitted in zone"',
+    ]
+    found = correlate.renewal_failure(texts)
+    assert "error presenting challenge" in found
+    assert "not permitted in zone" in found
+    prose = correlate.renewal_failure(["when the renewal record is missing, the DNS API "
+                                       "answers InvalidChangeBatch: not permitted"])  # fmt: skip
+    assert prose.startswith("renewal record is missing")  # whole words
+    rotation = correlate.renewal_failure(["secret rotation failed: AccessDenied on kms:Decrypt"])
+    assert "AccessDenied" in rotation
+
+
+def test_no_renewal_failure_in_expiries_successes_or_other_errors() -> None:
+    assert correlate.renewal_failure(["certificate expired at 09:00"]) == ""
+    assert correlate.renewal_failure(["certificate renewed, next renewal in 60 days"]) == ""
+    assert correlate.renewal_failure(["connection refused to db:5432"]) == ""
+
+
+def test_the_reason_it_was_not_renewed_follows_the_expiry() -> None:
+    found = none_evidence([], [], 0.0, False, expired=["certificate expired at 09:00"],
+                          not_renewed="error presenting challenge: not permitted in zone",
+                          at_onset="cron job ran")  # fmt: skip
+    assert found.reasons[:3] == ("something expired: certificate expired at 09:00",
+                                 "not renewed: error presenting challenge: not permitted in zone",
+                                 "at the onset: cron job ran")  # fmt: skip

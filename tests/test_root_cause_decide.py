@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from agents.root_cause.change import Change
-from agents.root_cause.correlate import Ceiling
+from agents.root_cause.correlate import Ceiling, Growth, Timing
 from agents.root_cause.facts.changes import change_facts
 from agents.root_cause.facts.types import DeployMarker, ErrorSignal, Frame, Notice
 from agents.root_cause.logic import (
@@ -601,3 +601,16 @@ def test_a_lowered_limit_the_pages_show_reached_explains_an_onset_days_later() -
     for missed in (elsewhere, other_value):
         assert not any("demand reached" in r for r in missed.reasons)
         assert missed.score < reached.score
+
+
+def test_steady_growth_gives_way_to_a_change_that_leaks() -> None:
+    c = change(9, -60 * 20, CODE)
+    timing = Timing(c.merged_at, None, None, False, False)
+    leak = "a leak builds up after the deploy: 20 h live before the onset fits it"
+    leaking = Scored(c, None, 0.4, ("merged 20 h before", leak), (), "code_change", timing)
+    plain = Scored(c, None, 0.3, ("merged 20 h before",), (), "code_change", timing)
+    growth = Growth("heap used", 30, 40, 60, "%")
+    with_leak = none_evidence([leaking], [], 0, False, growth=growth).reasons
+    without = none_evidence([plain], [], 0, False, growth=growth).reasons
+    assert not any("steady growth" in r for r in with_leak)
+    assert any("steady growth" in r for r in without)

@@ -281,6 +281,62 @@ def ceilings(series: Iterable[Series], onset: datetime | None) -> tuple[Ceiling,
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Growth:
+    """A resource that filled steadily over the whole window: no step, rising from the start."""
+
+    name: str
+    hours: float
+    first: float
+    last: float
+    unit: str
+    source: str = ""
+
+
+GROWTH_HOURS = 24.0  # a window at least this long
+_GROWTH_STEP = 0.25  # no single step larger than this share of the whole rise
+_GROWTH_RISE = 0.05  # the rise is at least this share of the last value
+
+
+def steady_growth(series: Iterable[Series]) -> Growth | None:
+    """A saturation series (disk, volume, memory, queue, backlog...) that rose over a window
+    of a day or more without a step: every interval flat or up, none more than a quarter of
+    the whole rise, and rising in the window's first third already (a leak or a change that
+    started the growth mid-window shows flat before it). Data, users or traffic that grow
+    fill a fixed capacity this way; a change makes a step or starts the growth. The one
+    that rose most relative to its last value when several did."""
+    best: Growth | None = None
+    for s in series:
+        tier, direction = classify(s.name)
+        points = sorted(s.points, key=lambda p: p.at)
+        filling = (tier == 3 and direction == 1) or (tier == 0 and s.unit == "%")
+        if not filling or len(points) < 6:  # (a share named by what it is of: `broker 2` %)
+            continue
+        hours = (points[-1].at - points[0].at).total_seconds() / 3600
+        values = [p.value for p in points]
+        rise = values[-1] - values[0]
+        if hours < GROWTH_HOURS or values[-1] <= 0 or rise < _GROWTH_RISE * abs(values[-1]):
+            continue
+        steps = [b - a for a, b in zip(values, values[1:], strict=False)]
+        if min(steps) < -0.02 * rise or max(steps) > _GROWTH_STEP * rise:
+            continue
+        third = points[0].at + (points[-1].at - points[0].at) / 3
+        early = [p.value for p in points if p.at <= third]
+        if len(early) < 2 or early[-1] - early[0] < 0.1 * rise:
+            continue
+        found = Growth(_named(s) if tier == 0 else s.name, hours, values[0], values[-1], s.unit,
+                       s.source)  # fmt: skip
+        if best is None or rise / values[-1] > (best.last - best.first) / best.last:
+            best = found
+    return best
+
+
+def _named(s: Series) -> str:
+    """A column's name with what its table is of (`broker 2 (data volume used per broker)`)."""
+    caption = re.split(r"\s\(|\s{2,}| · ", s.caption.strip(), maxsplit=1)[0][:48]
+    return f"{s.name} ({caption})" if caption else s.name
+
+
 PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most telling first
     (re.compile(r"\bevict|disk\s*pressure|memory\s*pressure|pid\s*pressure", re.I),
      "platform_failure"),
@@ -396,6 +452,26 @@ def _clause(text: str, start: int, end: int) -> str:
 def expiries(texts: Iterable[str]) -> list[str]:
     """The texts that say a credential or certificate expired (at most two)."""
     return [t for t in texts if EXPIRED.search(t)][:2]
+
+
+_RENEWAL = re.compile(r"renew|re-?issu|rotat|\bchallenge|\bacme\b|certificate ?request|"
+                      r"\border\b[^.]{0,30}\b(failed|invalid|errored)", re.I)  # fmt: skip
+_FAILED = re.compile(r"\berr(or)?\b|fail|denied|not permitted|invalid|refused|rejected|"
+                     r"forbidden|unauthori[sz]ed|timed? ?out|\b[45]\d\d\b", re.I)  # fmt: skip
+
+
+def renewal_failure(texts: Iterable[str]) -> str:
+    """Why something that expired was not renewed: the first error the texts show from a
+    renewal, rotation or re-issue (an ACME challenge that could not be presented, an order
+    that failed, a rotation refused), shortened to its error part; "" when none."""
+    for text in texts:
+        if _RENEWAL.search(text) and _FAILED.search(text) and not EXPIRED.search(text):
+            at = _FAILED.search(text)
+            start = max(0, at.start() - 40) if at else 0
+            while 0 < start < len(text) and not text[start - 1].isspace():
+                start -= 1  # whole words
+            return " ".join(text[start:].split())[:160]
+    return ""
 
 
 def notice_category(notices: Sequence[Notice]) -> CauseCategory | None:

@@ -65,6 +65,8 @@ async def investigate(
         probe=bool(correlate.PROBE.search(f"{alert.name} {alert_text(alert)}")),
         at_onset=correlate.event_at(_events(bundle.pages, incident.onset), incident.onset),
         platform_over=(platform[0][0], ended) if ended else None,
+        growth=None if incident.abrupt else correlate.steady_growth(series),
+        not_renewed=correlate.renewal_failure(_logs_and_errors(bundle.pages)),
     )  # fmt: skip
     lines, ids = fact_lines(bundle.pages, incident.first_bad)
     seen = _errors_seen(bundle.pages)
@@ -88,6 +90,14 @@ def _events_near(pages: list[PageFacts], onset: datetime, start: datetime) -> li
     early, late = onset - EVENTS_BEFORE, max(start, onset) + EVENTS_AFTER
     return [e.text for p in pages for e in p.events
             if e.at and early <= _naive(e.at, onset) <= late]  # fmt: skip
+
+
+def _logs_and_errors(pages: list[PageFacts]) -> list[str]:
+    """Every log line and error the pages show, log lines first (records of what happened,
+    at any level: a renewal's failure may be logged at info by the controller that retries
+    it; an error may come from a runbook's prose)."""
+    errors = [f"{e.kind}: {e.message}" for p in pages for e in p.errors]
+    return [*(line.text for p in pages for line in p.logs), *errors]
 
 
 def _events(pages: list[PageFacts], like: datetime) -> list[tuple[datetime, str]]:

@@ -162,13 +162,19 @@ def none_evidence(
     load_signal: str = "",
     at_onset: str = "",
     platform_over: tuple[str, datetime] | None = None,
+    growth: correlate.Growth | None = None,
+    not_renewed: str = "",
 ) -> NoneEvidence:
     """How strongly the evidence says no listed change did it, and what kind of cause;
     `at_onset` is what the pages say happened at the onset (not a deploy), named second
     when anything else speaks for no change: what set it off is what a responder asks;
     `platform_over` is a platform event (its clause, its end) over well before the alert
     fired while the signal had not recovered: a brief event that failures outlast set
-    them off at most (a retry storm, a cold cache), so it speaks less for no change."""
+    them off at most (a retry storm, a cold cache), so it speaks less for no change;
+    `growth` is a resource that filled steadily over a day or more, already rising before
+    every change in it: capacity, unless a change with a leak explains the growth;
+    `not_renewed` is the error that kept an expired certificate or credential from being
+    renewed, named right after the expiry."""
     reasons: list[str] = []
     strength, category = 0.0, None
     if notices:
@@ -186,6 +192,8 @@ def none_evidence(
         # a credential only the synthetic check uses: the check fails, not the service
         category = category or ("false_alarm" if probe else "infrastructure_change")
         reasons.append(f"something expired: {expired[0][:120]}")
+        if not_renewed:  # why it was not renewed in time: what a responder fixes
+            reasons.append(f"not renewed: {not_renewed}")
         if probe:
             reasons.append("the alert comes from a synthetic probe, whose own credential expired")
     if blip:
@@ -204,6 +212,15 @@ def none_evidence(
         category = category or "capacity"
         what = f" ({' '.join(load_signal.split())[:80]})" if load_signal else ""
         reasons.append(f"load rose {load_rise:.1f}x at the onset{what}")
+    leak = any(r.startswith("a leak builds up") for s in scored for r in s.reasons)
+    if growth is not None and not leak and best < STRONG:
+        strength = max(strength, 0.5)
+        category = category or "capacity"
+        unit = growth.unit if growth.unit in ("%", "") else f" {growth.unit}"
+        reasons.append(f"steady growth: {' '.join(growth.name.split())[:40]} rose from "
+                       f"{growth.first:g}{unit} to {growth.last:g}{unit} over "
+                       f"{growth.hours:.0f} h, rising from the window's start, with no step "
+                       "at any deploy")  # fmt: skip
     if recovered:
         strength = max(strength, 0.3)
         reasons.append(
@@ -211,7 +228,8 @@ def none_evidence(
             "alert was looked at"
         )
     if at_onset and reasons:
-        reasons.insert(1, f"at the onset: {' '.join(at_onset.split())[:100]}")
+        second = 2 if len(reasons) > 1 and reasons[1].startswith("not renewed") else 1
+        reasons.insert(second, f"at the onset: {' '.join(at_onset.split())[:100]}")
     return NoneEvidence(strength, category, tuple(reasons), tuple(notices))
 
 

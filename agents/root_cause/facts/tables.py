@@ -100,7 +100,7 @@ def _column(table: TimeTable, col: int, source: str) -> Series | None:
     points = _points(parsed, unit)
     if len(points) < _MIN_POINTS:
         return None
-    return Series(name=name, unit=unit, points=points, source=source)
+    return Series(name=name, unit=unit, points=points, source=source, caption=table.caption)
 
 
 def _points(parsed: list[tuple[datetime, Quantity]], unit: str) -> tuple[Point, ...]:

@@ -23,6 +23,7 @@ class Series:
     unit: str  # "%", "ms", "s", "/s", "GiB", "" ...
     points: tuple[Point, ...]
     source: str  # evidence id ("dashboard:0")
+    caption: str = ""  # what stood above its table (what a column named `broker 2` is of)
 
 
 @dataclass(frozen=True)
