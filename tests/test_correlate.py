@@ -106,6 +106,58 @@ def test_frames_elsewhere_or_of_a_same_named_file_in_another_folder_do_not_match
     assert correlate.frame_hits(["src/cart/totals.ts"], [ErrorSignal("X", "y")]) == []
 
 
+# --- the line a frame shows ↔ a line the change added; where a null value came from ----------
+
+NULL_PATCH = (
+    "@@ -30,6 +30,12 @@ def rate(order):\n"
+    "     base = TAX_TABLE[order.country]\n"
+    "+    if order.ships_abroad:\n"
+    "+        region = order.destination_region\n"
+    "+        code = region.strip().upper()\n"
+    "+        return base * REGIONAL[code]\n"
+    "     return base\n"
+)
+
+
+def test_a_frame_showing_a_line_the_change_added_is_that_line_whatever_its_number() -> None:
+    facts = change_facts("PR #1", ["shop/tax.py"], {"shop/tax.py": NULL_PATCH})
+    shown = Frame("shop/tax.py", 57, "rate", nulls=("region",),
+                  code="code = region.strip().upper() locals: region=None")  # fmt: skip
+    line = correlate.shown_line(facts, "shop/tax.py", shown)
+    assert line is not None and line.text.strip() == "code = region.strip().upper()"
+    assert correlate.null_source(facts, "shop/tax.py", shown, line.text) == (
+        "`order.destination_region` was None there (read into `region`)"
+    )
+    ts = change_facts("PR #2", ["src/owner.ts"], {"src/owner.ts": (
+        "@@ -1,2 +1,3 @@\n function ownerOf(cart) {\n"
+        "+  const user: User | undefined = cart.user;\n   return user.id\n")})  # fmt: skip
+    frame = Frame("src/owner.ts", 3, code="return user.id", nulls=("user",))
+    assert correlate.null_source(ts, "src/owner.ts", frame, "return user.id") == (
+        "`cart.user` was null there (read into `user`)"
+    )
+
+
+def test_no_shown_line_for_other_files_short_lines_or_comments_and_no_null_unassigned() -> None:
+    facts = change_facts("PR #1", ["shop/tax.py"], {"shop/tax.py": NULL_PATCH})
+    shown = Frame("shop/tax.py", 33, code="code = region.strip().upper()", nulls=("region",))
+    assert correlate.shown_line(facts, "shop/rates.py", shown) is None
+    assert correlate.shown_line(facts, "shop/tax.py", Frame("shop/tax.py", 33)) is None
+    short = change_facts("PR #2", ["a.py"], {"a.py": "@@ -1,1 +1,2 @@\n x = 1\n+    return None\n"})
+    assert correlate.shown_line(short, "a.py", Frame("a.py", 2, code="return None")) is None
+    comment = change_facts("PR #3", ["a.py"], {"a.py": (
+        "@@ -1,1 +1,2 @@\n x = 1\n+# region may be None on old orders\n")})  # fmt: skip
+    said = Frame("a.py", 2, code="# region may be None on old orders here")
+    assert correlate.shown_line(comment, "a.py", said) is None
+    # a null the line does not use, or one the change never assigns, says nothing
+    other = Frame("shop/tax.py", 33, code="code = region.strip().upper()", nulls=("order",))
+    assert correlate.null_source(facts, "shop/tax.py", other, other.code) == ""
+    unset = Frame("shop/tax.py", 34, code="return base * REGIONAL[code]", nulls=("base",))
+    assert correlate.null_source(facts, "shop/tax.py", unset, unset.code) == ""
+    compared = change_facts("PR #4", ["a.py"], {"a.py": (
+        "@@ -1,1 +1,2 @@\n x = 1\n+    if region == other:\n")})  # fmt: skip
+    assert correlate.null_source(compared, "a.py", shown, "if region == other:") == ""
+
+
 # --- a dependency bump ↔ error text naming that library -------------------------------------
 
 

@@ -125,6 +125,44 @@ def test_frames_on_their_own_lines_belong_to_the_error_above() -> None:
     assert [f.function for f in found["PartRejected"].frames] == ["putPart", "handle"]
 
 
+def test_a_frame_keeps_the_source_line_and_null_locals_a_traceback_prints_under_it() -> None:
+    found = errors_of(text(
+        'AttributeError: \'NoneType\' object has no attribute \'strip\' File "shop/api.py", '
+        'line 12, in create File "shop/tax.py", line 88, in rate code = region.strip() '
+        "locals of rate: order=<Order 7>, region=None, total=Decimal('3.10')"
+    ))["AttributeError"]  # fmt: skip
+    outer, inner = found.frames
+    assert (outer.code, outer.nulls) == ("", ())
+    assert inner.code.startswith("code = region.strip()") and inner.nulls == ("region",)
+
+
+def test_a_tracker_frame_takes_the_pointed_line_of_the_numbered_excerpt_below_it() -> None:
+    found = errors_of(
+        text("TypeError: Cannot read properties of undefined (reading 'id')"),
+        text("src/cart/owner.ts in ownerOf at line 21 In App"),
+        text(
+            "19 const cart = carts.get(key) 20 const user = cart.user ▸ 21 return user.id "
+            "22 } 23 export default ownerOf"
+        ),  # fmt: skip
+        table([], [["user", "undefined"], ["cart", "{…}"]]),
+    )["TypeError"]
+    (frame,) = found.frames
+    assert frame.code == "return user.id" and frame.nulls == ("user",)
+
+
+def test_no_code_from_text_that_is_no_excerpt_and_no_null_from_other_values() -> None:
+    found = errors_of(
+        text("KeyError: 'sku'"),
+        text("src/stock/levels.py in reserve at line 40 In App"),
+        text("12 reservations failed in 5 minutes, 3 retried"),
+        table([], [["sku", "'A-1'"], ["Nonexistent", "None of them"], ["qty", "Nonetheless"]]),
+    )["KeyError"]
+    (frame,) = found.frames
+    assert frame.code == "In App" and frame.nulls == ()
+    said = frames_in('File "a/b.py", line 3, in f x = load() # returns None or a dict')
+    assert said[0].nulls == ()
+
+
 @pytest.mark.parametrize(
     ("written", "count"),
     [

@@ -484,6 +484,25 @@ def test_a_frame_at_a_changed_line_shows_its_code_in_few_words() -> None:
     )
 
 
+def test_a_frames_null_value_stays_when_its_long_line_is_left_out() -> None:
+    [how], _ = how_and_when(
+        [
+            "a stack frame of the errors is at a line it changed: src/app/tax.py:57, which now "
+            "reads `code = REGIONAL[order.destination_region.strip().upper()]`; "
+            "`order.destination_region` was None there (read into `region`)"
+        ]
+    )
+    assert how == ("the errors come from a line it changed, tax.py:57: "
+                   "`order.destination_region` was None there")  # fmt: skip
+    [bare], _ = how_and_when(
+        [
+            "a stack frame of the errors is at a line it changed: src/app/tax.py:57, which now "
+            "reads `code = REGIONAL[order.destination_region.strip().upper()]`"
+        ]  # fmt: skip
+    )
+    assert bare == "the errors come from a line it changed, tax.py:57"
+
+
 def test_an_options_how_leads_with_what_fits_the_symptoms_best() -> None:
     how, _ = how_and_when(
         [
@@ -528,6 +547,23 @@ def test_a_frame_at_a_changed_line_shows_that_line_but_never_a_comment_or_a_toke
     s = scored(change(48, -30, {"src/limits.py": patch}), incident(errors=at_comment))
     frame = next(r for r in s.reasons if "stack frame" in r)
     assert "# read the summary" not in frame and "bureau_summary" in frame
+
+
+def test_a_frame_showing_an_added_line_points_at_it_after_later_changes_moved_it() -> None:
+    patch = ("@@ -1,2 +1,4 @@\n def limit(app):\n+    summary = app.bureau_summary\n"
+             "+    income = summary['income']['monthly']\n+    return income * 4\n")  # fmt: skip
+    moved = Frame("src/limits.py", 31, "limit",
+                  code="income = summary['income']['monthly']", nulls=("summary",))  # fmt: skip
+    errors = (ErrorSignal("TypeError", "'NoneType' object is not subscriptable", frames=(moved,)),)
+    s = scored(change(49, -30, {"src/limits.py": patch}), incident(errors=errors))
+    frame = next(r for r in s.reasons if "stack frame" in r)
+    assert frame.startswith("a stack frame of the errors is at a line it changed: src/limits.py:31")
+    assert "`app.bureau_summary` was None there (read into `summary`)" in frame
+    elsewhere = Frame("src/limits.py", 31, "limit", code="total = sum(rows)", nulls=("rows",))
+    errors = (ErrorSignal("TypeError", "'NoneType' object is not iterable", frames=(elsewhere,)),)
+    s = scored(change(50, -30, {"src/limits.py": patch}), incident(errors=errors))
+    frame = next(r for r in s.reasons if "stack frame" in r)
+    assert "in a file it changed" in frame and "None" not in frame
 
 
 def test_the_model_states_what_and_how_first_and_the_record_keeps_them() -> None:

@@ -27,6 +27,7 @@ from agents.root_cause.facts.types import (
     DeployMarker,
     ErrorSignal,
     Frame,
+    Line,
     Notice,
     Onset,
     Outcome,
@@ -163,6 +164,61 @@ def frame_hits(files: Sequence[str], errors: Sequence[ErrorSignal]) -> list[tupl
             if changed is not None:
                 hits.append((changed, frame))
     return hits
+
+
+def shown_line(change: ChangeFacts | None, file: str, frame: Frame) -> Line | None:
+    """The line the change added that the page shows at this frame: the frame's source line
+    as the page prints it holds the added line's text (whitespace aside). Line numbers move
+    between releases (a later change adds lines above); the text does not. Lines shorter
+    than a statement worth matching (`}`, `return None`) and comments never match."""
+    if change is None or not frame.code:
+        return None
+    shown = " ".join(frame.code.split())
+    for line in change.added:
+        text = " ".join(line.text.split())
+        if (line.file == file and len(text) >= _MATCHED_CODE and not _COMMENT.match(text)
+                and text in shown):  # fmt: skip
+            return line
+    return None
+
+
+_MATCHED_CODE = 16
+_COMMENT = re.compile(r"(#|//|/\*|\*|--)")
+
+
+def null_source(change: ChangeFacts | None, file: str, frame: Frame, code: str) -> str:
+    """What was missing when a variable the frame shows as null came from the change: where
+    the change sets it in that file, what it read ("`application.open_banking_summary` was
+    None there (read into `summary`)"; the value the new line reads was absent, and what
+    it was read from names what was missing). "" when no null variable of the frame is
+    used in its line or the change does not assign it."""
+    if change is None:
+        return ""
+    for name in frame.nulls:
+        if not re.search(rf"(?<![\w.]){re.escape(name)}\b", code):
+            continue
+        assign = re.compile(
+            rf"^\s*(?:(?:const|let|var|val|final|auto)\s+)?\$?{re.escape(name)}"
+            rf"\s*(?::\s*[\w\[\]|., ]+)?\s*:?=(?!=)\s*(?P<value>\S.*?)\s*;?\s*$"
+        )
+        for line in change.added:
+            match = assign.match(line.text) if line.file == file else None
+            if match is None:
+                continue
+            value, null = " ".join(match["value"].split()), _null_word(frame)
+            if len(value) <= _NAMED_VALUE and "`" not in value:
+                return f"`{value}` was {null} there (read into `{name}`)"
+            return f"`{name}` was {null} there"
+    return ""
+
+
+_NAMED_VALUE = 48  # longer expressions are left to the line itself
+
+
+def _null_word(frame: Frame) -> str:
+    """How the frame's language writes null."""
+    suffix = frame.file.rsplit(".", 1)[-1]
+    return {"py": "None", "rb": "nil", "go": "nil", "lua": "nil"}.get(suffix, "null")
 
 
 def named_dependencies(change: ChangeFacts, texts: Iterable[str]) -> list[str]:

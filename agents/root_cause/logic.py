@@ -225,6 +225,7 @@ def how_and_when(reasons: Sequence[str]) -> tuple[list[str], list[str]]:
         text = _FIT.sub(lambda m: ")" if m.group(0).lstrip().startswith(";") else "", reason)
         text = _FRAME_READS.sub(r"the errors come from a line it changed, \g<where>:", text)
         text = " ".join(_SPAN.sub(_copyable, _AT.sub("", text).replace("()", "")).split())
+        text = _DANGLING.sub("", text)
         how.append((_telling(text) * 0.1 - weight, _short(text)))
     return [text for _, text in sorted(how, key=lambda pair: pair[0])], when
 
@@ -245,6 +246,7 @@ _FRAME_READS = re.compile(  # a frame at a changed line: the line's code is the 
     r"^a stack frame of the errors is at a line it changed: (?:\S*/)?(?P<where>[^/\s:]+:\d+), "
     r"which now reads"
 )
+_DANGLING = re.compile(r"(?<=:) ?(?:``|)\s*;|:\s*$")  # what a left-out code span leaves
 COPYABLE = 48  # longer code in a reason is left out (the model would not copy it whole)
 
 

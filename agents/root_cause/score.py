@@ -280,7 +280,8 @@ def _evidence(
     hits = correlate.frame_hits(change.files, incident.errors)
     if hits:
         changed = _changed_lines(facts)
-        near = [(f, fr) for f, fr in hits if fr.line and any(
+        shown = [(f, fr) for f, fr in hits if correlate.shown_line(facts, f, fr) is not None]
+        near = shown or [(f, fr) for f, fr in hits if fr.line and any(
             abs(fr.line - n) <= NEAR_LINES for n in changed.get(f, ()))]  # fmt: skip
         file, frame = (near or hits)[0]
         weight = 0.35 if near else 0.15
@@ -289,9 +290,13 @@ def _evidence(
         total += weight
         places.append((weight, file))
         where = "at a line it changed" if near else "in a file it changed"
-        code = _code_at(facts, file, frame.line) if near and not call_site else ""
+        added = correlate.shown_line(facts, file, frame)
+        code = "" if call_site or not near else (
+            _short_code(added.text) if added else _code_at(facts, file, frame.line))  # fmt: skip
+        null = correlate.null_source(facts, file, frame, code) if code else ""
         reasons.append(f"a stack frame of the errors is {where}: {file}:{frame.line}"
                        + (f", which now reads `{code}`" if code else "")
+                       + (f"; {null}" if null else "")
                        + (f" ({_CALL_SITE[call_site]})" if call_site else ""))  # fmt: skip
     if facts is None:
         return total
@@ -478,7 +483,11 @@ def _code_at(facts: ChangeFacts | None, file: str, line: int | None) -> str:
             and not _NOT_CODE.search(a.text)]  # fmt: skip
     if not near:
         return ""
-    text = " ".join(min(near, key=lambda a: (abs(a.line - line), a.line)).text.split())
+    return _short_code(min(near, key=lambda a: (abs(a.line - line), a.line)).text)
+
+
+def _short_code(text: str) -> str:
+    text = " ".join(text.split())
     return text if len(text) <= 100 else text[:99] + "…"
 
 

@@ -14,13 +14,13 @@ the error of the same record (or the last error above them). One signal per kind
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from agents.root_cause.facts.logs import record_time
 from agents.root_cause.facts.text import records, shorten
 from agents.root_cause.facts.times import Clock, all_times
-from agents.root_cause.facts.tree import Page
+from agents.root_cause.facts.tree import Page, Table
 from agents.root_cause.facts.types import ErrorSignal, Frame
 
 _CLASS = re.compile(
@@ -109,7 +109,7 @@ def errors(page: Page, clock: Clock, source: str) -> list[ErrorSignal]:
     for n, line in enumerate(page.texts):
         for record in records(line):
             signals = _record_signals(record, clock)
-            frames = frames_in(record)
+            frames = _with_listing(frames_in(record), page.texts[n + 1 : n + 2])
             if frames and not signals and (last is None or since > _ATTACH_LINES):
                 signals = _exception_above(page.texts[max(0, n - 3) : n])
             for s in signals:
@@ -122,10 +122,12 @@ def errors(page: Page, clock: Clock, source: str) -> list[ErrorSignal]:
         since += 1
     for table in page.tables:
         _table_signals(table.header, table.rows, found)
+    nulls = _null_cells(page.tables)
     return [
-        ErrorSignal(s.kind, s.message, s.count, s.at, tuple(s.frames[:MAX_FRAMES]), source)
+        ErrorSignal(s.kind, s.message, s.count, s.at,
+                    tuple(_nulls_named(f, nulls) for f in s.frames[:MAX_FRAMES]), source)
         for s in found.values()
-    ]
+    ]  # fmt: skip
 
 
 def kinds_in(text: str) -> list[tuple[str, int, int]]:
@@ -143,7 +145,9 @@ def kinds_in(text: str) -> list[tuple[str, int, int]]:
 
 
 def frames_in(text: str) -> list[Frame]:
-    found: list[tuple[int, Frame]] = []
+    """The stack frames written in text, in order, each with what follows it up to the next
+    frame (the source line and locals a traceback prints under it)."""
+    found: list[tuple[int, int, Frame]] = []
     taken: list[tuple[int, int]] = []
     for pattern in _FRAMES:
         for m in pattern.finditer(text):
@@ -152,8 +156,73 @@ def frames_in(text: str) -> list[Frame]:
             taken.append((m.start(), m.end()))
             groups = m.groupdict()
             func = (groups.get("func") or "").strip() or None
-            found.append((m.start(), Frame(m["file"], int(m["line"]), func)))
-    return _unique([f for _, f in sorted(found, key=lambda p: p[0])])
+            found.append((m.start(), m.end(), Frame(m["file"], int(m["line"]), func)))
+    found.sort(key=lambda f: f[0])
+    out = []
+    for i, (_, end, frame) in enumerate(found):
+        stop = found[i + 1][0] if i + 1 < len(found) else len(text)
+        after = text[end : min(stop, end + _CODE_CHARS)].strip(" ,:")
+        out.append(_shown(frame, after))
+    return _unique(out)
+
+
+_CODE_CHARS = 300  # what follows a frame that is read as its source line and locals
+_NULL_WORD = r"(?:None|null|nil|undefined|NULL)"
+_NULL_LOCAL = re.compile(rf"(?<![\w.])(?P<name>[A-Za-z_]\w*)\s*[=:]\s*{_NULL_WORD}(?![\w(])")
+
+
+def _listing(text: str, line: int | None) -> bool:
+    """Whether text is a numbered source excerpt (flattened onto one line) around line."""
+    if line is None or not re.match(r"\d+\s", text):
+        return False
+    has = [re.search(rf"(?:^|\s)\S?\s*{n}\s", text) is not None for n in (line - 1, line, line + 1)]
+    return has[1] and (has[0] or has[2])
+
+
+def _shown(frame: Frame, after: str) -> Frame:
+    """The frame with its source line (the numbered line it points at, where the text is a
+    numbered excerpt) and the locals shown as null."""
+    code, n = after, frame.line
+    if n is not None and _listing(after, n):
+        end = rf"(?P<code>.*?)(?=\s{n + 1}\s|$)"
+        pointed = re.search(rf"[▸►→>*]\s*{n}\s+{end}", after) or re.search(
+            rf"(?:^|\s){n}\s+{end}", after
+        )
+        code = pointed["code"] if pointed else ""
+    nulls = tuple(dict.fromkeys(m["name"] for m in _NULL_LOCAL.finditer(after)))
+    return replace(frame, code=shorten(code, 200), nulls=nulls) if code or nulls else frame
+
+
+def _with_listing(frames: list[Frame], below: list[str]) -> list[Frame]:
+    """A frame whose own line shows no code takes the numbered source excerpt on the line
+    below it, as error trackers print it (header, then the excerpt)."""
+    if not frames or not below or frames_in(below[0]) or kinds_in(below[0]):
+        return frames
+    last = frames[-1]
+    if len(last.code) > _HEADER_TAIL or not _listing(below[0].strip(), last.line):
+        return frames
+    return [*frames[:-1], _shown(last, below[0].strip())]
+
+
+_HEADER_TAIL = 20  # what may follow a frame on its header line ("In App") before its code
+
+
+def _null_cells(tables: list[Table]) -> set[str]:
+    """Names a variables table shows as null (a row `name | None`)."""
+    return {
+        row[0].strip()
+        for table in tables
+        for row in table.rows
+        if len(row) == 2 and re.fullmatch(r"[A-Za-z_]\w*", row[0].strip())
+        and re.fullmatch(_NULL_WORD, row[1].strip())
+    }  # fmt: skip
+
+
+def _nulls_named(frame: Frame, nulls: set[str]) -> Frame:
+    """The frame with the null variables of the page's tables that its source line uses."""
+    used = [n for n in sorted(nulls) if re.search(rf"(?<![\w.]){re.escape(n)}\b", frame.code)]
+    extra = [n for n in used if n not in frame.nulls]
+    return replace(frame, nulls=(*frame.nulls, *extra)) if extra else frame
 
 
 def _kind(pattern: re.Pattern[str], m: re.Match[str]) -> str:

@@ -53,9 +53,16 @@ class DeployMarker:
 
 @dataclass(frozen=True)
 class Frame:
+    """A stack frame; `code` is what the page shows right after it (the source line it points
+    at, as a traceback or an error tracker prints it, and the locals), `nulls` the locals it
+    shows as None, null, nil or undefined. Neither takes part in equality: the same frame
+    shown twice is one."""
+
     file: str
     line: int | None = None
     function: str | None = None
+    code: str = field(default="", compare=False)
+    nulls: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
