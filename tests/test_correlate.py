@@ -551,8 +551,13 @@ def test_the_error_that_kept_a_certificate_from_renewing_is_found() -> None:
         'challenge: DNS record _acme-challenge.shop.example. not permitted in zone"',
     ]
     found = correlate.renewal_failure(texts)
-    assert "error presenting challenge" in found
-    assert "not permitted in zone" in found
+    assert found == ("error presenting challenge: DNS record _acme-challenge.shop.example. "
+                     "not permitted in zone")  # fmt: skip
+    klog = correlate.renewal_failure([
+        'E0312 07:49:12.55 1 controller.go:167] "re-queuing item due to error processing" '
+        'err="failed to rotate key: AccessDenied on kms:CreateKey\\n\\tstatus code: 403" '
+        'logger="rotator"'])  # fmt: skip
+    assert klog == "failed to rotate key: AccessDenied on kms:CreateKey status code: 403"
     prose = correlate.renewal_failure(["when the renewal record is missing, the DNS API "
                                        "answers InvalidChangeBatch: not permitted"])  # fmt: skip
     assert prose.startswith("renewal record is missing")  # whole words
@@ -566,10 +571,14 @@ def test_no_renewal_failure_in_expiries_successes_or_other_errors() -> None:
     assert correlate.renewal_failure(["connection refused to db:5432"]) == ""
 
 
-def test_the_reason_it_was_not_renewed_follows_the_expiry() -> None:
+def test_the_reason_it_was_not_renewed_comes_before_the_expiry() -> None:
     found = none_evidence([], [], 0.0, False, expired=["certificate expired at 09:00"],
                           not_renewed="error presenting challenge: not permitted in zone",
                           at_onset="cron job ran")  # fmt: skip
-    assert found.reasons[:3] == ("something expired: certificate expired at 09:00",
-                                 "not renewed: error presenting challenge: not permitted in zone",
+    assert found.reasons[:3] == ("not renewed: error presenting challenge: not permitted in zone",
+                                 "something expired: certificate expired at 09:00",
+                                 "at the onset: cron job ran")  # fmt: skip
+    alone = none_evidence([], [], 0.0, False, expired=["certificate expired at 09:00"],
+                          at_onset="cron job ran")  # fmt: skip
+    assert alone.reasons[:2] == ("something expired: certificate expired at 09:00",
                                  "at the onset: cron job ran")  # fmt: skip

@@ -516,12 +516,20 @@ _FAILED = re.compile(r"\berr(or)?\b|fail|denied|not permitted|invalid|refused|re
                      r"forbidden|unauthori[sz]ed|timed? ?out|\b[45]\d\d\b", re.I)  # fmt: skip
 
 
+_ERROR_FIELD = re.compile(
+    r"""\b"?(?:err|error|error_message|exception)"?\s*[=:]\s*"(?P<msg>[^"]{8,})"""
+)
+
+
 def renewal_failure(texts: Iterable[str]) -> str:
     """Why something that expired was not renewed: the first error the texts show from a
     renewal, rotation or re-issue (an ACME challenge that could not be presented, an order
     that failed, a rotation refused), shortened to its error part; "" when none."""
     for text in texts:
         if _RENEWAL.search(text) and _FAILED.search(text) and not EXPIRED.search(text):
+            field = _ERROR_FIELD.search(text)  # a structured log's own error message
+            if field and _FAILED.search(field["msg"]):
+                return " ".join(field["msg"].replace("\\n", " ").replace("\\t", " ").split())[:160]
             at = _FAILED.search(text)
             start = max(0, at.start() - 40) if at else 0
             while 0 < start < len(text) and not text[start - 1].isspace():

@@ -191,9 +191,9 @@ def none_evidence(
         strength = max(strength, 0.6)
         # a credential only the synthetic check uses: the check fails, not the service
         category = category or ("false_alarm" if probe else "infrastructure_change")
-        reasons.append(f"something expired: {expired[0][:120]}")
-        if not_renewed:  # why it was not renewed in time: what a responder fixes
+        if not_renewed:  # why it was not renewed in time: what a responder fixes, said first
             reasons.append(f"not renewed: {not_renewed}")
+        reasons.append(f"something expired: {expired[0][:120]}")
         if probe:
             reasons.append("the alert comes from a synthetic probe, whose own credential expired")
     if blip:
@@ -228,7 +228,7 @@ def none_evidence(
             "alert was looked at"
         )
     if at_onset and reasons:
-        second = 2 if len(reasons) > 1 and reasons[1].startswith("not renewed") else 1
+        second = 2 if reasons[0].startswith("not renewed") else 1
         reasons.insert(second, f"at the onset: {' '.join(at_onset.split())[:100]}")
     return NoneEvidence(strength, category, tuple(reasons), tuple(notices))
 
