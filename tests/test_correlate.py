@@ -86,6 +86,24 @@ def test_the_onset_is_the_earliest_a_page_shows_and_never_after_the_alert() -> N
     assert correlate.onset_of([], T0) is None
 
 
+def test_failures_timed_after_a_deploy_inside_the_onsets_bucket_began_after_it() -> None:
+    bucket = Onset(at(0), "failed jobs", 2.0, 600.0, None, "p", step=300.0)
+    deploy = (DeployMarker(at(3.5), "apply finished"),)
+    assert correlate.failures_began(bucket, [at(-30), at(3.8), at(4.5)], deploy) == at(3.8)
+
+
+def test_the_onsets_time_stands_without_a_deploy_inside_or_a_failure_after_it() -> None:
+    bucket = Onset(at(0), "failed jobs", 2.0, 600.0, None, "p", step=300.0)
+    inside = (DeployMarker(at(3.5), "apply finished"),)
+    assert correlate.failures_began(bucket, [at(3.8)], ()) == at(0)  # no deploy inside
+    assert correlate.failures_began(bucket, [at(1.0), at(3.8)], inside) == at(0)  # failed before
+    assert correlate.failures_began(bucket, [at(6.0)], inside) == at(0)  # after the bucket
+    later = (DeployMarker(at(4.5), "deploy"),)
+    assert correlate.failures_began(bucket, [at(3.8)], later) == at(0)  # deploy after them
+    fine = Onset(at(0), "failed jobs", 2.0, 600.0, None, "p", step=60.0)
+    assert correlate.failures_began(fine, [at(0.9)], (DeployMarker(at(0.5), "d"),)) == at(0)
+
+
 # --- a stack frame's file among a change's files ---------------------------------------------
 
 
@@ -362,6 +380,9 @@ def test_a_failover_replication_stall_or_pressure_eviction_is_a_platform_signal(
                  "WAL replay paused on the standby",
                  "Warning Evicted pod/api-7c9 The node was low on resource: memory"):  # fmt: skip
         assert correlate.platform_signals([text]), text
+    for share in ("92% of export jobs failed over 10m (threshold 25%)",
+                  "requests failed over the last hour: 1,204"):  # fmt: skip
+        assert correlate.platform_signals([share]) == [], share
 
 
 def test_the_most_telling_platform_signal_is_named_by_its_own_clause() -> None:

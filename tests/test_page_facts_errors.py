@@ -35,6 +35,12 @@ def logs_of(*blocks: str) -> tuple[LogLine, ...]:
         ("Orders::LookupFailed (no row)", "Orders::LookupFailed"),
         ("grpc call ended with DeadlineExceeded", "DeadlineExceeded"),
         ("connect ECONNREFUSED 10.1.2.3:5432", "ECONNREFUSED"),
+        ("An error occurred (AccessDenied) when calling the PutObject operation", "AccessDenied"),
+        (
+            "An error occurred (ThrottlingException) when calling the Query operation",
+            "ThrottlingException",
+        ),  # fmt: skip
+        ("upload refused: AccessDenied for role exports-worker", "AccessDenied"),
         ("lookup failed: EAI_AGAIN for db.example.net", "EAI_AGAIN"),
         ("status: SERVFAIL, id: 7731", "SERVFAIL"),
         ("status: NXDOMAIN", "NXDOMAIN"),
@@ -64,6 +70,8 @@ def test_kinds(written: str, kind: str) -> None:
         "errors are rare; the error budget is fine",  # prose
         "HTTP 5xx ratio 0.1%",  # no code
         "AlphaHighErrorRate firing",  # an alert name
+        "policy AccessDeniedAlerts routes to #security",  # a longer name, not the code
+        "(Retry) when calling it again",  # a word in parentheses, no SDK error
     ],
 )
 def test_not_kinds(written: str) -> None:

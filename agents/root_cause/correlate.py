@@ -94,6 +94,25 @@ def last_deploy_before(onset: datetime, markers: Iterable[DeployMarker]) -> date
     return max(before, default=None)
 
 
+def failures_began(
+    onset: Onset, failures: Iterable[datetime], markers: Iterable[DeployMarker]
+) -> datetime:
+    """When the failures began, within the onset's first point: a table's row (a 5-minute
+    bucket) says only that they began within it. Where a deploy falls inside that bucket
+    and the first failure the pages time (an error's or an error log line's own time) came
+    after it, the failures began at that first failure, after the deploy; else the row's
+    time stands."""
+    step = timedelta(seconds=onset.step)
+    if step <= DEPLOY_SLACK:
+        return onset.at
+    end = onset.at + step
+    first = min((at for at in failures if onset.at <= at < end), default=None)
+    if first is None:
+        return onset.at
+    inside = any(onset.at + DEPLOY_SLACK < m.at <= first for m in markers)
+    return first if inside else onset.at
+
+
 def onset_of(pages: Sequence[PageFacts], alert_start: datetime) -> Onset | None:
     """The earliest onset the pages show, no later than the alert."""
     found = [p.onset for p in pages if p.onset and p.onset.at <= alert_start + DEPLOY_SLACK]
@@ -399,8 +418,10 @@ PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most tell
     (re.compile(r"\breplica\w*\b[^.]{0,60}\b(stale|behind|lag\w*|old)\b|replication\s*(lag|delay|"
                 r"stall\w*|broken|stopped)|\breplay\s*(lag|stop\w*|paus\w*|stall\w*)", re.I),
      "platform_failure"),
-    (re.compile(r"fail(ed|ing)?[\s-]*over|multi-az|hardware (issue|failure)|host (failure|"
-                r"replacement|retire)|instance retirement|(availability )?zone (outage|impair)",
+    # a failover, not "failed over 10m" / "failed over the last hour" (a share over a window)
+    (re.compile(r"fail(ed|ing)?[\s-]*over(?!\s+(the\s+)?(last|past|previous|\d))|multi-az|"
+                r"hardware (issue|failure)|host (failure|replacement|retire)|instance retirement|"
+                r"(availability )?zone (outage|impair)",
                 re.I), "platform_failure"),
     # a node that went away; not the scheduler's "preemption: 0/N nodes are available" (it
     # only says evicting lower-priority pods would not help) nor a taint it names

@@ -119,10 +119,16 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
     bad = correlate.first_bad_version([o for p in pages for o in p.outcomes], markers)
     if bad is not None and bad.at > alert.starts_at + correlate.DEPLOY_SLACK:
         bad = None
-    at = onset.at if onset else alert.starts_at
+    errors = tuple(e for p in pages for e in p.errors)
+    failing = [line for p in pages for line in p.logs if line.level in ("ERROR", "FATAL")]
+    at = alert.starts_at
+    if onset is not None:
+        timed = [
+            _naive(t, onset.at) for t in (*(e.at for e in errors), *(f.at for f in failing)) if t
+        ]
+        at = correlate.failures_began(onset, timed, markers)
     if bad is not None and bad.at < at:
         at = bad.at
-    errors = tuple(e for p in pages for e in p.errors)
     logs = [line.text for p in pages for line in p.logs if line.level in ("ERROR", "FATAL", "WARN")]
     texts = (alert.name, alert_text(alert), *(f"{e.kind} {e.message}" for e in errors), *logs)
     named = [*texts, *(onset.series for onset in [onset] if onset)]
@@ -137,7 +143,9 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
         service_repo=repo,
         upstream_repos=frozenset(upstream),
         first_bad=bad,
-        abrupt=bool(onset and onset.at == at and onset.abrupt),
+        abrupt=bool(
+            onset and onset.abrupt and onset.at <= at <= onset.at + timedelta(seconds=onset.step)
+        ),
         ceilings=correlate.ceilings([s for p in pages for s in p.series], at),
     )
 

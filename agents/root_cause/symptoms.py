@@ -16,7 +16,7 @@ from agents.root_cause.facts.types import SettingFamily
 
 FAMILIES = (
     "latency", "timeouts", "errors", "connections", "memory", "cpu", "disk", "tls", "dns",
-    "throttling", "locks", "crash", "availability", "queue", "cache", "data", "contract",
+    "throttling", "locks", "crash", "availability", "queue", "cache", "data", "contract", "auth",
 )  # fmt: skip
 
 _WORDS: tuple[tuple[str, str], ...] = (
@@ -37,6 +37,10 @@ _WORDS: tuple[tuple[str, str], ...] = (
     ("queue", r"queue|backlog|lag|consumer|kafka|sqs|celery|sidekiq|offset"),
     ("cache", r"cache|hit ratio|hit rate|miss|evict"),
     ("errors", r"error|exception|fail|5xx|typeerror|nullpointer|traceback"),
+    # a call refused for lack of permission (not a credential that expired: that is timing)
+    ("auth", r"access ?denied|permission ?denied|\bforbidden\b|\b403\b|unauthori[sz]ed|"
+             r"not authori[sz]ed|insufficient (privilege|permission)|is not allowed to|"
+             r"cannot \w+ resource|implicit ?deny|explicit ?deny"),
     ("data", r"stale|inconsisten|replication|replica lag|duplicate|corrupt|wrong"),
     # a payload whose shape the reader did not expect (a caller validating a response)
     ("contract", r"validation ?error|zoderror|schema (validation|mismatch)|unmarshal|"

@@ -65,6 +65,13 @@ _HTTP = re.compile(
     r"|\b(?:status|status_code|http_status|statusCode)[\"']?\s*[=:]\s*[\"']?(?P<c>[45]\d\d)\b",
     re.IGNORECASE,
 )
+# a cloud API's error code as its SDKs print it: `An error occurred (AccessDenied) when
+# calling the PutObject operation`, and denials written as one word
+_API_CODE = re.compile(
+    r"\berror occurred \((?P<code>[A-Z][A-Za-z0-9.]{2,60})\) when calling\b"
+    r"|(?<![\w.-])(?P<word>AccessDenied|PermissionDenied|UnauthorizedOperation|InvalidAccessKeyId"
+    r"|SignatureDoesNotMatch|ExpiredToken|NoSuchBucket|NoSuchKey)(?![\w-])"
+)
 _SQLSTATE = re.compile(r"\bSQLSTATE\s*[\[=:]?\s*(?P<code>[0-9A-Z]{5})\b", re.IGNORECASE)
 _PANIC = re.compile(r"\bpanic: (?P<msg>[^\n]{1,160})")
 _FRAMES = (
@@ -133,7 +140,7 @@ def errors(page: Page, clock: Clock, source: str) -> list[ErrorSignal]:
 def kinds_in(text: str) -> list[tuple[str, int, int]]:
     """(kind, start, end) of every error kind written in text, in order, overlaps dropped."""
     spans: list[tuple[str, int, int]] = []
-    for pattern in (_CLASS, _RUBY_CLASS, _CODES, _SNAKE, _PHRASES, _SQLSTATE, _HTTP):
+    for pattern in (_API_CODE, _CLASS, _RUBY_CLASS, _CODES, _SNAKE, _PHRASES, _SQLSTATE, _HTTP):
         for m in pattern.finditer(text):
             if any(s < m.end() and m.start() < e for _, s, e in spans):
                 continue
@@ -230,6 +237,8 @@ def _kind(pattern: re.Pattern[str], m: re.Match[str]) -> str:
         return f"HTTP {m['a'] or m['b'] or m['c']}"
     if pattern is _SQLSTATE:
         return f"SQLSTATE {m['code']}"
+    if pattern is _API_CODE:
+        return m["code"] or m["word"]
     if pattern is _PHRASES:
         return m.group(0).lower()
     return m.group(0)

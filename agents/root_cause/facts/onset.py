@@ -158,4 +158,5 @@ def _onset(s: Series, found: Departure) -> Onset:
         recovered_at=recovered,
         source=s.source,
         abrupt=s.points[found.half].at - s.points[found.index].at <= _SUDDEN,
+        step=_spacing(s),
     )

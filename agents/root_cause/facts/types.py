@@ -37,6 +37,7 @@ class Onset:
     recovered_at: datetime | None  # back to baseline and staying there, if it did
     source: str
     abrupt: bool = False  # half the way to its peak within minutes (a step, not a growth)
+    step: float = 0.0  # seconds between the series' points: the onset is known to this much
 
 
 @dataclass(frozen=True)
