@@ -134,6 +134,9 @@ def test_families_from_the_key_then_the_keys_above_it() -> None:
     assert family(["readinessProbe", "httpGet", "path"]) == "probe"
     assert family(["spring", "datasource", "hikari", "maximum-pool-size"]) == "pool"
     assert family(["server", "port"]) == "other"
+    assert family(["spring", "kafka", "consumer", "max-poll-records"]) == "batch"
+    assert family(["consumer", "poll-timeout"]) == "timeout"
+    assert family(["consumer", "group-id"]) == "other"
 
 
 # --- dependencies and schema statements ------------------------------------------------------

@@ -349,6 +349,13 @@ def test_flat_load_or_a_non_load_series_is_no_rise() -> None:
     assert rise(series("p99 latency", [80, 90, 85, 400, 900, 950], "ms"), at(-2)) == 0
 
 
+def test_load_already_served_before_the_onset_is_no_rise() -> None:
+    waves = series("messages in /s", [40, 900, 60, 50, 880, 70, 45, 920, 80])
+    assert correlate.rising_load([waves], at(-2))[0] == 0  # a wave like the two before it
+    higher = series("messages in /s", [40, 300, 60, 50, 320, 70, 45, 920, 980])
+    assert correlate.rising_load([higher], at(-2))[0] > 2  # more than it had ever seen
+
+
 # --- a credential or certificate that expired ------------------------------------------------
 
 
@@ -362,6 +369,19 @@ def test_other_expiries_are_not_credentials() -> None:
     assert correlate.expiries(["cache entry expired, refetching", "the session expired"]) == []
     assert correlate.expiries(["lease expired; renewing"]) == []
     assert correlate.expiries([]) == []
+    # a caller's token refused on one request is routine, not our credential expiring
+    assert correlate.expiries(['"msg":"rejecting bearer token","error":"token is expired"',
+                               "jwt: token is expired (exp 09:30:12)"]) == []  # fmt: skip
+    assert correlate.expiries(["API key for the geocoder expired at 09:00"]) != []
+
+
+def test_a_series_departure_is_told_with_what_its_table_is_of() -> None:
+    offset = Series("node-7", "s", (Point(at(0), 0.0003),), "p",
+                    caption="Clock offset vs NTP (node:clock_offset) · per node")  # fmt: skip
+    went = Onset(at(0), "node-7", 0.0003, -63.3, None, "p")
+    assert correlate.went(went, offset) == "Clock offset vs NTP node-7: 0.0003 → -63.3 s"
+    assert correlate.went(went, None) == "node-7: 0.0003 → -63.3"
+    assert correlate.platform_signals([correlate.went(went, offset)])
 
 
 def test_an_expiry_is_found_behind_an_identifier_or_ahead_of_time() -> None:
@@ -380,6 +400,13 @@ def test_a_failover_replication_stall_or_pressure_eviction_is_a_platform_signal(
                  "WAL replay paused on the standby",
                  "Warning Evicted pod/api-7c9 The node was low on resource: memory"):  # fmt: skip
         assert correlate.platform_signals([text]), text
+    for clock in ("NodeClockNotSynchronising firing for node-7 since 08:53",
+                  "clock offset -63.3 s against the NTP pool on ams1-w07",
+                  "chronyd: no reachable sources, clock not synchronised"):  # fmt: skip
+        assert correlate.platform_signals([clock]) == [(clock, "platform_failure")], clock
+    for setting in ("leeway authn.clock_skew 10 s", "clock skew tolerance is configurable",
+                    "ntp.example.net answered in 3 ms"):  # fmt: skip
+        assert correlate.platform_signals([setting]) == [], setting
     for share in ("92% of export jobs failed over 10m (threshold 25%)",
                   "requests failed over the last hour: 1,204"):  # fmt: skip
         assert correlate.platform_signals([share]) == [], share

@@ -283,6 +283,9 @@ def matching_notices(
     return out
 
 
+SEEN_BEFORE = 0.8  # load this close to its peak already came before the onset: it was served
+
+
 def rising_load(
     series: Iterable[Series], onset: datetime | None, factor: float = 2.0
 ) -> tuple[float, str]:
@@ -291,7 +294,9 @@ def rising_load(
     series that was zero before the onset and is not after (a new source of traffic, the
     likeliest driver) when one appeared, else the one that rose most; (0, "") when none
     rose `factor` times. Failures counted as requests (5xx, rejected, timed out) are a
-    symptom, not load."""
+    symptom, not load; nor is load the series had already reached before the onset
+    (`SEEN_BEFORE` of its peak after it: a daily peak, a batch wave every half hour) and
+    was served then."""
     best, name = 0.0, ""
     appeared, most = "", 0.0  # the biggest load series that came from nothing at the onset
     for s in series:
@@ -305,6 +310,8 @@ def rising_load(
         if not before or not after or min(before) < 0:
             continue
         base = sorted(before)[len(before) // 2]
+        if max(after) > 0 and max(before) >= SEEN_BEFORE * max(after):
+            continue
         if base > 0:
             rise = max(after) / base
             if rise > best:
@@ -406,10 +413,23 @@ def steady_growth(series: Iterable[Series]) -> Growth | None:
     return best
 
 
+def went(onset: Onset, shown: Series | None) -> str:
+    """A series' departure in words, what its table is of first: "Clock offset vs NTP
+    node-7: 0.0003 → -63.3 s"."""
+    caption = _caption(shown) if shown else ""
+    unit = f" {shown.unit}" if shown and shown.unit else ""
+    return f"{caption} {onset.series}: {onset.baseline:g} → {onset.peak:g}{unit}".strip()
+
+
 def _named(s: Series) -> str:
     """A column's name with what its table is of (`broker 2 (data volume used per broker)`)."""
-    caption = re.split(r"\s\(|\s{2,}| · ", s.caption.strip(), maxsplit=1)[0][:48]
+    caption = _caption(s)
     return f"{s.name} ({caption})" if caption else s.name
+
+
+def _caption(s: Series) -> str:
+    """What a series' table is of, in its first words."""
+    return re.split(r"\s\(|\s{2,}| · ", s.caption.strip(), maxsplit=1)[0][:48]
 
 
 PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most telling first
@@ -427,6 +447,12 @@ PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most tell
     # only says evicting lower-priority pods would not help) nor a taint it names
     (re.compile(r"(?<![/.-])\bnode\s*not\s*ready|\bnotready\b|node\s*lost|\bpreempted\b|"
                 r"spot (instance )?interruption", re.I), "platform_failure"),
+    # hosts whose clocks drifted (tokens "used before issued", TLS "not yet valid")
+    (re.compile(r"\bclock (skew|drift|offset)s?\b[^;]{0,60}?(-|−|\+)?\d+(\.\d+)?\s?(ms|s)\b|"
+                r"\bclocks? (is |are )?not (synchroni[sz]\w*|in sync)|not synchroni[sz]ing|"
+                r"\bunsynchroni[sz]ed\b|NodeClock(Skew\w*|NotSynchroni[sz]ing)|time ?sync\w* "
+                r"(lost|fail\w*|broken)|\b(ntp|chrony)\w*[^.;]{0,40}?\b(unreachable|"
+                r"no (reachable )?sources?|not synchroni[sz]\w*)", re.I), "platform_failure"),
     (re.compile(r"insufficient (cpu|memory|pods)|exceeded quota|quota exceeded|"
                 r"resourcequota|at max(imum)? (node|size)", re.I), "capacity"),
 )  # fmt: skip
@@ -527,8 +553,13 @@ def _clause(text: str, start: int, end: int) -> str:
 
 
 def expiries(texts: Iterable[str]) -> list[str]:
-    """The texts that say a credential or certificate expired (at most two)."""
-    return [t for t in texts if EXPIRED.search(t)][:2]
+    """The texts that say a credential or certificate expired (at most two); a caller's own
+    token refused on one request (a bearer token, a JWT's claims, a session) is routine."""
+    return [t for t in texts if EXPIRED.search(t) and not _CALLERS_TOKEN.search(t)][:2]
+
+
+_CALLERS_TOKEN = re.compile(r"\bbearer\b|\bjwt\b|invalid claims|\bsession\b|access[_ ]token|"
+                            r"id[_ ]token|refresh[_ ]token", re.I)  # fmt: skip
 
 
 _RENEWAL = re.compile(r"renew|re-?issu|rotat|\bchallenge|\bacme\b|certificate ?request|"

@@ -84,8 +84,38 @@ async def read(tools: Tools, tool: str, args: dict[str, Any], model: type[R]) ->
         raise ToolFailed(str(exc)) from exc
 
 
+def linked_pages(snapshot: str, read: list[str]) -> list[str]:
+    """The pages a read page links to on the same server as the pages already read (the
+    dashboard a panel points at, the node dashboard beside a service's), in page order; a
+    link elsewhere (another site, an attacker's host in untrusted text) is never followed."""
+    servers = {_server(u) for u in read}
+    seen = {u.split("?")[0].split("#")[0] for u in read}
+    out: list[str] = []
+    for match in _LINK.finditer(snapshot):
+        url = match.group(1).strip("'\"")
+        page = url.split("#")[0]
+        if _server(page) in servers and page.split("?")[0] not in seen:
+            seen.add(page.split("?")[0])
+            out.append(page)
+    return out
+
+
+_LINK = re.compile(r"^\s*- /url: (\S+)\s*$", re.M)
+
+
+def _server(url: str) -> str:
+    match = re.match(r"^(https?://[^/?#]+)", url)
+    return match.group(1).lower() if match else ""
+
+
 async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle) -> None:
-    for i, url in enumerate(dashboard_urls(alert)):
+    """The pages the alert links to, then the pages those link to on the same server, at
+    most MAX_PAGES in all."""
+    urls = dashboard_urls(alert)
+    for i in range(MAX_PAGES):
+        if i >= len(urls):
+            break
+        url = urls[i]
         try:
             await call(tools, "playwright.browser_navigate", {"url": url})
             text = as_text(await call(tools, "playwright.browser_snapshot", {}))
@@ -93,6 +123,7 @@ async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle) -> None:
             bundle.problems.append(f"dashboard {url}: {exc}")
             bundle.evidence.append(_page(i, url, "unreadable", str(exc), ok=False))
             continue
+        urls += linked_pages(text, urls)[: max(0, MAX_PAGES - len(urls))]
         source = f"dashboard:{i}"
         try:
             bundle.pages.append(page_facts(text, url, source, alert.starts_at))

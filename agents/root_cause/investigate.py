@@ -45,7 +45,8 @@ async def investigate(
     matched = correlate.matching_notices(
         notices, incident.onset, [h for p in bundle.pages for h in p.hosts], incident.texts
     )
-    said = [*incident.texts, *_events_near(bundle.pages, incident.onset, alert.starts_at)]
+    said = [*incident.texts, *_events_near(bundle.pages, incident.onset, alert.starts_at),
+            *_departures(bundle.pages, incident.onset, alert.starts_at)]  # fmt: skip
     platform = correlate.platform_signals(said)
     series = [s for p in bundle.pages for s in p.series]
     rise, rising = correlate.rising_load(series, incident.onset)
@@ -83,6 +84,21 @@ async def investigate(
         workloads=tuple(workloads),
     )
     return found, bundle
+
+
+def _departures(pages: list[PageFacts], onset: datetime, start: datetime) -> list[str]:
+    """Each page's own onset from shortly before the incident's until the alert, in words:
+    what its table is of, the series, from → to ("Clock offset vs NTP ams1-w07: 0.0003 →
+    -63.3 s"), for what they say of the platform underneath."""
+    early, late = onset - EVENTS_BEFORE, max(start, onset) + EVENTS_AFTER
+    out = []
+    for page in pages:
+        went = page.onset
+        if went is None or not early <= _naive(went.at, onset) <= late:
+            continue
+        shown = next((s for s in page.series if s.name == went.series), None)
+        out.append(correlate.went(went, shown))
+    return out
 
 
 def _events_near(pages: list[PageFacts], onset: datetime, start: datetime) -> list[str]:

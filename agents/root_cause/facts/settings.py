@@ -48,7 +48,11 @@ _FAMILY_PATTERNS: tuple[tuple[SettingFamily, str], ...] = (
     ("cache_key", r"cache_?key|key_?prefix|cache_?version|cache_?namespace"),
     ("cache_size", r"cache_?size|max_?entries|maxsize|max_?items|lru"),
     ("ttl", r"(^|_)ttl(_|s?$)|expir|max_?age|cache_?seconds|stale"),
-    ("batch", r"batch|chunk|page_?size|fetch_?size|linger|buffer_?size"),
+    (
+        "batch",
+        r"batch|chunk|page_?size|fetch_?(min_?|max_?)?(size|bytes)|linger|buffer_?size|"
+        r"poll_?records|max_?records|records_?per",
+    ),
     ("log_level", r"log_?level|loglevel|logging.*level|^level$|\.level$|root_?level"),
     ("sampling", r"sampl"),
     ("schedule", r"schedule|cron"),
