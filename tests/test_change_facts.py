@@ -149,7 +149,12 @@ def test_families_from_the_key_then_the_keys_above_it() -> None:
          "urllib3", "==1.26.18", "==2.2.1"),
         ("go.mod", "@@ -5 +5 @@\n-\tgithub.com/jackc/pgx/v5 v5.5.1\n"
          "+\tgithub.com/jackc/pgx/v5 v5.6.0\n",
-         "github.com/jackc/pgx/v5", "v5.5.1", "v5.6.0"),
+         "github.com/jackc/pgx", "v5.5.1", "v5.6.0"),
+        ("go.mod", "@@ -5 +5 @@\n-\tgithub.com/jackc/pgx/v4 v4.18.3\n"
+         "+\tgithub.com/jackc/pgx/v5 v5.7.4\n",
+         "github.com/jackc/pgx", "v4.18.3", "v5.7.4"),  # a new major version is a new path
+        ("go.mod", "@@ -5 +5 @@\n-\tgopkg.in/yaml.v2 v2.4.0\n+\tgopkg.in/yaml.v3 v3.0.1\n",
+         "gopkg.in/yaml.v2", "v2.4.0", None),  # gopkg.in's .vN is the package's name
         ("Gemfile.lock", "@@ -40 +40 @@\n-    nokogiri (1.15.5)\n+    nokogiri (1.16.2)\n",
          "nokogiri", "1.15.5", "1.16.2"),
         ("build.gradle", "@@ -9 +9 @@\n-    implementation 'com.squareup.okhttp3:okhttp:4.11.0'\n"
@@ -160,9 +165,9 @@ def test_families_from_the_key_then_the_keys_above_it() -> None:
     ],
 )  # fmt: skip
 def test_dependency_versions_before_and_after(
-    file: str, patch: str, name: str, before: str, after: str
+    file: str, patch: str, name: str, before: str, after: str | None
 ) -> None:
-    [dep] = facts(file, patch).dependencies
+    dep = facts(file, patch).dependencies[0]
     assert (dep.name, dep.before, dep.after) == (name, before, after)
 
 

@@ -485,6 +485,21 @@ def test_a_frame_held_by_a_failed_connection_is_the_call_site_unless_the_line_br
         assert _call_site_only(frame, held) == "", text
 
 
+def test_a_frame_held_by_the_called_services_own_failure_is_the_call_site() -> None:
+    from agents.root_cause.score import _call_site_only
+
+    frame = Frame("notify/queue/publisher.py", 60, "publish")
+    answered = [ErrorSignal("ClientError", "An error occurred (ServiceUnavailable) when calling "
+                            "the SendMessage operation", frames=(frame,)),
+                ErrorSignal("HTTP 503", "Service Unavailable from the ledger API", frames=(frame,)),
+                ErrorSignal("ReadTimeout", "read timed out", frames=(frame,))]  # fmt: skip
+    assert _call_site_only(frame, answered) == "upstream"
+    mine = [*answered, ErrorSignal("KeyError", "'queue_url'", frames=(frame,))]
+    assert _call_site_only(frame, mine) == "", "a programming error at the line keeps its weight"
+    refused = [ErrorSignal("HTTP 400", "Bad Request: template_id is required", frames=(frame,))]
+    assert _call_site_only(frame, refused) == "", "a request the service refused is the caller's"
+
+
 def test_a_runtime_in_every_frame_path_is_not_named_by_the_errors() -> None:
     """A base image bump (`FROM python:3.11` → `3.12`) is not where the errors come from
     because the interpreter's own path is in every frame; a package directory is."""

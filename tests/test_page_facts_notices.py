@@ -209,3 +209,37 @@ def test_settings_table() -> None:
 def test_table_without_a_value_column_is_not_settings() -> None:
     keys = table(["API key", "Partner", "Requests"], [["k_1", "p_1", "10"], ["k_2", "p_2", "4"]])
     assert facts_of(keys).configs == ()
+
+
+# --- a provider's health dashboard: a table of events ------------------------------------------
+
+EVENTS_HEADER = ["Event", "Service", "Region / AZ", "Start time", "Last update", "Status"]
+
+
+def test_an_open_event_in_a_health_dashboards_table_is_a_notice() -> None:
+    found = facts_of(
+        heading("Open and recent issues"),
+        table(EVENTS_HEADER, [
+            ["Increased API error rates", "Queue Service", "eu-central-2", "2025-06-03 10:58 UTC",
+             "2025-06-03 11:20 UTC", "Open"],
+            ["Increased provisioning latencies", "Compute", "eu-central-2", "2025-05-28 13:02 UTC",
+             "2025-05-28 14:10 UTC", "Closed"],
+        ]),
+        title="Open issues | Nimbus Health Dashboard | Global",
+    ).notices  # fmt: skip
+    (notice,) = found
+    assert (notice.provider, notice.kind, notice.status) == ("Nimbus", "cloud", "open")
+    assert notice.components == ("Queue Service", "eu-central-2")
+    assert notice.started == at("10:58")
+
+
+def test_closed_events_tables_without_status_and_other_pages_give_no_notice() -> None:
+    closed = [["Increased API error rates", "Queue Service", "eu-central-2",
+               "2025-06-03 10:58 UTC", "2025-06-03 11:20 UTC", "Resolved"]]  # fmt: skip
+    title = "Open issues | Nimbus Health Dashboard | Global"
+    assert facts_of(table(EVENTS_HEADER, closed), title=title).notices == ()
+    no_status = [h for h in EVENTS_HEADER if h != "Status"]
+    rows = [["Increased API error rates", "Queue Service", "eu-central-2", "10:58", "11:20"]]
+    assert facts_of(table(no_status, rows), title=title).notices == ()
+    opened = [[*closed[0][:5], "Open"]]
+    assert facts_of(table(EVENTS_HEADER, opened), title="Payments team · tickets").notices == ()

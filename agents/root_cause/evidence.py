@@ -32,7 +32,7 @@ from core.tools import (
 )
 from core.windows import CHANGE_WINDOW
 
-MAX_PAGES = 3
+MAX_PAGES = 4
 DETAIL_PRS = 6
 BODY_CHARS = 2000  # of a PR body or commit message kept as evidence (the gate's reader reads it)
 _URL = re.compile(r"^https?://\S+$")
@@ -56,12 +56,27 @@ class ToolFailed(Exception):
 
 
 def dashboard_urls(alert: Alert) -> list[str]:
-    """Links in the alert's annotations, one per page (query strings ignored), at most 3."""
-    pages: dict[str, str] = {}
-    for value in alert.annotations.values():
+    """Links in the alert's annotations, one per page (query strings ignored), at most
+    MAX_PAGES; runbooks last (they say what to do, the other pages what happened)."""
+    pages: dict[str, tuple[bool, str]] = {}
+    for key, value in alert.annotations.items():
         if _URL.match(value.strip()):
-            pages.setdefault(value.strip().split("?")[0], value.strip())
-    return list(pages.values())[:MAX_PAGES]
+            runbook = bool(_RUNBOOK.search(key) or _RUNBOOK.search(value))
+            pages.setdefault(value.strip().split("?")[0], (runbook, value.strip()))
+    ordered = sorted(pages.values(), key=lambda page: page[0])  # stable: the alert's order
+    return [url for _, url in ordered][:MAX_PAGES]
+
+
+_RUNBOOK = re.compile(r"runbook|playbook", re.I)
+
+
+def _queued(urls: list[str], done: int, linked: list[str]) -> list[str]:
+    """The pages to read: those read (up to `done`), then the unread ones with the newly
+    linked pages before any runbook, at most MAX_PAGES."""
+    rest = urls[done + 1 :]
+    books = [u for u in rest if _RUNBOOK.search(u)]
+    others = [u for u in rest if not _RUNBOOK.search(u)]
+    return [*urls[: done + 1], *others, *linked, *books][:MAX_PAGES]
 
 
 async def call(tools: Tools, tool: str, args: dict[str, Any]) -> ToolResult:
@@ -123,7 +138,7 @@ async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle) -> None:
             bundle.problems.append(f"dashboard {url}: {exc}")
             bundle.evidence.append(_page(i, url, "unreadable", str(exc), ok=False))
             continue
-        urls += linked_pages(text, urls)[: max(0, MAX_PAGES - len(urls))]
+        urls = _queued(urls, i, linked_pages(text, urls))
         source = f"dashboard:{i}"
         try:
             bundle.pages.append(page_facts(text, url, source, alert.starts_at))

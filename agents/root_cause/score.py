@@ -450,7 +450,14 @@ PROGRAMMING = re.compile(
 _CALL_SITE = {
     "timeout": "of a timeout: where the time ran out, not why",
     "transport": "of a failed connection: where the call was made, not why it failed",
+    "upstream": "of the called service's own failure: where the call was made, not why it failed",
 }
+UPSTREAM = re.compile(  # the called service failed: its answer, not the caller's request
+    r"ServiceUnavailable|Service Unavailable|InternalError|InternalServerError|Internal Server "
+    r"Error|Bad Gateway|Gateway Time-?out|\bHTTP 50[0234]\b|SlowDown|Throttl|TooManyRequests|"
+    r"Too Many Requests|\bHTTP 429\b|overloaded",
+    re.I,
+)
 
 
 def _call_site_only(frame: Frame, errors: Sequence[ErrorSignal]) -> str:
@@ -458,14 +465,21 @@ def _call_site_only(frame: Frame, errors: Sequence[ErrorSignal]) -> str:
     timeouts (a request killed by a deadline shows where it happened to be, not why it was
     slow); "transport" when one is a failed connection (TLS verification, refused, reset,
     a name that did not resolve: raised where the call is made, whatever the call sends)
-    and none is a programming error that line could have made; else "" (the frame counts)."""
+    and none is a programming error that line could have made; "upstream" when each is the
+    called service's own failure (unavailable, internal error, 5xx, throttled), a timeout
+    or a failed connection; else "" (the frame counts)."""
     holding = [f"{e.kind} {e.message}" for e in errors if frame in e.frames]
     if not holding:
         return ""
     if all(TIMEOUT.search(text) for text in holding):
         return "timeout"
     broken = any(PROGRAMMING.search(text) for text in holding)
-    return "transport" if any(TRANSPORT.search(t) for t in holding) and not broken else ""
+    if broken:
+        return ""
+    if any(TRANSPORT.search(t) for t in holding):
+        return "transport"
+    remote = all(UPSTREAM.search(t) or TIMEOUT.search(t) for t in holding)
+    return "upstream" if remote and any(UPSTREAM.search(t) for t in holding) else ""
 
 
 def _release_only(facts: ChangeFacts) -> bool:

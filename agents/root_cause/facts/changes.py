@@ -32,6 +32,7 @@ _DEPENDENCY_LINES: tuple[re.Pattern[str], ...] = tuple(
         r"<PackageReference\s+Include=\"(?P<name>[\w.-]+)\"\s+Version=\"(?P<version>[^\"]+)\"",
     )
 )
+_GO_MOD = 2  # the go.mod pattern's place above
 _POM_VERSION = re.compile(r"<version>(?P<version>[^<]+)</version>")
 _POM_ARTIFACT = re.compile(r"<artifactId>(?P<name>[^<]+)</artifactId>")
 # Lock files name a package on one line and give its version on a later one: npm's
@@ -139,7 +140,10 @@ def _dependencies(text: str, artifact: str) -> list[tuple[str, str]]:
     for pattern in _DEPENDENCY_LINES:
         found = pattern.search(text)
         if found:
-            return [(found.group("name"), found.group("version").strip())]
+            name = found.group("name")
+            if pattern is _DEPENDENCY_LINES[_GO_MOD]:  # a Go module's major version is in its
+                name = re.sub(r"/v\d+$", "", name)  # path: pgx/v4 → pgx/v5 is one bump
+            return [(name, found.group("version").strip())]
     found = _POM_VERSION.search(text)
     if found and artifact:
         return [(artifact, found.group("version").strip())]

@@ -85,6 +85,8 @@ def notices(page: Page, url: str, clock: Clock, source: str) -> list[Notice]:
     if is_status_page(page, url):
         own = _page_notice(page, url, clock)
         found += [own] if own else []
+    elif _named_status_page(page, url):
+        found += _event_rows(page, url, clock)
     found += _quoted(page.lines, clock)
     merged: list[Notice] = []
     for n in found:
@@ -101,6 +103,57 @@ def is_status_page(page: Page, url: str) -> bool:
     heads = [h for h in (page.title, *page.lines[:2]) if len(h) <= 120 and " | " not in h]
     named = host.startswith("status.") or any(_STATUS_PAGE.search(h[:60]) for h in heads)
     return named and any(_TITLED.search(line) for line in _current(page.lines))
+
+
+def _named_status_page(page: Page, url: str) -> bool:
+    """A page that calls itself a status page or a provider's health dashboard (in its title's
+    parts, `Open issues | <Cloud> Health Dashboard | Global`), whatever its status words."""
+    host = urlparse(url).hostname or ""
+    heads = [h for h in page.lines[:2] if len(h) <= 120 and " | " not in h]
+    parts = [*re.split(r" \| | · ", page.title), *heads]
+    return host.startswith("status.") or any(_STATUS_PAGE.search(p[:60]) for p in parts)
+
+
+_EVENT_COLUMNS = {
+    "event": re.compile(r"event|incident|issue|title|summary", re.I),
+    "status": re.compile(r"^\s*(status|state)\s*$", re.I),
+    "service": re.compile(r"service|product|component", re.I),
+    "where": re.compile(r"region|zone|location|\baz\b", re.I),
+    "start": re.compile(r"start|began|since|opened|posted", re.I),
+}
+_OPEN = re.compile(r"\b(open|ongoing|active|investigating|identified|monitoring|in progress|"
+                   r"degraded|outage|disruption)\b", re.I)  # fmt: skip
+_CLOSED = re.compile(r"\b(closed|resolved|completed|ended|operational)\b", re.I)
+
+
+def _event_rows(page: Page, url: str, clock: Clock) -> list[Notice]:
+    """A health dashboard's table of events (event, service, region, start time, status):
+    one notice per event still open."""
+    out: list[Notice] = []
+    for table in page.tables:
+        cols = {name: next((i for i, h in enumerate(table.header) if pattern.search(h)), None)
+                for name, pattern in _EVENT_COLUMNS.items()}  # fmt: skip
+        if cols["event"] is None or cols["status"] is None:
+            continue
+        for row in table.rows:
+            status = _cell(row, cols["status"])
+            if not _OPEN.search(status) or _CLOSED.search(status):
+                continue
+            components = tuple(c for c in (_cell(row, cols["service"]), _cell(row, cols["where"]))
+                               if c)  # fmt: skip
+            text = " · ".join(c for c in (_cell(row, cols["event"]), *components, status) if c)
+            start = first_time(_cell(row, cols["start"]), clock)
+            provider = _provider(page, url)
+            regional = any(_REGION.fullmatch(c) for c in components)
+            out.append(Notice(
+                provider=provider,
+                kind="cloud" if regional else _kind(f"{provider} {page.title} {text}", url),
+                status=status.lower(),
+                text=shorten(text, 400),
+                started=start.at if start else None,
+                components=components,
+            ))  # fmt: skip
+    return out
 
 
 def status_word(text: str, titled: bool = False) -> str | None:
@@ -136,6 +189,10 @@ def _current(lines: list[str]) -> list[str]:
     return lines[:end]
 
 
+def _cell(row: list[str], i: int | None) -> str:
+    return row[i].strip() if i is not None and i < len(row) else ""
+
+
 def _quoted(lines: list[str], clock: Clock) -> list[Notice]:
     out: list[Notice] = []
     for i, line in enumerate(lines):
@@ -165,7 +222,8 @@ def _quoted_notice(provider: str, status: str, text: str, clock: Clock) -> Notic
 
 
 def _provider(page: Page, url: str) -> str:
-    for head in (page.title, *page.lines[:2]):
+    heads = (page.title, *page.lines[:2])
+    for head in (*heads, *(p for h in heads for p in re.split(r" \| | · ", h)[1:])):
         match = re.match(
             r"^\s*(?P<p>[^·|]+?)[\s·|-]*(?:status|service health|health dashboard)\b", head, re.I
         )
