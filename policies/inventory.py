@@ -47,6 +47,9 @@ class Inventory:
     links: frozenset[str] = field(default_factory=frozenset)  # hosts messages may link to
     # (namespace, name) → the deployment as the cluster reported it; empty: never read
     deployments: Mapping[tuple[str, str], Workload] = field(default_factory=dict)
+    # repo → the service the alerting one depends on (catalog `depends_on`), whose changes
+    # can cause its incidents: a revert there is the fix too, with a human's approval
+    upstream: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,16 @@ def _service_repo(args: Mapping[str, Scalar], inv: Inventory) -> Check:
     return Check(
         "service-repo", False, f"{args['repo']} is not the alerting service's repo ({inv.repo})"
     )
+
+
+def _culprit_repo(args: Mapping[str, Scalar], inv: Inventory) -> Check:
+    """A revert's repo: the alerting service's, or one of a service it depends on (the
+    catalog's `depends_on`: an upstream's change breaks it, and reverting it is the fix)."""
+    repo = str(args["repo"])
+    if repo in inv.upstream and repo != inv.repo:
+        return Check("service-repo", True, f"{repo} is the repository of {inv.upstream[repo]}, "
+                     f"which {inv.service} depends on")  # fmt: skip
+    return _service_repo(args, inv)
 
 
 def _merged_in_window(args: Mapping[str, Scalar], inv: Inventory) -> Check:
@@ -225,7 +238,7 @@ def _replicas(args: Mapping[str, Scalar], inv: Inventory) -> Check:
 
 TargetCheck = Callable[[Mapping[str, Scalar], Inventory], Check]
 TARGET_CHECKS: dict[str, tuple[TargetCheck, ...]] = {
-    "revert_pull_request": (_pull, _service_repo, _merged_in_window),
+    "revert_pull_request": (_pull, _culprit_repo, _merged_in_window),
     "merge_pull_request": (_pull, _service_repo),
     "comment_on_pull_request": (_pull, _service_repo),
     "create_issue": (_service_repo,),

@@ -48,6 +48,11 @@ def inventory(
         now=now,
         links=links | _visited_hosts(state),
         deployments=deployments,
+        upstream={
+            catalog[name].repo: name
+            for name in (service.depends_on if service else ())
+            if name in catalog
+        },  # fmt: skip
     )
 
 

@@ -86,6 +86,14 @@ def test_the_onset_is_the_earliest_a_page_shows_and_never_after_the_alert() -> N
     assert correlate.onset_of([], T0) is None
 
 
+def test_a_problem_series_onset_wins_over_an_earlier_departure_of_another_series() -> None:
+    errors = PageFacts("p", "u", "t", onset=Onset(at(-5), "5xx ratio", 0.1, 29.0, None, "p"))
+    clients = PageFacts("q", "u", "t", onset=Onset(at(-55), "client connections", 103, 147, None,
+                                                   "q", problem=False))  # fmt: skip
+    assert correlate.onset_of([clients, errors], T0).at == at(-5)  # type: ignore[union-attr]
+    assert correlate.onset_of([clients], T0).at == at(-55)  # type: ignore[union-attr]
+
+
 def test_failures_timed_after_a_deploy_inside_the_onsets_bucket_began_after_it() -> None:
     bucket = Onset(at(0), "failed jobs", 2.0, 600.0, None, "p", step=300.0)
     deploy = (DeployMarker(at(3.5), "apply finished"),)

@@ -151,6 +151,21 @@ def test_the_culprit_passes_every_inventory_check() -> None:
     assert all(c.ok for c in checks)
 
 
+def test_a_revert_in_a_repo_the_service_depends_on_passes_but_nothing_else_there() -> None:
+    inv = inventory(upstream={"acme/billing": "billing"})
+    checks = validate(revert(12, "acme/billing"), inv)
+    repo = next(c for c in checks if c.id == "service-repo")
+    assert repo.ok and "acme/billing is the repository of billing, which orders-api depends on" in (
+        repo.detail
+    )
+    merge = action("merge_pull_request", pr=12, repo="acme/billing")
+    assert not next(c for c in validate(merge, inv) if c.id == "service-repo").ok
+    issue = action("create_issue", repo="acme/billing", title="x")
+    assert not next(c for c in validate(issue, inv) if c.id == "service-repo").ok
+    assert not next(c for c in validate(revert(12, "acme/billing"), inventory())
+                    if c.id == "service-repo").ok  # fmt: skip
+
+
 def test_missing_policy_file_blocks_everything_and_says_why(tmp_path: Path) -> None:
     p = load_policy(tmp_path / "nope.yaml")
     assert p.error is not None and "not found" in p.error and "every mutation is blocked" in p.error

@@ -114,9 +114,12 @@ def failures_began(
 
 
 def onset_of(pages: Sequence[PageFacts], alert_start: datetime) -> Onset | None:
-    """The earliest onset the pages show, no later than the alert."""
+    """The earliest onset the pages show, no later than the alert: of a problem series
+    (errors, latency, saturation...) where any page shows one; a page's other series (its
+    client connections rising when replicas were added) only where none does."""
     found = [p.onset for p in pages if p.onset and p.onset.at <= alert_start + DEPLOY_SLACK]
-    return min(found, key=lambda o: o.at, default=None)
+    problems = [o for o in found if o.problem]
+    return min(problems or found, key=lambda o: o.at, default=None)
 
 
 @dataclass(frozen=True)

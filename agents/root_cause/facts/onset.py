@@ -16,7 +16,7 @@ anomalous of the others.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from statistics import median
 
@@ -100,7 +100,7 @@ def page_onset(series: list[Series]) -> Onset | None:
         return _onset(s, found)
     if others:
         s, found = max(others, key=lambda c: c[1].score)
-        return _onset(s, found)
+        return replace(_onset(s, found), problem=False)
     return None
 
 

@@ -38,6 +38,7 @@ class Onset:
     source: str
     abrupt: bool = False  # half the way to its peak within minutes (a step, not a growth)
     step: float = 0.0  # seconds between the series' points: the onset is known to this much
+    problem: bool = True  # of a problem series (errors, latency...), not only the likeliest one
 
 
 @dataclass(frozen=True)
