@@ -348,6 +348,27 @@ def test_what_happened_at_the_onset() -> None:
     assert not any("at the onset" in r for r in nothing.reasons)  # nothing else speaks for none
 
 
+def test_a_change_made_by_hand_outside_the_repos_just_before_the_onset() -> None:
+    onset = at(0)
+    events = [
+        (
+            at(-3),
+            "Event 7001 Changed at 2025-06-03 09:27:40 Event type feature-strategy-update "
+            "Changed by ana@example.com (PM) via Admin UI Feature flag checkout.v2",
+        ),
+        (at(-40), "Changed by bo@example.com via Admin UI: flag search.v3 enabled"),  # too early
+        (at(-2), "deploy 3f9a2c1 (#88) synced by argocd, changed by ci@example.com"),  # a repo's
+        (at(-1), "flag checkout.v2 evaluated 1,204 times"),  # no one changed anything
+    ]
+    found = correlate.outside_change(events, onset)
+    assert found.startswith(f"at {at(-3):%H:%M:%S}, Event Changed at Event type feature-strategy")
+    assert "ana@example.com via Admin UI Feature flag checkout.v2" in found and "(PM)" not in found
+    assert correlate.outside_change(events[1:], onset) == ""
+    evidence = none_evidence([_plausible()], (), 0.0, False, outside=found)  # type: ignore[list-item]
+    assert (evidence.strength, evidence.category) == (0.6, "config_change")
+    assert evidence.reasons[0].startswith("changed by hand outside the repos at ")
+
+
 def test_flat_load_or_a_non_load_series_is_no_rise() -> None:
     def rise(s: Series, onset: datetime) -> float:
         return correlate.rising_load([s], onset)[0]

@@ -380,3 +380,19 @@ def test_event_rows_notes_cells_and_stamped_lines_without_a_level_are_events() -
     assert any("maintenance window" in t for _, t in said)
     assert not any("upstream reset" in t for _, t in said), "a levelled record is a log line"
     assert not any(t in ("120", "0.1%") for _, t in said), "numbers are no event"
+
+
+def test_a_record_written_as_a_definition_list_is_one_event() -> None:
+    snapshot = snap(text("Audit log", "Event", "7001", "Changed at", "2025-06-03 11:12:40",
+                         "Changed by", "ana@example.com via Admin UI", "Flag", "checkout.v2",
+                         "Event", "6990", "Changed at", "2025-06-02 09:00:00", "Changed by",
+                         "bo@example.com via Admin UI"))  # fmt: skip
+    facts = page_facts(snapshot, URL, "dashboard:0", ALERT)
+    blocks = {e.at: e.text for e in facts.events}
+    first = blocks[at("11:12").replace(second=40)]
+    assert "Changed by ana@example.com via Admin UI Flag checkout.v2" in first
+    assert "bo@example.com" not in first
+    assert "bo@example.com" in blocks[at("09:00", day=2)]
+    lone = page_facts(snap(text("Updated", "2025-06-03 11:12:40")), URL, "d", ALERT)
+    assert all("Updated" not in e.text or e.at == at("11:12").replace(second=40)
+               for e in lone.events)  # fmt: skip

@@ -507,6 +507,53 @@ _NOT_AN_EVENT = re.compile(
 )
 
 
+OUTSIDE_BEFORE = timedelta(minutes=15)  # a change made outside the repos this long before
+# What an audit log says of a change made by hand: who (an address, "changed by", through a
+# console, UI or admin API) changed what (a flag, its rollout or strategy, a setting, a
+# parameter group, a variable, a limit); deploys and merges are the repos' own changes.
+_ACTOR = re.compile(
+    r"\bby\s+[\w.+-]+@[\w-]+\.[\w.-]+|\bchanged by\b|\bvia (the )?(admin )?"
+    r"(ui|console|api|cli|dashboard)\b|\b(user|actor|initiated by)\s*[:=]",
+    re.I,
+)
+_CHANGED = re.compile(
+    r"(feature[ -]?flag|\bflags?\b|toggle|strategy|rollout|\bconfig(uration)?\b|setting|"
+    r"parameter|variable|\blimit\b|quota|weight|firewall|security group|route|dns record)"
+    r"[^.;]{0,80}?\b(changed|updated?|edited|modified|enabled|disabled|toggled|turned (on|off)|"
+    r"raised|lowered|increased|decreased|set to)\b|\b(changed|updated?|edited|modified|enabled|"
+    r"disabled|toggled)\b[^.;]{0,80}?(feature[ -]?flag|\bflags?\b|strategy|rollout|setting|"
+    r"parameter|variable)|\b[\w-]*(strategy|flag|feature|parameter|config|setting)[\w-]*-"
+    r"(update|updated|enabled|disabled|changed)\b",
+    re.I,
+)
+_REPO_CHANGE = re.compile(r"\bdeploy|\brelease[ds]?\b|\bmerged?\b|pull request|\bcommit\b|"
+                          r"\bimage\b|argo ?cd|\bsync(ed)?\b", re.I)  # fmt: skip
+
+
+def outside_change(events: Iterable[tuple[datetime, str]], onset: datetime) -> str:
+    """A change someone made by hand outside the repos just before the onset, as an audit
+    log shows it (who changed which flag, setting or limit, through a console, UI or API):
+    the latest such event from 15 minutes before the onset to just after it; "" when none.
+    The repos' changes (deploys, merges, syncs) are the ranking's business."""
+    near = sorted(
+        ((at, text) for at, text in events
+         if onset - OUTSIDE_BEFORE <= at <= onset + DEPLOY_SLACK and _ACTOR.search(text)
+         and _CHANGED.search(text) and not _REPO_CHANGE.search(text)),
+        key=lambda pair: pair[0],
+    )  # fmt: skip
+    if not near:
+        return ""
+    at, text = near[-1]
+    text = _NOISE.sub(" ", text)  # its time is said once, ids and asides say nothing
+    return f"at {at:%H:%M:%S}, {' '.join(text.split())}"
+
+
+_NOISE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?|(?<![\w.-])\d{4,}(?![\w.-])|"
+    r"\s\([^()]{0,80}\)"
+)
+
+
 def event_at(events: Iterable[tuple[datetime, str]], onset: datetime) -> str:
     """What the pages say happened at the onset (within 2 minutes): the first such event
     that is not a deploy (those are changes) nor the alert's own state."""

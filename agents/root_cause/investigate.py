@@ -48,11 +48,12 @@ async def investigate(
     said = [*incident.texts, *_events_near(bundle.pages, incident.onset, alert.starts_at),
             *_departures(bundle.pages, incident.onset, alert.starts_at)]  # fmt: skip
     platform = correlate.platform_signals(said)
+    outside = correlate.outside_change(_events(bundle.pages, incident.onset), incident.onset)
     series = [s for p in bundle.pages for s in p.series]
     rise, rising = correlate.rising_load(series, incident.onset)
     trigger = f"load rising {rise:.1f}x" if rise else (
         f"a platform event ({platform[0][0][:80]})" if platform else "")  # fmt: skip
-    incident = replace(incident, explained=bool(matched or platform), trigger=trigger)
+    incident = replace(incident, explained=bool(matched or platform or outside), trigger=trigger)
     first = sorted(bundle.changes, key=lambda c: _preliminary(c, incident))
     detailed = await evidence.read_patches(tools, first, bundle)
     scored = [score(c, _facts(c), incident) for c in detailed]
@@ -68,6 +69,7 @@ async def investigate(
         platform_over=(platform[0][0], ended) if ended else None,
         growth=None if incident.abrupt else correlate.steady_growth(series),
         not_renewed=correlate.renewal_failure(_logs_and_errors(bundle.pages)),
+        outside=outside,
     )  # fmt: skip
     lines, ids = fact_lines(bundle.pages, incident.first_bad)
     seen = _errors_seen(bundle.pages)

@@ -164,6 +164,7 @@ def none_evidence(
     platform_over: tuple[str, datetime] | None = None,
     growth: correlate.Growth | None = None,
     not_renewed: str = "",
+    outside: str = "",
 ) -> NoneEvidence:
     """How strongly the evidence says no listed change did it, and what kind of cause;
     `at_onset` is what the pages say happened at the onset (not a deploy), named second
@@ -174,9 +175,15 @@ def none_evidence(
     `growth` is a resource that filled steadily over a day or more, already rising before
     every change in it: capacity, unless a change with a leak explains the growth;
     `not_renewed` is the error that kept an expired certificate or credential from being
-    renewed, named right after the expiry."""
+    renewed, named right after the expiry; `outside` is a change someone made by hand
+    outside the repos just before the onset (a flag's rollout raised in its service's UI),
+    as its audit log shows it: a change, not in any repo, that explains the timing."""
     reasons: list[str] = []
-    strength, category = 0.0, None
+    strength = 0.0
+    category: CauseCategory | None = None
+    if outside:
+        strength, category = 0.6, "config_change"
+        reasons.append(f"changed by hand outside the repos {outside[:170]}")
     if notices:
         strength, category = 0.8, correlate.notice_category(notices)
         reasons += [f"{n.provider} ({n.kind}) {n.status}: {n.text[:120]}" for n in notices[:2]]

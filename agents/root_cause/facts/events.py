@@ -12,7 +12,7 @@ import re
 from agents.root_cause.facts.logs import record_level, record_time
 from agents.root_cause.facts.tables import TimeTable
 from agents.root_cause.facts.text import records, shorten
-from agents.root_cause.facts.times import Clock
+from agents.root_cause.facts.times import Clock, first_time
 from agents.root_cause.facts.tree import Page
 from agents.root_cause.facts.types import LogLine
 
@@ -34,4 +34,32 @@ def events(page: Page, tables: list[TimeTable], clock: Clock, source: str) -> li
             stamp = record_time(record, clock)
             if stamp is not None and _WORDS.search(record):
                 out.append(LogLine("EVENT", shorten(record, 300), stamp, None, source))
+    out += _blocks(page.texts, clock, source)
     return out[:MAX_EVENTS]
+
+
+BLOCK_LINES = 14  # a record written as a definition list: its label and value lines, at most
+
+
+def _blocks(texts: list[str], clock: Clock, source: str) -> list[LogLine]:
+    """Records written as definition lists, one label or value per line (an audit log's
+    `Event id · 48213 · Changed at · 2026-04-14 14:02:37 · Changed by · …`): a line that is
+    only a time starts a record with the two lines above it (its label and the record's
+    first field) and runs to the next such record."""
+    bare = [n for n, line in enumerate(texts) if _bare_time(line, clock)]
+    out = []
+    for i, n in enumerate(bare):
+        end = min(bare[i + 1] - 2 if i + 1 < len(bare) else len(texts), n + BLOCK_LINES)
+        block = texts[max(0, n - 2) : max(end, n + 1)]
+        text = " ".join(" ".join(block).split())
+        stamp = first_time(texts[n], clock)
+        if stamp is not None and _WORDS.search(text):
+            out.append(LogLine("EVENT", shorten(text, 300), stamp.at, None, source))
+    return out
+
+
+def _bare_time(line: str, clock: Clock) -> bool:
+    """A line that is a date and time and nothing else."""
+    found = first_time(line, clock)
+    return (found is not None and found.has_date and found.start == 0
+            and not _WORDS.search(line[found.end :]))  # fmt: skip
