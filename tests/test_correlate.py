@@ -369,6 +369,25 @@ def test_a_change_made_by_hand_outside_the_repos_just_before_the_onset() -> None
     assert evidence.reasons[0].startswith("changed by hand outside the repos at ")
 
 
+def test_a_resource_flat_until_a_deploy_and_rising_from_it_is_a_buildup_it_started() -> None:
+    values = [1.50, 1.52, 1.55, 1.56, 1.64, 1.90, 2.30, 2.70, 3.20, 3.70, 4.00]
+    used = Series("used_memory", "GiB", tuple(Point(at(30 * i - 330), v)
+                                               for i, v in enumerate(values)), "p")  # fmt: skip
+    deploy = DeployMarker(at(-210), "deploy cache 7d3e91a")
+    later = DeployMarker(at(-20), "deploy login fix")
+    (grew,) = correlate.buildups([used], [deploy, later], at(0))
+    assert (grew.at, grew.first, grew.last) == (at(-210), 1.55, 4.0)
+    jump = [1.5, 1.5, 1.5, 1.5, 3.9, 3.95, 3.97, 3.98, 4.0, 4.0, 4.0]
+    step = Series("used_memory", "GiB", tuple(Point(at(30 * i - 330), v)
+                                               for i, v in enumerate(jump)), "p")  # fmt: skip
+    assert correlate.buildups([step], [deploy], at(0)) == ()  # a step is a change of level
+    rising = Series("used_memory", "GiB", tuple(Point(at(30 * i - 330), 1.0 + 0.3 * i)
+                                                 for i in range(11)), "p")  # fmt: skip
+    assert correlate.buildups([rising], [deploy], at(0)) == ()  # rising before it too
+    load = Series("requests /s", "/s", used.points, "p")
+    assert correlate.buildups([load], [deploy], at(0)) == ()  # not a resource that fills
+
+
 def test_flat_load_or_a_non_load_series_is_no_rise() -> None:
     def rise(s: Series, onset: datetime) -> float:
         return correlate.rising_load([s], onset)[0]

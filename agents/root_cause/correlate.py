@@ -416,6 +416,55 @@ def steady_growth(series: Iterable[Series]) -> Growth | None:
     return best
 
 
+@dataclass(frozen=True)
+class Buildup:
+    """A resource flat until a deploy and rising steadily from it: what the deploy started."""
+
+    at: datetime  # the deploy's time
+    name: str
+    first: float
+    last: float
+    unit: str
+
+
+BUILDUP_HOURS = 1.0  # a build-up this long at least before the onset (a step is no build-up)
+_FLAT = 0.1  # before the deploy: within this share of its level
+_BUILT = 0.3  # after it: risen by this share of the level before, at least
+
+
+def buildups(
+    series: Iterable[Series], markers: Iterable[DeployMarker], onset: datetime
+) -> tuple[Buildup, ...]:
+    """Saturation series (memory, keys, disk, queue...) flat before a deploy and rising
+    steadily from it until the onset: a build-up the deploy started (a cache without expiry,
+    a leak, a retention change), however long it took to reach a limit. Every interval
+    after the deploy flat or up (one dip allowed), none more than half the rise: a step at
+    the deploy is a change of level, not a build-up."""
+    out: list[Buildup] = []
+    deploys = sorted({m.at for m in markers if m.at <= onset - timedelta(hours=BUILDUP_HOURS)})
+    for s in series:
+        tier, direction = classify(s.name)
+        if not ((tier == 3 and direction == 1) or (tier == 0 and s.unit == "%")):
+            continue
+        points = sorted((p for p in s.points if p.at <= onset), key=lambda p: p.at)
+        for at in deploys:
+            before = [p.value for p in points if p.at < at]
+            after = [p.value for p in points if p.at >= at]
+            if len(before) < 3 or len(after) < 3:
+                continue
+            level = sorted(before)[len(before) // 2]
+            rise = after[-1] - level
+            if (max(before) - min(before) > _FLAT * abs(level) or level <= 0
+                    or rise < _BUILT * level):  # fmt: skip
+                continue
+            steps = [b - a for a, b in zip([level, *after], after, strict=False)]
+            if sum(1 for d in steps if d < 0) > 1 or max(steps) > 0.5 * rise:
+                continue
+            out.append(Buildup(at, _named(s) if tier == 0 else s.name, level, after[-1], s.unit))
+            break
+    return tuple(out)
+
+
 def went(onset: Onset, shown: Series | None) -> str:
     """A series' departure in words, what its table is of first: "Clock offset vs NTP
     node-7: 0.0003 → -63.3 s"."""

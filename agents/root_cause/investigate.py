@@ -165,6 +165,7 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
             onset and onset.abrupt and onset.at <= at <= onset.at + timedelta(seconds=onset.step)
         ),
         ceilings=correlate.ceilings([s for p in pages for s in p.series], at),
+        buildups=correlate.buildups([s for p in pages for s in p.series], markers, at),
     )
 
 

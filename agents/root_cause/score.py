@@ -71,6 +71,7 @@ class Incident:
     first_bad: correlate.FirstBad | None = None  # the version the failures began with
     abrupt: bool = False  # the onset is a step, not a slow growth
     ceilings: tuple[correlate.Ceiling, ...] = ()  # limits the pages show being reached
+    buildups: tuple[correlate.Buildup, ...] = ()  # resources a deploy started filling
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
     gap = hours_before(when, change, incident.onset)
     total = _timing_score(when, change, incident.onset)
     latent = _latent(found, incident, gap, facts, _after_another(when, last, incident))
-    limit = _at_limit(facts, incident)
+    limit = _at_limit(facts, incident) or _built_up(marker, incident)
     if limit:
         total += AT_LIMIT
         latent = latent or limit
@@ -402,6 +403,18 @@ _BOUNDS: dict[str, re.Pattern[str]] = {
     "rate_limit": re.compile(r"rate|req|throughput|quota|allowed|admitted", re.I),
     "batch": re.compile(r"batch", re.I),
 }
+
+
+def _built_up(marker: DeployMarker | None, incident: Incident) -> str:
+    """A resource the pages show flat until this change's deploy and rising steadily from
+    it until the onset: a build-up it started, however long it took to reach a limit."""
+    grew = next((b for b in incident.buildups if marker is not None and b.at == marker.at), None)
+    if grew is None:
+        return ""
+    unit = grew.unit if grew.unit in ("%", "") else f" {grew.unit}"
+    name = " ".join(grew.name.split())[:60]
+    return (f"{name} rose steadily from {grew.first:g}{unit} to {grew.last:g}{unit} from its "
+            "deploy on, flat before: a build-up it started")  # fmt: skip
 
 
 def _at_limit(facts: ChangeFacts | None, incident: Incident) -> str:
