@@ -85,7 +85,7 @@ class GenericAlert(BaseModel):
                     "name": "CheckoutErrorRate",
                     "status": "firing",
                     "starts_at": "2026-03-14T10:12:00Z",
-                    "labels": {"service": "web-api", "severity": "critical"},
+                    "labels": {"service": "shop-api", "severity": "critical"},
                     "annotations": {"summary": "5xx rate at 7% for 5m"},
                     "values": {"error_rate": 0.07},
                 }
