@@ -392,10 +392,9 @@ def steady_growth(series: Iterable[Series]) -> Growth | None:
     that rose most relative to its last value when several did."""
     best: Growth | None = None
     for s in series:
-        tier, direction = classify(s.name)
+        tier = classify(s.name)[0]
         points = sorted(s.points, key=lambda p: p.at)
-        filling = (tier == 3 and direction == 1) or (tier == 0 and s.unit == "%")
-        if not filling or len(points) < 6:  # (a share named by what it is of: `broker 2` %)
+        if not _filling(s) or len(points) < 6:  # (a share named by what it is of: `broker 2` %)
             continue
         hours = (points[-1].at - points[0].at).total_seconds() / 3600
         values = [p.value for p in points]
@@ -414,6 +413,13 @@ def steady_growth(series: Iterable[Series]) -> Growth | None:
         if best is None or rise / values[-1] > (best.last - best.first) / best.last:
             best = found
     return best
+
+
+def _filling(s: Series) -> bool:
+    """A series of something that fills: a saturation series rising is bad, or a share
+    named by what it is of (`broker 2` %)."""
+    tier, direction = classify(s.name)
+    return (tier == 3 and direction == 1) or (tier == 0 and s.unit == "%")
 
 
 @dataclass(frozen=True)
@@ -443,9 +449,9 @@ def buildups(
     out: list[Buildup] = []
     deploys = sorted({m.at for m in markers if m.at <= onset - timedelta(hours=BUILDUP_HOURS)})
     for s in series:
-        tier, direction = classify(s.name)
-        if not ((tier == 3 and direction == 1) or (tier == 0 and s.unit == "%")):
+        if not _filling(s):
             continue
+        tier = classify(s.name)[0]
         points = sorted((p for p in s.points if p.at <= onset), key=lambda p: p.at)
         for at in deploys:
             before = [p.value for p in points if p.at < at]

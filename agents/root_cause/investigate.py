@@ -48,7 +48,8 @@ async def investigate(
     said = [*incident.texts, *_events_near(bundle.pages, incident.onset, alert.starts_at),
             *_departures(bundle.pages, incident.onset, alert.starts_at)]  # fmt: skip
     platform = correlate.platform_signals(said)
-    outside = correlate.outside_change(_events(bundle.pages, incident.onset), incident.onset)
+    events = _events(bundle.pages, incident.onset)
+    outside = correlate.outside_change(events, incident.onset)
     series = [s for p in bundle.pages for s in p.series]
     rise, rising = correlate.rising_load(series, incident.onset)
     trigger = f"load rising {rise:.1f}x" if rise else (
@@ -65,7 +66,7 @@ async def investigate(
         scored, matched, rise, recovered, platform, load_signal=rising,
         blip=_blip(onset, scored), expired=correlate.expiries(said),
         probe=bool(correlate.PROBE.search(f"{alert.name} {alert_text(alert)}")),
-        at_onset=correlate.event_at(_events(bundle.pages, incident.onset), incident.onset),
+        at_onset=correlate.event_at(events, incident.onset),
         platform_over=(platform[0][0], ended) if ended else None,
         growth=None if incident.abrupt else correlate.steady_growth(series),
         not_renewed=correlate.renewal_failure(_logs_and_errors(bundle.pages)),
@@ -88,11 +89,16 @@ async def investigate(
     return found, bundle
 
 
+def _window(onset: datetime, start: datetime) -> tuple[datetime, datetime]:
+    """From shortly before the onset until shortly after the alert (or the onset)."""
+    return onset - EVENTS_BEFORE, max(start, onset) + EVENTS_AFTER
+
+
 def _departures(pages: list[PageFacts], onset: datetime, start: datetime) -> list[str]:
     """Each page's own onset from shortly before the incident's until the alert, in words:
     what its table is of, the series, from → to ("Clock offset vs NTP ams1-w07: 0.0003 →
     -63.3 s"), for what they say of the platform underneath."""
-    early, late = onset - EVENTS_BEFORE, max(start, onset) + EVENTS_AFTER
+    early, late = _window(onset, start)
     out = []
     for page in pages:
         went = page.onset
@@ -105,7 +111,7 @@ def _departures(pages: list[PageFacts], onset: datetime, start: datetime) -> lis
 
 def _events_near(pages: list[PageFacts], onset: datetime, start: datetime) -> list[str]:
     """What the pages say happened from shortly before the onset until the alert."""
-    early, late = onset - EVENTS_BEFORE, max(start, onset) + EVENTS_AFTER
+    early, late = _window(onset, start)
     return [e.text for p in pages for e in p.events
             if e.at and early <= _naive(e.at, onset) <= late]  # fmt: skip
 

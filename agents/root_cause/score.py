@@ -288,7 +288,8 @@ def _evidence(
     hits = correlate.frame_hits(change.files, incident.errors)
     if hits:
         changed = _changed_lines(facts)
-        shown = [(f, fr) for f, fr in hits if correlate.shown_line(facts, f, fr) is not None]
+        lines = {(f, fr): correlate.shown_line(facts, f, fr) for f, fr in hits}
+        shown = [hit for hit in hits if lines[hit] is not None]
         near = shown or [(f, fr) for f, fr in hits if fr.line and any(
             abs(fr.line - n) <= NEAR_LINES for n in changed.get(f, ()))]  # fmt: skip
         file, frame = (near or hits)[0]
@@ -298,7 +299,7 @@ def _evidence(
         total += weight
         places.append((weight, file))
         where = "at a line it changed" if near else "in a file it changed"
-        added = correlate.shown_line(facts, file, frame)
+        added = lines[(file, frame)]
         code = "" if call_site or not near else (
             _short_code(added.text) if added else _code_at(facts, file, frame.line))  # fmt: skip
         null = correlate.null_source(facts, file, frame, code) if code else ""

@@ -8,6 +8,7 @@ went away) near the onset; levelled log records are `logs`' business.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from agents.root_cause.facts.logs import record_level, record_time
 from agents.root_cause.facts.tables import TimeTable
@@ -46,20 +47,20 @@ def _blocks(texts: list[str], clock: Clock, source: str) -> list[LogLine]:
     `Event id · 48213 · Changed at · 2026-04-14 14:02:37 · Changed by · …`): a line that is
     only a time starts a record with the two lines above it (its label and the record's
     first field) and runs to the next such record."""
-    bare = [n for n, line in enumerate(texts) if _bare_time(line, clock)]
+    bare = [(n, at) for n, line in enumerate(texts) if (at := _bare_time(line, clock))]
     out = []
-    for i, n in enumerate(bare):
-        end = min(bare[i + 1] - 2 if i + 1 < len(bare) else len(texts), n + BLOCK_LINES)
+    for i, (n, at) in enumerate(bare):
+        end = min(bare[i + 1][0] - 2 if i + 1 < len(bare) else len(texts), n + BLOCK_LINES)
         block = texts[max(0, n - 2) : max(end, n + 1)]
         text = " ".join(" ".join(block).split())
-        stamp = first_time(texts[n], clock)
-        if stamp is not None and _WORDS.search(text):
-            out.append(LogLine("EVENT", shorten(text, 300), stamp.at, None, source))
+        if _WORDS.search(text):
+            out.append(LogLine("EVENT", shorten(text, 300), at, None, source))
     return out
 
 
-def _bare_time(line: str, clock: Clock) -> bool:
-    """A line that is a date and time and nothing else."""
+def _bare_time(line: str, clock: Clock) -> datetime | None:
+    """The time of a line that is a date and time and nothing else; None for other lines."""
     found = first_time(line, clock)
-    return (found is not None and found.has_date and found.start == 0
+    bare = (found is not None and found.has_date and found.start == 0
             and not _WORDS.search(line[found.end :]))  # fmt: skip
+    return found.at if bare and found is not None else None
