@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from agents.root_cause.evidence import MAX_PAGES, _queued, dashboard_urls, linked_pages
+from agents.root_cause.evidence import (
+    MAX_PAGES,
+    _queued,
+    dashboard_urls,
+    linked_pages,
+    searched_pages,
+)
 from core.state import Alert
 
 SNAPSHOT = """\
@@ -45,3 +51,60 @@ def test_the_alerts_links_come_first_runbooks_last() -> None:
     queued = _queued(urls, 0, [f"{base}/nodes.html", f"{base}/db.html"])
     assert queued == [f"{base}/api.html", f"{base}/health.html", f"{base}/nodes.html",
                       f"{base}/db.html"][:MAX_PAGES]  # fmt: skip
+
+
+# --- dashboard search: the list at the server's root -----------------------------------------
+
+LISTING = """\
+- list [ref=e2]:
+  - listitem [ref=e3]:
+    - link "cache-redis.html" [ref=e4] [cursor=pointer]:
+      - /url: /cache-redis.html
+  - listitem [ref=e5]:
+    - link "billing-db.html" [ref=e6] [cursor=pointer]:
+      - /url: /billing-db.html
+  - listitem [ref=e7]:
+    - link "shop-api-logs.html" [ref=e8] [cursor=pointer]:
+      - /url: /shop-api-logs.html
+  - listitem [ref=e9]:
+    - link "runbook-cache-redis.txt" [ref=e10] [cursor=pointer]:
+      - /url: /runbook-cache-redis.txt
+  - listitem [ref=e11]:
+    - link "shop-api.html" [ref=e12] [cursor=pointer]:
+      - /url: /shop-api.html
+  - listitem [ref=e13]:
+    - link "elsewhere" [ref=e14] [cursor=pointer]:
+      - /url: http://127.0.0.1:9999/cache-redis-admin.html
+"""
+INDEX = "http://127.0.0.1:4100/"
+READ = ["http://127.0.0.1:4100/shop-api.html"]
+
+
+def test_a_search_finds_the_page_of_the_dependency_shown_failing_then_the_services_own() -> None:
+    said = ["cache-redis (client) | 900 | 410 | ReplyError: OOM command not allowed",
+            "billing-db (PostgreSQL) | 402 | 0 | — | 6 ms"]  # fmt: skip
+    found = searched_pages(LISTING, INDEX, READ, said, "shop-api")
+    assert found == ["http://127.0.0.1:4100/cache-redis.html",
+                     "http://127.0.0.1:4100/shop-api-logs.html"]  # fmt: skip
+
+
+def test_a_search_reads_no_page_named_after_nothing_failing() -> None:
+    said = ["cache-redis: hit ratio 97% | p99 0.8 ms", "billing-db connections 40 of 200",
+            "shop-api-logs-archive timeout"]  # fmt: skip
+    assert searched_pages(LISTING, INDEX, READ, said, "") == []
+    assert searched_pages(LISTING, INDEX, READ, said, "checkout") == []
+
+
+def test_a_search_never_leaves_the_server_nor_rereads_a_page_nor_takes_a_runbook() -> None:
+    said = ["cache-redis-admin errors 12/s", "shop-api 5xx ratio 8% failing",
+            "runbook-cache-redis timeout"]  # fmt: skip
+    assert searched_pages(LISTING, INDEX, READ, said, "shop-api") == [
+        "http://127.0.0.1:4100/shop-api-logs.html"
+    ]
+
+
+def test_relative_links_are_read_against_the_page_that_holds_them() -> None:
+    snapshot = '- link "DB" [ref=e1]:\n  - /url: ../db/orders-db.html\n'
+    read = ["http://127.0.0.1:4100/api/shop.html"]
+    assert linked_pages(snapshot, read, base=read[0]) == ["http://127.0.0.1:4100/db/orders-db.html"]
+    assert linked_pages(snapshot, read) == []

@@ -46,6 +46,7 @@ def logs_of(*blocks: str) -> tuple[LogLine, ...]:
         ("status: NXDOMAIN", "NXDOMAIN"),
         ("container exit reason OOMKilled", "OOMKilled"),
         ("Back-off restarting: CrashLoopBackOff", "CrashLoopBackOff"),
+        ("pod api-7f9 status Evicted: the node had condition DiskPressure", "Evicted"),
         ("upstream said 503 Service Unavailable", "HTTP 503"),
         ("vendor answered HTTP 429", "HTTP 429"),
         ('{"status":502,"msg":"bad gateway"}', "HTTP 502"),
@@ -72,6 +73,7 @@ def test_kinds(written: str, kind: str) -> None:
         "AlphaHighErrorRate firing",  # an alert name
         "policy AccessDeniedAlerts routes to #security",  # a longer name, not the code
         "(Retry) when calling it again",  # a word in parentheses, no SDK error
+        "Evicted keys (24h) 0 · maxmemory-policy noeviction",  # a cache's evictions, no pod's
     ],
 )
 def test_not_kinds(written: str) -> None:

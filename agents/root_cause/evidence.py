@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from agents.root_cause.change import Change
 from agents.root_cause.facts.pages import page_facts  # noqa: I001
@@ -99,16 +100,17 @@ async def read(tools: Tools, tool: str, args: dict[str, Any], model: type[R]) ->
         raise ToolFailed(str(exc)) from exc
 
 
-def linked_pages(snapshot: str, read: list[str]) -> list[str]:
+def linked_pages(snapshot: str, read: list[str], base: str | None = None) -> list[str]:
     """The pages a read page links to on the same server as the pages already read (the
     dashboard a panel points at, the node dashboard beside a service's), in page order; a
-    link elsewhere (another site, an attacker's host in untrusted text) is never followed."""
+    link elsewhere (another site, an attacker's host in untrusted text) is never followed.
+    A relative link is read against `base`, the URL of the page that holds it."""
     servers = {_server(u) for u in read}
     seen = {u.split("?")[0].split("#")[0] for u in read}
     out: list[str] = []
     for match in _LINK.finditer(snapshot):
         url = match.group(1).strip("'\"")
-        page = url.split("#")[0]
+        page = urljoin(base, url).split("#")[0] if base else url.split("#")[0]
         if _server(page) in servers and page.split("?")[0] not in seen:
             seen.add(page.split("?")[0])
             out.append(page)
@@ -123,11 +125,66 @@ def _server(url: str) -> str:
     return match.group(1).lower() if match else ""
 
 
-async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle) -> None:
-    """The pages the alert links to, then the pages those link to on the same server, at
-    most MAX_PAGES in all."""
+def searched_pages(
+    listing: str, index: str, read: list[str], said: list[str], service: str
+) -> list[str]:
+    """Dashboard search: the pages a dashboards list (`listing`, the snapshot of the page at
+    `index`) holds that the pages read point an SRE at, the way one searches Grafana for the
+    failing dependency's dashboard. First the pages named after something the pages read
+    show failing (a name, such as `orders-db`, on a line that also says error, timeout,
+    refused...), then the alerting service's own pages (`<service>-logs`); a page named
+    after nothing failing is not read, nor is a runbook (the alert names its own)."""
+    failing = [line.lower() for line in said if _FAILING.search(line.lower())]
+    named: list[str] = []
+    own: list[str] = []
+    for url in linked_pages(listing, read, base=index):
+        name = _page_name(url)
+        if len(name) < 4 or _RUNBOOK.search(url):
+            continue
+        token = re.compile(rf"(?<![a-z0-9_-]){re.escape(name)}(?![a-z0-9_-])")
+        if any(token.search(line) for line in failing):
+            named.append(url)
+        elif service and (name == service.lower() or name.startswith(service.lower() + "-")):
+            own.append(url)
+    return [*named, *own]
+
+
+_FAILING = re.compile(
+    r"error|fail|timeout|timed out|\boom\b|refused|denied|unavailable|unreachable|5xx|"
+    r"exceeded|reset by peer|\bdown\b"
+)
+
+
+def _page_name(url: str) -> str:
+    """A page's name as a search would match it: its path's last part, without extension."""
+    path = urlsplit(url).path.rstrip("/")
+    last = path.rsplit("/", 1)[-1]
+    return re.sub(r"\.(html?|txt|json)$", "", last, flags=re.I).lower()
+
+
+async def _search(tools: Tools, urls: list[str], said: list[str], service: str) -> list[str]:
+    """The pages the dashboards list at the first page's server root points at; nothing
+    when that root is not a list or cannot be read (the search is a bonus, never a cost)."""
+    index = urljoin(urls[0], "/")
+    try:
+        await call(tools, "playwright.browser_navigate", {"url": index})
+        listing = as_text(await call(tools, "playwright.browser_snapshot", {}))
+    except (ToolFailed, ToolReplyError):
+        return []
+    return searched_pages(listing, index, urls, said, service)
+
+
+async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle, service: str = "") -> None:
+    """The pages the alert links to, then the pages those link to on the same server, then
+    (before any runbook) the pages a search of the dashboards list finds, at most MAX_PAGES
+    in all."""
     urls = dashboard_urls(alert)
+    said: list[str] = []  # the lines of the pages read
+    searched = False
     for i in range(MAX_PAGES):
+        if not searched and i > 0 and (i >= len(urls) or _RUNBOOK.search(urls[i])):
+            searched = True
+            urls = _queued(urls, i - 1, await _search(tools, urls, said, service))
         if i >= len(urls):
             break
         url = urls[i]
@@ -138,13 +195,14 @@ async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle) -> None:
             bundle.problems.append(f"dashboard {url}: {exc}")
             bundle.evidence.append(_page(i, url, "unreadable", str(exc), ok=False))
             continue
-        urls = _queued(urls, i, linked_pages(text, urls))
+        urls = _queued(urls, i, linked_pages(text, urls, base=url))
         source = f"dashboard:{i}"
         try:
             bundle.pages.append(page_facts(text, url, source, alert.starts_at))
         except Exception as exc:  # an extractor bug costs this page's facts, not the run
             bundle.problems.append(f"dashboard {url}: facts not extracted: {type(exc).__name__}")
         lines = page_lines(text)
+        said += lines
         signals = signal_lines(lines)
         bundle.signals += signals
         title = lines[0] if lines and len(lines[0]) < 100 and lines[0][0] != "…" else url

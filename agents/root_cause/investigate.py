@@ -32,7 +32,7 @@ async def investigate(
     tools: Tools, alert: Alert, tri: Triage, catalog: Mapping[str, Service]
 ) -> tuple[Findings, evidence.Bundle]:
     bundle = evidence.Bundle()
-    await evidence.read_dashboards(tools, alert, bundle)
+    await evidence.read_dashboards(tools, alert, bundle, tri.service or "")
     service = catalog.get(tri.service) if tri.service else None
     workloads = await read_sources(tools, alert, target(alert, service, tri.service), bundle)
     upstream = _upstream_repos(service, catalog)

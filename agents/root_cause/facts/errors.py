@@ -36,7 +36,8 @@ _CODES = re.compile(
     r"(?<![\w-])(?:E(?:CONNREFUSED|CONNRESET|CONNABORTED|TIMEDOUT|HOSTUNREACH|NETUNREACH|PIPE"
     r"|NOTFOUND|AI_AGAIN|AI_NONAME|MFILE|NOSPC|ADDRINUSE|ACCES|PERM)|SERVFAIL|NXDOMAIN"
     r"|OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError"
-    r"|ContainerCannotRun|Evicted|DeadlineExceeded|ResourceExhausted|FailedScheduling"
+    r"|ContainerCannotRun|Evicted(?! (?:keys|items|entries|objects))|DeadlineExceeded"
+    r"|ResourceExhausted|FailedScheduling"
     r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:FAILED|ERROR|EXCEEDED|DENIED|EXPIRED|INVALID"
     r"|UNAVAILABLE|REFUSED|EXHAUSTED))(?![\w-])(?!=)"
 )
