@@ -98,6 +98,15 @@ def test_nested_yaml_settings_carry_their_path_family_and_direction() -> None:
         ("client.py", "@@ -7 +7 @@\n-    r = session.get(url, timeout=30)\n"
          "+    r = session.get(url, timeout=3)\n",
          "timeout", "timeout", "lowered"),
+        ("ingress.yaml", "@@ -3 +3 @@\n-    lb.example.io/attributes: idle_timeout.seconds=60,"
+         "http2.enabled=true\n+    lb.example.io/attributes: idle_timeout.seconds=900,"
+         "http2.enabled=true\n",
+         "attributes.idle_timeout.seconds", "timeout", "raised"),
+        ("ingress.yaml", '@@ -3 +3 @@\n-    proxy.example.io/read-timeout: "60"\n'
+         '+    proxy.example.io/read-timeout: "5"\n',
+         "proxy.example.io/read-timeout", "timeout", "lowered"),
+        ("app.env", "@@ -1 +1 @@\n-POOL_OPTS: maxconn=50;wait=5\n+POOL_OPTS: maxconn=5;wait=5\n",
+         "POOL_OPTS.maxconn", "pool", "lowered"),
     ],
 )  # fmt: skip
 def test_settings_in_many_formats(
@@ -115,6 +124,10 @@ def test_unchanged_values_comments_and_plain_code_are_no_settings() -> None:
     assert settings("a.py", parse(comment)) == []
     code = "@@ -1,2 +1,2 @@\n-    for item in items:\n+    for row in rows:\n"
     assert settings("a.py", parse(code)) == []
+    same_pair = "@@ -1 +1 @@\n-attrs: a.timeout=60,b=1\n+attrs: a.timeout=60,b=2\n"
+    assert [s.key for s in settings("a.yaml", parse(same_pair))] == ["attrs.b"]
+    url = "@@ -1 +1 @@\n-  url: http://a.example/x?q=1\n+  url: http://b.example/x?q=1\n"
+    assert [s.key for s in settings("a.yaml", parse(url))] == ["url"]
 
 
 @pytest.mark.parametrize(

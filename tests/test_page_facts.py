@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agents.root_cause.facts.numbers import quantity
-from agents.root_cause.facts.onset import classify, departure, page_onset
+from agents.root_cause.facts.onset import classify, client_side, departure, page_onset
 from agents.root_cause.facts.pages import page_facts
 from agents.root_cause.facts.tables import series, time_tables
 from agents.root_cause.facts.times import Clock, all_times, clock_for, first_time
@@ -298,6 +298,25 @@ def test_earliest_problem_series_wins() -> None:
     assert onset is not None and onset.series == "p99" and onset.at == at("10:05")
 
 
+def test_answers_clients_caused_start_an_incident_only_when_nothing_else_departs() -> None:
+    declines = make_series("402 (card declined)", [12, 12, 13, 12, 12, 19, 20, 12, 12, 12, 12, 12])
+    failures = make_series("failed calls", [0, 0, 0, 0, 0, 0, 0, 40, 60, 80, 80, 80])
+    onset = page_onset([declines, failures])
+    assert onset is not None and onset.series == "failed calls" and onset.at == at("10:07")
+    onset = page_onset([declines])
+    assert onset is not None and onset.series == "402 (card declined)"
+
+
+@pytest.mark.parametrize(
+    ("name", "client"),
+    [("Login 401/s", True), ("402 (card declined)", True), ("404 not found", True),
+     ("4xx ratio", True), ("429 Too Many Requests", False), ("408 timeouts", False),
+     ("5xx ratio", False), ("Errors 500/s", False), ("403 and 503 /s", False)],
+)  # fmt: skip
+def test_client_side_series(name: str, client: bool) -> None:
+    assert client_side(name) is client
+
+
 def test_most_anomalous_other_series_when_no_problem_series_moves() -> None:
     traffic = make_series("Requests/s", [100, 102, 99, 101, 100, 400, 420, 410, 415])
     small = make_series("Logins/s", [50, 51, 49, 50, 50, 70, 72, 71, 70])
@@ -319,6 +338,24 @@ def test_single_spike_is_not_an_onset() -> None:
 def test_printed_resolution_noise_is_not_an_onset() -> None:
     values = [0.02, 0.03, 0.02, 0.03, 0.02, 0.03, 0.03, 0.02, 0.03, 0.03, 0.02]
     assert page_onset([make_series("5xx ratio", values, "%")]) is None
+
+
+def test_an_early_blip_gone_again_before_a_far_larger_departure_is_not_its_start() -> None:
+    values = [0, 0, 0, 0, 0, 0, 0.01, 0.01, 0, 0, 0, 0, 0, 0, 49.8, 73.8, 72.4, 64.5]
+    found = departure([float(v) for v in values], 1)
+    assert found is not None and found.index == 14
+
+
+def test_an_early_run_that_stays_up_or_is_a_tenth_of_the_peak_is_the_start() -> None:
+    stays = [0, 0, 0, 0, 0, 0, 0.5, 0.6, 0.7, 0.9, 1.2, 8.0, 40.0, 70.0]
+    found = departure([float(v) for v in stays], 1)
+    assert found is not None and found.index == 6
+    sizable = [0, 0, 0, 0, 0, 0, 9.0, 10.0, 0, 0, 0, 0, 60.0, 70.0]
+    found = departure([float(v) for v in sizable], 1)
+    assert found is not None and found.index == 6
+    alone = [0, 0, 0, 0, 0, 0, 0.01, 0.01, 0, 0, 0, 0, 0, 0]  # nothing larger came after it
+    found = departure([float(v) for v in alone], 1)
+    assert found is not None and found.index == 6
 
 
 def test_comparison_columns_are_not_candidates() -> None:

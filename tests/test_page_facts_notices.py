@@ -61,6 +61,42 @@ def test_cloud_status_page() -> None:
     assert notice.source == "dashboard:5" and "elevated error" in notice.text
 
 
+def maintenance_page(*updates: str) -> str:
+    return "\n".join(
+        [
+            text("acmepay status", "All Systems Operational"),
+            heading("Key rotation for api.acmepay.example"),
+            text(*updates),
+            heading("Past incidents"),
+            text("May 30, 2025 - Partial Outage of webhooks. Resolved 08:25 UTC."),
+        ]
+    )
+
+
+def test_a_maintenance_under_way_is_a_notice_from_its_first_update_not_its_announcement() -> None:
+    page = maintenance_page(
+        "CompletedThe scheduled maintenance has been completed. Jun 3, 2025 - 11:05 UTC",
+        "In progressScheduled maintenance is currently in progress. Jun 3, 2025 - 10:40 UTC",
+        "ScheduledOn Jun 3 between 10:40 and 11:40 UTC we will rotate the certificates. "
+        "Posted May 20, 2025 - 09:00 UTC",
+    )
+    facts = facts_of(page, url="https://status.acmepay.example/")
+    assert len(facts.notices) == 1
+    notice = facts.notices[0]
+    assert (notice.provider, notice.status) == ("acmepay", "scheduled maintenance")
+    assert notice.started == at("10:40")
+
+
+def test_a_maintenance_only_announced_starts_when_posted_and_glued_words_need_a_capital() -> None:
+    announced = maintenance_page(
+        "Scheduled maintenance - certificates rotate on Jun 9. Posted May 20, 2025 - 09:00 UTC"
+    )
+    facts = facts_of(announced, url="https://status.acmepay.example/")
+    assert [n.started for n in facts.notices] == [at("09:00", day=20).replace(month=5)]
+    quiet = maintenance_page("Everything was degraded-free: no updates since Jun 1.")
+    assert facts_of(quiet, url="https://status.acmepay.example/").notices == ()
+
+
 def test_dns_provider_notice_quoted_on_another_page() -> None:
     email = (
         "Subject: [Nimbus DNS] Identified - Nameservers in one anycast region unreachable. State: "

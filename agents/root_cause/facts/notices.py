@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 from agents.root_cause.facts.hosts import hosts_in
 from agents.root_cause.facts.text import shorten
-from agents.root_cause.facts.times import Clock, first_time
+from agents.root_cause.facts.times import Clock, all_times, first_time
 from agents.root_cause.facts.tree import Page
 from agents.root_cause.facts.types import Notice, NoticeKind
 
@@ -31,7 +31,9 @@ _WORDS = (
     r"|under maintenance|outage|degraded"
 )
 _STATUS = re.compile(r"\b(?:" + _WORDS + r")\b", re.IGNORECASE)
-_TITLED = re.compile(r"(?<![\w-])(?=[A-Z])(?i:" + _WORDS + r")\b")  # as status pages write it
+# as status pages write it, capitalized; also right after the update's own label when the
+# page's markup runs them together ("In progressScheduled maintenance is ...")
+_TITLED = re.compile(r"(?:(?<![\w-])|(?<=[a-z]))(?=[A-Z])(?i:" + _WORDS + r")\b")
 _STATUS_PAGE = re.compile(r"\bstatus\b|service health|health dashboard", re.IGNORECASE)
 _HISTORY = re.compile(
     r"^(?:past incidents|incident history|recent history|history|previous incidents)\b", re.I
@@ -178,9 +180,29 @@ def _page_notice(page: Page, url: str, clock: Clock) -> Notice | None:
         kind=_kind(" ".join([provider, page.title, text]), url),
         status=status_word(lines[at], titled=True) or "",
         text=shorten(text, 400),
-        started=_started(" ".join(lines), clock),
+        started=_page_started(lines, clock),
         components=_components(text, listed, _component_lines(lines)),
     )
+
+
+# a maintenance's announcement, posted before it began
+_ANNOUNCED = re.compile(r"^(?:Scheduled|scheduled|SCHEDULED)(?![a-z])")
+_UPDATE_LINE = re.compile(
+    r"^(?:in progress|update|verifying|completed|investigating|identified|monitoring|resolved)",
+    re.I,
+)
+
+
+def _page_started(lines: list[str], clock: Clock) -> datetime | None:
+    """A status page's start: an explicit one (`since 11:05`), else its earliest update; an
+    announcement of maintenance (`Scheduled - ... Posted Apr 29`) says when it was posted,
+    not when the maintenance began, so it is not read when updates follow it."""
+    live = [line for line in lines if not _ANNOUNCED.match(line)]
+    explicit = _started(" ".join(live), clock)
+    if explicit is not None:
+        return explicit
+    updates = [f.at for line in live if _UPDATE_LINE.match(line) for f in all_times(line, clock)]
+    return min(updates, default=None) or _started(" ".join(lines), clock)
 
 
 def _current(lines: list[str]) -> list[str]:

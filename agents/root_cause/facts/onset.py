@@ -9,7 +9,8 @@ two points in a row (so a single spike is not an onset), and it has recovered wh
 within tolerance from some point to the end of the table. An onset is abrupt (a step, or a
 rollout's ramp) when the series is half the way to its peak within 10 minutes of it; a leak or
 a slow growth is not. The
-onset is the earliest departure among the problem series; when none departs, the most
+onset is the earliest departure among the problem series, those of answers the clients caused
+(4xx: bad logins, declined cards) only when no other departs; when none departs, the most
 anomalous of the others.
 """
 
@@ -49,6 +50,7 @@ _MIN_BEFORE = 4  # baseline points (when there are) whose noise a departure must
 _K_SPREAD = 4.0  # tolerance: this many robust standard deviations...
 _RELATIVE = 0.25  # ...or this share of the baseline, whichever is wider
 _RECOVERY_SHARE = 0.1  # back within a tenth of the excursion counts as back
+_BLIP_SHARE = 0.1  # an early run back at baseline before a tenth of what came later is noise
 _SCORE_FLOOR = 0.05  # a departure from zero scores as if from a twentieth of its peak
 _COARSER = 2.5  # a table this much coarser than the finest one with a departure is a summary
 _STEP = 0.5  # half the way to the peak within _SUDDEN of the onset makes it a step
@@ -79,6 +81,19 @@ def classify(name: str) -> tuple[int, int]:
     return 0, 0
 
 
+_CLIENT_SIDE = re.compile(
+    r"\b4(?!08|29)\d\d\b|\b4xx\b|declin|bad request|unauthori[sz]ed|not found|invalid (?:input|"
+    r"request|credentials|password)|wrong password|validation"
+)
+
+
+def client_side(name: str) -> bool:
+    """A series of answers the clients caused (4xx other than 408 and 429: bad logins,
+    declined cards, unknown ids): they move with what clients send, a release that turns
+    400s into 401s, a fraud wave; not a failure of the service itself."""
+    return bool(_CLIENT_SIDE.search(name.lower())) and not re.search(r"\b5\d\d\b|5xx", name.lower())
+
+
 def page_onset(series: list[Series]) -> Onset | None:
     problems: list[tuple[Series, Departure, int]] = []
     others: list[tuple[Series, Departure]] = []
@@ -96,7 +111,10 @@ def page_onset(series: list[Series]) -> Onset | None:
     if problems:
         finest = min(_spacing(s) for s, _, _ in problems)
         close = [c for c in problems if _spacing(c[0]) <= _COARSER * finest]
-        s, found, _ = min(close, key=lambda c: (c[0].points[c[1].index].at, c[2], -c[1].score))
+        served = [c for c in close if not client_side(c[0].name)]
+        s, found, _ = min(
+            served or close, key=lambda c: (c[0].points[c[1].index].at, c[2], -c[1].score)
+        )
         return _onset(s, found)
     if others:
         s, found = max(others, key=lambda c: c[1].score)
@@ -117,8 +135,22 @@ def departure(values: list[float], direction: int) -> Departure | None:
         tol = max(floor, max(abs(v - base) for v in before), _step(before))
         sign = direction or (1 if values[i] > base else -1)
         if all((v - base) * sign > tol for v in values[i : i + _RUN]):
+            if _blip(values, i, base, tol, sign):
+                continue
             return _measure(values, i, base, tol, sign)
     return None
+
+
+def _blip(values: list[float], i: int, base: float, tol: float, sign: int) -> bool:
+    """A run past the tolerance that came back within it before reaching a tenth of what the
+    series did later (0.01% twice, then 0% for half an hour, then 70%): noise ahead of the
+    departure, not its start."""
+    back = next((j for j in range(i + _RUN, len(values)) if (values[j] - base) * sign <= tol), None)
+    if back is None:
+        return False
+    later = max(((v - base) * sign for v in values[back:]), default=0.0)
+    reached = max((v - base) * sign for v in values[i:back])
+    return reached < _BLIP_SHARE * later
 
 
 def _spacing(s: Series) -> float:

@@ -19,12 +19,15 @@ from agents.root_cause.facts.types import Direction, SettingChange, SettingFamil
 _ASSIGN = re.compile(
     r"^\s*(?:-\s+)?(?:export\s+|(?:const|let|var|val|final|static|private|public|protected)\s+)*"
     r"(?:[\w<>\[\],.?]+\s+)?"  # a type before the name (Java, Kotlin, Go, C#)
-    r"[\"']?(?P<key>[A-Za-z_][\w.-]*)[\"']?"
+    r"[\"']?(?P<key>[A-Za-z_][\w.-]*(?:/[\w.-]+)?)[\"']?"  # `a.io/name`: an annotation's key
     r"(?:(?P<colon>:)(?=\s)|(?:\s*:\s*[\w.<>\[\]?| ]+?(?=\s*=))?\s*(?P<op>=|:=))"
     r"\s*(?P<value>.+?)[,;]?\s*$"
 )
 _ARG = re.compile(r"\b(?P<key>[A-Za-z_]\w*)\s*=\s*(?P<value>[\w.\"'*/+-]+(?:\s*\*\s*[\w.]+)?)")
 _COMMENT = re.compile(r"\s+(#|//).*$")
+# a value that is itself a list of settings: `k=v` pairs joined by commas, semicolons or &
+_ATTRIBUTE = re.compile(r"(?P<k>[A-Za-z_][\w.-]*)=(?P<v>[^,;&=\s]+)")
+_ATTRIBUTES = re.compile(r"[A-Za-z_][\w.-]*=[^,;&=\s]+(?:\s*[,;&]\s*[A-Za-z_][\w.-]*=[^,;&=\s]+)*")
 _CALL = re.compile(r"[A-Za-z_][\w.]*\(")
 _TYPED = re.compile(r"^[\w.<>\[\]?|]+\s*=\s*(.+)$")
 _SKIP_KEYS = {"if", "for", "while", "return", "def", "class", "func", "import", "from", "elif"}
@@ -171,6 +174,9 @@ def pairs(text: str) -> list[tuple[str, str]]:
     found = _ASSIGN.match(line)
     if found and found.group("key") not in _SKIP_KEYS:
         key, value = found.group("key"), found.group("value").strip()
+        attributes = _ATTRIBUTES.fullmatch(value.strip("\"'"))
+        if found.group("colon") and attributes:  # `attributes: idle_timeout.seconds=60,x=true`
+            return [(f"{key}.{m['k']}", m["v"]) for m in _ATTRIBUTE.finditer(attributes.group(0))]
         typed = _TYPED.match(value) if found.group("colon") else None
         value = typed.group(1) if typed else value  # `val n: Int = 5`, `let n: number = 5`
         if value.startswith("{") and value.endswith("}"):  # an inline map: {memory: 512Mi}
