@@ -11,6 +11,7 @@ from agents.root_cause.facts.types import (
     DeployMarker,
     ErrorSignal,
     Frame,
+    Line,
     Notice,
     Onset,
     PageFacts,
@@ -84,6 +85,13 @@ def test_the_onset_is_the_earliest_a_page_shows_and_never_after_the_alert() -> N
     assert correlate.onset_of([page(-5), page(-12)], T0).at == at(-12)  # type: ignore[union-attr]
     assert correlate.onset_of([page(30)], T0) is None
     assert correlate.onset_of([], T0) is None
+
+
+def test_answers_clients_caused_rising_earlier_are_not_the_start_of_a_failure() -> None:
+    logins = PageFacts("p", "u", "t", onset=Onset(at(-40), "Login 401/s", 0.6, 1.9, None, "p"))
+    errors = PageFacts("q", "u", "t", onset=Onset(at(-20), "5xx ratio", 0, 8, None, "q"))
+    assert correlate.onset_of([logins, errors], T0).at == at(-20)  # type: ignore[union-attr]
+    assert correlate.onset_of([logins], T0).at == at(-40)  # type: ignore[union-attr]
 
 
 def test_a_problem_series_onset_wins_over_an_earlier_departure_of_another_series() -> None:
@@ -460,6 +468,17 @@ def test_a_failover_replication_stall_or_pressure_eviction_is_a_platform_signal(
         assert correlate.platform_signals([share]) == [], share
 
 
+def test_a_providers_maintenance_under_way_is_a_platform_signal_one_announced_is_not() -> None:
+    for text in ("13:01:47 system_event cache.example.com Maintenance started on instance c-1",
+                 "Scheduled maintenance in progress for db-prod (minor version upgrade)",
+                 "instance orders-db rebooted for scheduled maintenance"):  # fmt: skip
+        assert correlate.platform_signals([text]) == [(text, "platform_failure")], text
+    for text in ("maintenance window: Sundays 02:00-03:00 UTC",
+                 "Upcoming maintenance on June 12 will restart the instance",
+                 "a maintenance restarts the instance; clients reconnect"):  # fmt: skip
+        assert correlate.platform_signals([text]) == [], text
+
+
 def test_the_most_telling_platform_signal_is_named_by_its_own_clause() -> None:
     scheduler = (
         "Warning FailedScheduling pod/web-5d9 0/6 nodes are available: 2 node(s) had "
@@ -693,3 +712,46 @@ def test_the_reason_it_was_not_renewed_comes_before_the_expiry() -> None:
                           at_onset="cron job ran")  # fmt: skip
     assert alone.reasons[:2] == ("something expired: certificate expired at 09:00",
                                  "at the onset: cron job ran")  # fmt: skip
+
+
+# --- a value the failures quote ---------------------------------------------------------------
+
+
+def _added(*texts: str) -> list[Line]:
+    return [Line("config/limits.yaml", 10 + i, t) for i, t in enumerate(texts)]
+
+
+def test_the_failures_quoting_the_value_a_change_sets_tie_it_to_them() -> None:
+    limit = correlate.quoted_settings(
+        _added("  - key: client_id", "    value: mobile-bff", "      requests_per_unit: 750"),
+        ['{"status":429,"x_ratelimit_limit":"750, 750;w=1","route":"/v1/cart"}'],
+    )
+    assert [(q.key, q.value, q.line) for q in limit] == [("requests_per_unit", "750", 12)]
+    timeout = correlate.quoted_settings(
+        _added("  readTimeout: 750ms"), ["ReadTimeout: timeout of 750ms exceeded calling rates"]
+    )
+    assert [q.value for q in timeout] == ["750ms"]
+    pool = correlate.quoted_settings(
+        _added("DB_POOL_MAX=12"), ["pool exhausted: all 12 connections in use (waited 5 s)"]
+    )
+    assert [q.key for q in pool] == ["DB_POOL_MAX"]
+
+
+def test_a_value_said_elsewhere_or_too_short_to_tell_ties_nothing() -> None:
+    # the number appears, but not beside a word of the setting's kind
+    assert (
+        correlate.quoted_settings(
+            _added("  requests_per_unit: 600"), ["order 600 of basket 17 failed: HTTP 503"]
+        )
+        == []
+    )
+    # a one-digit value or a word is said too often
+    assert correlate.quoted_settings(_added("  timeout: 5s"), ["timeout after 5s"]) == []
+    assert correlate.quoted_settings(_added("  verify_tls: false"), ["tls verify false"]) == []
+    # a longer number that holds the value is not the value
+    assert (
+        correlate.quoted_settings(
+            _added("  max_connections: 100"), ["too many connections (1001 of 1000)"]
+        )
+        == []
+    )

@@ -84,6 +84,17 @@ def test_a_setting_that_fits_the_symptoms_and_the_last_deploy_score_high() -> No
     assert s.category == "config_change"
 
 
+def test_a_load_balancers_timeout_in_an_ingress_is_an_infrastructure_change() -> None:
+    ingress = {"deploy/chart/values-prod.yaml": "@@ -8,3 +8,3 @@\n ingress:\n  annotations:\n"
+               "-    lb.example.io/attributes: idle_timeout.seconds=60\n"
+               "+    lb.example.io/attributes: idle_timeout.seconds=900\n"}  # fmt: skip
+    inc = incident((DeployMarker(at(-5), "deploy", pr=45),))
+    assert scored(change(45, -10, ingress), inc).category == "infrastructure_change"
+    app = {"deploy/chart/values-prod.yaml": "@@ -8,2 +8,2 @@\n env:\n"
+           "-  CLIENT_TIMEOUT: 5s\n+  CLIENT_TIMEOUT: 500ms\n"}  # fmt: skip
+    assert scored(change(46, -10, app), inc).category == "config_change"
+
+
 def test_a_change_deployed_after_the_onset_is_ruled_out_whatever_it_does() -> None:
     late = change(42, -10, TIMEOUT)
     s = scored(late, incident((DeployMarker(at(3), "deploy", pr=42),)))

@@ -21,7 +21,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from agents.root_cause.facts.onset import classify
+from agents.root_cause.facts.onset import classify, client_side
+from agents.root_cause.facts.settings import FAMILIES as SETTING_FAMILIES
+from agents.root_cause.facts.settings import family, pairs
 from agents.root_cause.facts.types import (
     ChangeFacts,
     DeployMarker,
@@ -115,11 +117,13 @@ def failures_began(
 
 def onset_of(pages: Sequence[PageFacts], alert_start: datetime) -> Onset | None:
     """The earliest onset the pages show, no later than the alert: of a problem series
-    (errors, latency, saturation...) where any page shows one; a page's other series (its
-    client connections rising when replicas were added) only where none does."""
+    (errors, latency, saturation...) where any page shows one, of answers clients caused
+    (4xx) only where no other is; a page's other series (its client connections rising when
+    replicas were added) only where none does."""
     found = [p.onset for p in pages if p.onset and p.onset.at <= alert_start + DEPLOY_SLACK]
     problems = [o for o in found if o.problem]
-    return min(problems or found, key=lambda o: o.at, default=None)
+    served = [o for o in problems if not client_side(o.series)]
+    return min(served or problems or found, key=lambda o: o.at, default=None)
 
 
 @dataclass(frozen=True)
@@ -511,6 +515,11 @@ PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most tell
                 r"\bunsynchroni[sz]ed\b|NodeClock(Skew\w*|NotSynchroni[sz]ing)|time ?sync\w* "
                 r"(lost|fail\w*|broken)|\b(ntp|chrony)\w*[^.;]{0,40}?\b(unreachable|"
                 r"no (reachable )?sources?|not synchroni[sz]\w*)", re.I), "platform_failure"),
+    # the provider's maintenance of a managed resource under way (it restarts, fails over or
+    # empties it); not one announced for later, nor a runbook's advice about maintenance
+    (re.compile(r"\bmaintenance\b[^.;|]{0,40}?\b(started|starting|began|begun|in progress|"
+                r"rebooted|rebooting|restarted|restarting)\b|\b(rebooted|restarted|failed over)"
+                r"\b[^.;|]{0,30}\bfor (scheduled )?maintenance\b", re.I), "platform_failure"),
     (re.compile(r"insufficient (cpu|memory|pods)|exceeded quota|quota exceeded|"
                 r"resourcequota|at max(imum)? (node|size)", re.I), "capacity"),
 )  # fmt: skip
@@ -750,3 +759,54 @@ def _covers(notice: Notice, onset: datetime | None) -> bool:
     if onset is None or notice.started is None:
         return True
     return notice.started - NOTICE_WINDOW <= onset <= notice.started + timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """A setting a change sets to a value the failures quote beside the setting's kind."""
+
+    key: str
+    value: str
+    file: str
+    line: int
+    quote: str  # the failure's words around the value
+
+
+QUOTE_REACH = 60  # characters before the value (and 20 after) searched for the setting's kind
+
+
+def quoted_settings(added: Iterable[Line], texts: Iterable[str]) -> list[Quoted]:
+    """Settings a change's added lines set to a value the errors or logs quote next to a word
+    of the setting's kind: a gateway answering `x-ratelimit-limit: 600` when the change sets
+    a client's rate limit to 600, `timeout of 750ms exceeded` when it sets a timeout of 750ms.
+    The value must be a number of two digits or more (with its unit, if any): `1` or `true`
+    are said too often to tie anything."""
+    said = [t for t in texts if t]
+    out: list[Quoted] = []
+    for line in added:
+        for key, raw in pairs(line.text):
+            value = raw.strip().strip("\"'")
+            kind = family((key,))
+            if kind == "other" or not _QUOTABLE.fullmatch(value):
+                continue
+            pattern = dict(SETTING_FAMILIES)[kind]
+            number = re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w.]|\.\d)", re.I)
+            for text in said:
+                quote = next((text[max(0, m.start() - QUOTE_REACH) : m.end() + 20]
+                              for m in number.finditer(text)
+                              if pattern.search(_words_of(text[max(0, m.start() - QUOTE_REACH)
+                                                               : m.end() + 20]))),
+                             None)  # fmt: skip
+                if quote:
+                    out.append(Quoted(key, value, line.file, line.line, " ".join(quote.split())))
+                    break
+    return out
+
+
+_QUOTABLE = re.compile(r"\d{2,}(?:\.\d+)?\s?(?:ms|s|m|h|mi|gi|mb|gb|k|rps|/s)?|\d+\.\d+\s?\w{0,2}",
+                       re.I)  # fmt: skip
+
+
+def _words_of(text: str) -> str:
+    """Text as the setting families read keys: lower case, words joined by underscores."""
+    return re.sub(r"[\s\-./:\"']+", "_", text.lower())

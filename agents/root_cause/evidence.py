@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -155,6 +155,14 @@ _FAILING = re.compile(
 )
 
 
+def _as_guidance(facts: PageFacts) -> PageFacts:
+    """A runbook's facts: it says what to do and what errors mean (a table of error codes, an
+    example log line), not what happened, so its errors, log lines, events, notices and
+    series are no evidence of this incident; its settings and hosts still are."""
+    return replace(facts, errors=(), logs=(), events=(), notices=(), onset=None, series=(),
+                   outcomes=(), markers=())  # fmt: skip
+
+
 def _page_name(url: str) -> str:
     """A page's name as a search would match it: its path's last part, without extension."""
     path = urlsplit(url).path.rstrip("/")
@@ -198,7 +206,8 @@ async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle, service: s
         urls = _queued(urls, i, linked_pages(text, urls, base=url))
         source = f"dashboard:{i}"
         try:
-            bundle.pages.append(page_facts(text, url, source, alert.starts_at))
+            facts = page_facts(text, url, source, alert.starts_at)
+            bundle.pages.append(_as_guidance(facts) if _RUNBOOK.search(url) else facts)
         except Exception as exc:  # an extractor bug costs this page's facts, not the run
             bundle.problems.append(f"dashboard {url}: facts not extracted: {type(exc).__name__}")
         lines = page_lines(text)

@@ -14,7 +14,7 @@ onset with no change fitting.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,6 +28,7 @@ from agents.root_cause.facts.types import (
     Finding,
     Frame,
     Notice,
+    SettingChange,
 )
 from agents.root_cause.symptoms import KIND_SYMPTOMS, SETTING_SYMPTOMS, fit
 from core.state import CauseCategory
@@ -51,6 +52,11 @@ LATENT_TIMING = 0.2  # the timing a latent risk keeps when it was live long befo
 APP_CONFIG = {"timeout", "retry", "backoff", "pool", "workers", "ttl", "cache_key",
               "cache_size", "batch", "log_level", "sampling", "flag", "tls", "rate_limit",
               "retention"}  # fmt: skip
+QUOTED = 0.3  # the failures quote the value a change sets (a limit, a timeout) by its kind
+# a setting of the infrastructure in front of or under the service, whatever its family: a
+# load balancer's or an ingress's idle timeout is not the application's
+_INFRA_KEY = re.compile(r"ingress|load.?balancer|(?<![a-z])[aen]lb(?![a-z])|annotations|"
+                        r"istio|service.?mesh|target.?group", re.I)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -246,11 +252,23 @@ def change_category(change: Change, facts: ChangeFacts | None) -> CauseCategory:
     (an application setting such as a timeout is a config change wherever it lives)."""
     kind = kinds.change_kind(change.files, facts.patches if facts else {})
     if facts and kind in ("config", "infrastructure", "feature_flag", "scheduled_job"):
-        families = [s.family for s in facts.settings if s.family != "other"]
-        if families:
-            app = sum(f in APP_CONFIG for f in families)
-            return "config_change" if app * 2 >= len(families) else "infrastructure_change"
+        found = _config_or_infra(facts.settings)
+        if found:
+            return found
     return kinds.category(kind)
+
+
+def _config_or_infra(settings: Iterable[SettingChange]) -> CauseCategory | None:
+    """A config change when most of the recognised settings are the application's (its
+    timeouts, pools, flags...), else an infrastructure change (replicas, limits, the load
+    balancer's and the ingress's own settings); None when none is recognised."""
+    given = list(settings)
+    infra = [s for s in given if _INFRA_KEY.search(s.key)]
+    families = [s.family for s in given if s.family != "other" and s not in infra]
+    if not families and not infra:
+        return None
+    app = sum(f in APP_CONFIG for f in families)
+    return "config_change" if app * 2 >= len(families) + len(infra) else "infrastructure_change"
 
 
 def hours_before(when: correlate.Timing, change: Change, onset: datetime) -> float:
@@ -322,6 +340,13 @@ def _evidence(
             places.append((0.3 * how, best.file))
             reasons.append(f"sets {best.key} {best.before or '∅'} → {best.after or '∅'} "
                            f"({best.family}; fits the symptoms {how:.1f})")  # fmt: skip
+    quoted = correlate.quoted_settings(facts.added, incident.texts)
+    if quoted:
+        q = quoted[0]
+        total += QUOTED
+        places.append((QUOTED, q.file))
+        reasons.append(f"the failures quote the value it sets, {q.key} = {q.value}: "
+                       f"“{q.quote}”")  # fmt: skip
     origin = [f"{e.kind} {' '.join(fr.file for fr in e.frames)}" for e in incident.errors]
     thrown = correlate.named_dependencies(facts, origin)
     named = thrown or correlate.named_dependencies(facts, incident.texts)
@@ -360,10 +385,9 @@ def _category_where(
     file = max(places)[1]
     kind = kinds.file_kind(file, facts.patches.get(file, ""))
     if kind in ("config", "infrastructure", "feature_flag", "scheduled_job"):
-        families = [s.family for s in facts.settings if s.family != "other" and s.file == file]
-        if families:
-            app = sum(f in APP_CONFIG for f in families)
-            return "config_change" if app * 2 >= len(families) else "infrastructure_change"
+        found = _config_or_infra(s for s in facts.settings if s.file == file)
+        if found:
+            return found
     if kind == "docs_tests":
         return None
     return kinds.category(kind)
