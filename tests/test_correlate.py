@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from agents.root_cause import correlate
 from agents.root_cause.facts.changes import change_facts
 from agents.root_cause.facts.types import (
+    ChangeFacts,
     DeployMarker,
     ErrorSignal,
     Frame,
@@ -755,3 +756,59 @@ def test_a_value_said_elsewhere_or_too_short_to_tell_ties_nothing() -> None:
         )
         == []
     )
+
+
+# --- what a migration took away, named by the errors ----------------------------------------
+
+
+def _migration(file: str, patch: str) -> ChangeFacts:
+    return change_facts("PR #1", [file], {file: patch})
+
+
+def test_the_errors_naming_what_a_migration_drops_or_renames_tie_it() -> None:
+    django = _migration("shop/migrations/0042_rename.py", "@@ -0,0 +1,5 @@\n"
+                        "+    operations = [\n+        migrations.RenameField(\n"
+                        "+            model_name=\"order\",\n"
+                        "+            old_name=\"gift_message\",\n"
+                        "+            new_name=\"gift_note\"),\n")  # fmt: skip
+    said = ["ProgrammingError: column orders_order.gift_message does not exist"]
+    assert correlate.errors_name_gone(django, said) == ("gift_message", "renames")
+    sql = _migration(
+        "db/migrate/V88__drop_legacy.sql",
+        "@@ -0,0 +1 @@\n+ALTER TABLE invoices DROP COLUMN IF EXISTS legacy_ref;\n",
+    )
+    assert correlate.errors_name_gone(sql, ['ERROR: column "legacy_ref" does not exist']) == (
+        "legacy_ref", "drops")  # fmt: skip
+    rails = _migration(
+        "db/migrate/20260101_remove_sku.rb",
+        "@@ -0,0 +1 @@\n+    remove_column :items, :vendor_sku\n",
+    )
+    assert correlate.errors_name_gone(rails, ["PG::UndefinedColumn: vendor_sku"]) == (
+        "vendor_sku", "drops")  # fmt: skip
+
+
+def test_names_the_errors_do_not_say_added_ones_or_short_words_tie_nothing() -> None:
+    sql = _migration(
+        "db/migrate/V89__drop.sql", "@@ -0,0 +1 @@\n+ALTER TABLE invoices DROP COLUMN legacy_ref;\n"
+    )
+    assert correlate.errors_name_gone(sql, ["timeout calling the tax service"]) is None
+    added = _migration(
+        "db/migrate/V90__add.sql",
+        "@@ -0,0 +1 @@\n+ALTER TABLE invoices ADD COLUMN legacy_ref text;\n",
+    )
+    assert correlate.errors_name_gone(added, ['column "legacy_ref" does not exist']) is None
+    short = _migration(
+        "db/migrate/V91__drop.sql", "@@ -0,0 +1 @@\n+ALTER TABLE invoices DROP COLUMN note;\n"
+    )
+    assert correlate.errors_name_gone(short, ["note: retrying the request"]) is None
+
+
+def test_a_fixed_range_of_values_running_out_is_read_in_errors() -> None:
+    for text in ('nextval: reached maximum value of sequence "orders_id_seq" (2147483647)',
+                 "ERROR: integer out of range (SQLSTATE 22003)",
+                 "earn failed: SQLSTATE 2200H",
+                 "Out of range value for column 'id' at row 1"):  # fmt: skip
+        assert correlate.exhausted([text]) == [text], text
+    for text in ("value out of range in the chart's y axis", "max_connections 2147483647",
+                 "sequence scan on orders took 3 s"):  # fmt: skip
+        assert correlate.exhausted([text]) == [], text

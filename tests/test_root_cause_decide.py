@@ -661,3 +661,19 @@ def test_steady_growth_gives_way_to_a_change_that_leaks() -> None:
     without = none_evidence([plain], [], 0, False, growth=growth).reasons
     assert not any("steady growth" in r for r in with_leak)
     assert any("steady growth" in r for r in without)
+
+
+def test_a_range_that_ran_out_speaks_for_capacity_unless_a_change_is_strongly_tied() -> None:
+    weak = scored(change(47, -30, DOCS), incident())
+    found = none_evidence([weak], (), 0.0, False, exhausted=["reached maximum value of sequence"])
+    assert found.category == "capacity" and found.strength >= 0.6
+    assert found.reasons[0].startswith("a fixed range of values ran out")
+    strong = replace(weak, score=0.9)
+    tied = none_evidence([strong], (), 0.0, False, exhausted=["integer out of range"])
+    assert tied.category is None and tied.strength == 0.0
+
+
+def test_a_deploy_within_the_onsets_minute_is_said_to_be_at_the_onset() -> None:
+    culprit = change(48, -10, TIMEOUT)
+    s = scored(culprit, incident((DeployMarker(at(0.5), "deploy", sha=culprit.sha),)))
+    assert "deployed at the onset" in s.reasons[0]

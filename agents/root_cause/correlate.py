@@ -36,6 +36,7 @@ from agents.root_cause.facts.types import (
     PageFacts,
     Series,
 )
+from agents.root_cause.kinds import file_kind
 from core.state import CauseCategory
 
 DEPLOY_SLACK = timedelta(minutes=2)  # a deploy this close after the onset may still be it
@@ -666,6 +667,23 @@ def _clause(text: str, start: int, end: int) -> str:
     return (head if len(head) <= room else head[:room].rsplit(" ", 1)[0]) + " … " + part
 
 
+EXHAUSTED = re.compile(
+    r"reached (?:the )?max(?:imum)? value of sequence|sequence generator limit exceeded|"
+    r"\b(?:integer|bigint|smallint|int4|int8) out of range|out of range for (?:type )?"
+    r"(?:integer|int|smallint|int4)\b|out of range value for column|SQLSTATE[\s=:\[]*2200H|"
+    r"\b(?:2147483647|2,147,483,647|4294967295)\b[^.;]{0,40}\b(?:reached|max|exhaust|"
+    r"overflow|limit)",
+    re.I,
+)
+"""Errors saying a fixed range of values ran out: a sequence or an id column at its maximum."""
+
+
+def exhausted(texts: Iterable[str]) -> list[str]:
+    """The texts that say a fixed range of values ran out (at most two): a sequence at its
+    maximum, an insert past a 32-bit id; data that grew into a limit no change moved."""
+    return [t for t in texts if EXHAUSTED.search(t)][:2]
+
+
 def expiries(texts: Iterable[str]) -> list[str]:
     """The texts that say a credential or certificate expired (at most two); a caller's own
     token refused on one request (a bearer token, a JWT's claims, a session) is routine."""
@@ -810,3 +828,52 @@ _QUOTABLE = re.compile(r"\d{2,}(?:\.\d+)?\s?(?:ms|s|m|h|mi|gi|mb|gb|k|rps|/s)?|\
 def _words_of(text: str) -> str:
     """Text as the setting families read keys: lower case, words joined by underscores."""
     return re.sub(r"[\s\-./:\"']+", "_", text.lower())
+
+
+_GONE = (  # a schema object a migration removes or renames, by the forms migrations write
+    re.compile(r"\b(?P<verb>drop|rename)\s+(?:column|table|index|view)\s+(?:if\s+exists\s+)?"
+               r"[`\"\[]?(?:\w+\.)?(?P<name>\w+)", re.I),
+    re.compile(r"\b(?P<verb>Remove|Rename)Field\s*\([^)]*?\b(?:old_)?name\s*=\s*[\"'](?P<name>\w+)",
+               re.S),
+    re.compile(r"\b(?P<verb>remove|rename)_column\s*\(?\s*:\w+\s*,\s*:(?P<name>\w+)"),
+    re.compile(r"\b(?P<verb>drop|rename)Column\s*\(\s*[\"'](?P<name>\w+)"),
+    re.compile(r"\bop\.(?P<verb>drop|alter)_column\s*\(\s*[\"']\w+[\"']\s*,\s*[\"'](?P<name>\w+)"),
+)  # fmt: skip
+
+
+def gone_names(facts: ChangeFacts) -> list[tuple[str, str]]:
+    """(name, how) of the columns, tables, indexes and views a change's migrations drop or
+    rename (`DROP COLUMN`, `RENAME COLUMN`, Django's `RemoveField`/`RenameField`, Rails'
+    `remove_column`, knex's `dropColumn`, Alembic's `op.drop_column`)."""
+    by_file: dict[str, list[str]] = {}
+    for line in facts.added:
+        by_file.setdefault(line.file, []).append(line.text)
+    out: dict[str, str] = {}
+    for file, lines in by_file.items():
+        text = "\n".join(lines)
+        if not (file_kind(file, facts.patches.get(file, "")) == "schema" or _DDL.search(text)):
+            continue
+        for pattern in _GONE:
+            for m in pattern.finditer(text):
+                verb = m["verb"].lower()
+                out.setdefault(m["name"], "renames" if verb.startswith("rename") or
+                               verb == "alter" else "drops")  # fmt: skip
+    return list(out.items())
+
+
+_DDL = re.compile(r"\b(?:alter\s+table|drop\s+(?:column|table|index))\b", re.I)
+
+
+def errors_name_gone(facts: ChangeFacts, texts: Iterable[str]) -> tuple[str, str] | None:
+    """A column, table or index the change's migration drops or renames that the errors name
+    (`column s.delivery_notes does not exist` after a rename of `delivery_notes`): the old
+    code, or another service, still uses what the migration took away. Names shorter than 4
+    characters, or plain words without `_` shorter than 8, are said too often to tell."""
+    gone = [(n, how) for n, how in gone_names(facts) if len(n) >= 8 or ("_" in n and len(n) >= 4)]
+    if not gone:
+        return None
+    said = "\n".join(texts)
+    for name, how in gone:
+        if re.search(rf"(?<![\w]){re.escape(name)}(?!\w)", said, re.I):
+            return name, how
+    return None

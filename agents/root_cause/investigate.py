@@ -71,6 +71,7 @@ async def investigate(
         growth=None if incident.abrupt else correlate.steady_growth(series),
         not_renewed=correlate.renewal_failure(_logs_and_errors(bundle.pages)),
         outside=outside,
+        exhausted=correlate.exhausted(said),
     )  # fmt: skip
     lines, ids = fact_lines(bundle.pages, incident.first_bad)
     seen = _errors_seen(bundle.pages)

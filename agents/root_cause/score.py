@@ -52,7 +52,7 @@ LATENT_TIMING = 0.2  # the timing a latent risk keeps when it was live long befo
 APP_CONFIG = {"timeout", "retry", "backoff", "pool", "workers", "ttl", "cache_key",
               "cache_size", "batch", "log_level", "sampling", "flag", "tls", "rate_limit",
               "retention"}  # fmt: skip
-QUOTED = 0.3  # the failures quote the value a change sets (a limit, a timeout) by its kind
+QUOTED = 0.3  # the failures quote what a change sets or takes away (a limit, a column)
 # a setting of the infrastructure in front of or under the service, whatever its family: a
 # load balancer's or an ingress's idle timeout is not the application's
 _INFRA_KEY = re.compile(r"ingress|load.?balancer|(?<![a-z])[aen]lb(?![a-z])|annotations|"
@@ -172,6 +172,7 @@ def none_evidence(
     growth: correlate.Growth | None = None,
     not_renewed: str = "",
     outside: str = "",
+    exhausted: Sequence[str] = (),
 ) -> NoneEvidence:
     """How strongly the evidence says no listed change did it, and what kind of cause;
     `at_onset` is what the pages say happened at the onset (not a deploy), named second
@@ -184,7 +185,10 @@ def none_evidence(
     `not_renewed` is the error that kept an expired certificate or credential from being
     renewed, named right after the expiry; `outside` is a change someone made by hand
     outside the repos just before the onset (a flag's rollout raised in its service's UI),
-    as its audit log shows it: a change, not in any repo, that explains the timing."""
+    as its audit log shows it: a change, not in any repo, that explains the timing;
+    `exhausted` are errors saying a fixed range of values ran out (a sequence at its maximum,
+    an id past 2^31 - 1): data that grew into a limit, capacity, unless a change is strongly
+    tied to the failures."""
     reasons: list[str] = []
     strength = 0.0
     category: CauseCategory | None = None
@@ -235,6 +239,10 @@ def none_evidence(
                        f"{growth.first:g}{unit} to {growth.last:g}{unit} over "
                        f"{growth.hours:.0f} h, rising from the window's start, with no step "
                        "at any deploy")  # fmt: skip
+    if exhausted and best < STRONG:
+        strength = max(strength, 0.6)
+        category = category or "capacity"
+        reasons.append(f"a fixed range of values ran out: {' '.join(exhausted[0].split())[:120]}")
     if recovered:
         strength = max(strength, 0.3)
         reasons.append(
@@ -347,6 +355,11 @@ def _evidence(
         places.append((QUOTED, q.file))
         reasons.append(f"the failures quote the value it sets, {q.key} = {q.value}: "
                        f"“{q.quote}”")  # fmt: skip
+    gone = correlate.errors_name_gone(facts, incident.texts)
+    if gone:
+        total += QUOTED
+        places.append((QUOTED, next((st.file for st in facts.statements), facts.files[0])))
+        reasons.append(f"the errors name `{gone[0]}`, which its migration {gone[1]}")
     origin = [f"{e.kind} {' '.join(fr.file for fr in e.frames)}" for e in incident.errors]
     thrown = correlate.named_dependencies(facts, origin)
     named = thrown or correlate.named_dependencies(facts, incident.texts)
@@ -579,12 +592,15 @@ def _when(change: Change, when: correlate.Timing, onset: datetime) -> str:
     )  # fmt: skip
     if when.deployed_at is not None:
         deploy = when.deployed_at
-        rel = f"{_minutes(onset - deploy)} before" if deploy <= onset else (
-            f"{_minutes(deploy - onset)} after"
-        )  # fmt: skip
-        text += f", deployed {rel} the onset"
+        if abs(deploy - onset) < timedelta(seconds=90):  # within the onset's own minute
+            text += ", deployed at the onset"
+        else:
+            rel = f"{_minutes(onset - deploy)} before" if deploy <= onset else (
+                f"{_minutes(deploy - onset)} after"
+            )  # fmt: skip
+            text += f", deployed {rel} the onset"
         if when.last_before_onset:
-            text += " (the last deploy before it)"
+            text += " (the last deploy before it)" if deploy <= onset else " (the last deploy)"
     return text
 
 
