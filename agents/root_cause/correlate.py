@@ -679,9 +679,13 @@ EXHAUSTED = re.compile(
 
 
 def exhausted(texts: Iterable[str]) -> list[str]:
-    """The texts that say a fixed range of values ran out (at most two): a sequence at its
-    maximum, an insert past a 32-bit id; data that grew into a limit no change moved."""
-    return [t for t in texts if EXHAUSTED.search(t)][:2]
+    """The clauses that say a fixed range of values ran out (at most two, words before bare
+    codes): a sequence at its maximum, an insert past a 32-bit id; data that grew into a
+    limit no change moved."""
+    found = [(_clause(t, m.start(), m.end()), m.group(0)) for t in texts
+             if (m := EXHAUSTED.search(t))]  # fmt: skip
+    coded = re.compile(r"SQLSTATE[\s=:\[]*2200H", re.I)  # a bare code says least: last
+    return [t for t, hit in sorted(found, key=lambda f: bool(coded.fullmatch(f[1])))][:2]
 
 
 def expiries(texts: Iterable[str]) -> list[str]:
