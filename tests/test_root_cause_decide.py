@@ -458,6 +458,17 @@ def test_an_options_how_puts_what_the_change_does_before_when_it_went_live() -> 
     assert not any("fits the symptoms" in h for h in how)
 
 
+def test_the_failures_quoting_what_a_change_set_or_took_away_is_said_first() -> None:
+    reasons = ("sets limits.rps 5000 → 100 (rate_limit; fits the symptoms 1.0)",
+               "the failures quote the value it sets, rps = 600: “limit 600”")  # fmt: skip
+    how, _ = how_and_when(reasons)
+    assert how[0].startswith("the failures quote the value it sets")
+    gone = ("a schema change (fits the symptoms 1.0)",
+            "the errors name `gift_message`, which its migration renames")  # fmt: skip
+    how, _ = how_and_when(gone)
+    assert how[0].startswith("the errors name `gift_message`")
+
+
 def test_an_options_how_leaves_out_code_the_model_could_not_copy_and_keeps_the_words() -> None:
     pattern = "`" + r"^(\w+\s?)*(\w+\.)+[a-z]{2,}$" * 3 + "`"
     [how], _ = how_and_when([f"src/v.rb:2: regex {pattern} can backtrack catastrophically"])

@@ -221,7 +221,7 @@ def how_and_when(reasons: Sequence[str]) -> tuple[list[str], list[str]]:
         if _said_again(reason, reasons):
             continue
         fit = _FIT.search(reason)
-        weight = float(fit.group(1)) if fit else 0.8
+        weight = float(fit.group(1)) if fit else 1.1 if _QUOTES.match(reason) else 0.8
         text = _FIT.sub(lambda m: ")" if m.group(0).lstrip().startswith(";") else "", reason)
         text = _FRAME_READS.sub(r"the errors come from a line it changed, \g<where>:", text)
         text = " ".join(_SPAN.sub(_copyable, _AT.sub("", text).replace("()", "")).split())
@@ -231,6 +231,8 @@ def how_and_when(reasons: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 _SETS = re.compile(r"^sets (?P<key>\S+) ")
+# the failures' own words quote what the change set or took away: the tie to say first
+_QUOTES = re.compile(r"^the (?:failures quote the value it sets|errors name `)")
 
 
 def _said_again(reason: str, reasons: Sequence[str]) -> bool:
