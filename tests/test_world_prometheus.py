@@ -226,3 +226,20 @@ def test_active_since_finds_the_start_of_the_unbroken_run() -> None:
     assert active_since(values, 175, 15) == 145
     assert active_since(values, 190, 15) is None
     assert active_since([], 175, 15) is None
+
+
+def test_samples_written_as_yaml_pairs_load_and_bad_pairs_say_where() -> None:
+    import yaml
+    from pydantic import ValidationError
+
+    from world.loader import _StringLoader
+    from world.signals_spec import Series
+
+    text = "name: q\nsamples:\n  - [2026-03-14T10:00:00Z, 3]\n  - ['2026-03-14T10:01:00Z', 4.5]\n"
+    written = yaml.load(text, Loader=_StringLoader)
+    series = Series.model_validate(written)
+    assert series.samples == [("2026-03-14T10:00:00Z", 3.0), ("2026-03-14T10:01:00Z", 4.5)]
+    with pytest.raises(ValidationError, match=r"samples\.0\.1"):
+        Series.model_validate({"name": "q", "samples": [["2026-03-14T10:00:00Z", "many"]]})
+    with pytest.raises(ValidationError, match=r"samples\.0\.0"):
+        Series.model_validate({"name": "q", "samples": [["yesterday", 1]]})

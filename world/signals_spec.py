@@ -10,7 +10,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _METRIC = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
@@ -81,7 +81,10 @@ class Series(_Model):
     labels: Labels = {}
     type: Literal["gauge", "counter"] = "gauge"
     help: str = ""
-    samples: list[tuple[Timestamp, float]] | None = Field(default=None, strict=False)
+    # YAML writes a pair as a list: each pair is read leniently, its parts strictly
+    samples: list[Annotated[tuple[Timestamp, float], Strict(False)]] | None = Field(
+        default=None, strict=False
+    )
     start: Timestamp | None = None
     step: Duration | None = None
     values: list[float | None] | None = Field(default=None, strict=False)
