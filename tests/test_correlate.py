@@ -480,6 +480,17 @@ def test_a_providers_maintenance_under_way_is_a_platform_signal_one_announced_is
         assert correlate.platform_signals([text]) == [], text
 
 
+def test_a_nat_gateway_out_of_source_ports_is_a_capacity_signal() -> None:
+    for text in ("Cloud NAT prod-nat: dropped packets, reason OUT_OF_RESOURCES",
+                 "NAT gateway nat-0a1: ErrorPortAllocation 1,204 in 5m",
+                 "SNAT port exhaustion on the load balancer's backend pool",
+                 "Sent packets dropped: OUT_OF_RESOURCES: 0 → 1,480"):  # fmt: skip
+        assert correlate.platform_signals([text]) == [(text, "capacity")], text
+    for text in ("NAT gateway nat-0a1 bytes out 2.1 GB", "port 8080 in use by another process",
+                 "source ports 32768-60999 configured"):  # fmt: skip
+        assert correlate.platform_signals([text]) == [], text
+
+
 def test_the_most_telling_platform_signal_is_named_by_its_own_clause() -> None:
     scheduler = (
         "Warning FailedScheduling pod/web-5d9 0/6 nodes are available: 2 node(s) had "

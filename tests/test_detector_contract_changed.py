@@ -81,6 +81,36 @@ def test_a_go_json_tag_renamed_and_a_serializer_field_dropped() -> None:
 # --- near misses -------------------------------------------------------------------------------
 
 
+def test_a_published_events_field_retyped_in_a_go_struct_realigned_by_gofmt() -> None:
+    patch = """\
+@@ -8,5 +8,5 @@ package events
+ type OrderShipped struct {
+-\tOrderID string `json:"order_id"`
+-\tWeight  int64  `json:"weight"` // grams
++\tOrderID string      `json:"order_id"`
++\tWeight  units.Mass  `json:"weight"` // "1.25kg"
+ }
+"""
+    [hit] = findings("internal/events/order_shipped.go", patch)
+    assert "`weight` changed type: int64 → units.Mass" in hit.message
+    added = """\
+@@ -8,3 +8,4 @@ package events
+ type OrderShipped struct {
+ \tOrderID string `json:"order_id"`
++\tCarrier string `json:"carrier,omitempty"`
+"""
+    assert findings("internal/events/order_shipped.go", added) == []
+
+
+def test_an_event_handlers_local_code_is_no_contract() -> None:
+    patch = """\
+@@ -3,2 +3,2 @@ func handle(e Event) {
+-\ttotal := e.Amount
++\tsum := e.Amount
+"""
+    assert findings("internal/consumer/handler.go", patch) == []
+
+
 def test_fields_only_added_are_backward_compatible() -> None:
     patch = """\
 @@ -3,4 +3,5 @@ export interface ShipmentResponse {

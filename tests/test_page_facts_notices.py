@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from agents.root_cause.facts.configs import pairs_in
@@ -95,6 +97,20 @@ def test_a_maintenance_only_announced_starts_when_posted_and_glued_words_need_a_
     assert [n.started for n in facts.notices] == [at("09:00", day=20).replace(month=5)]
     quiet = maintenance_page("Everything was degraded-free: no updates since Jun 1.")
     assert facts_of(quiet, url="https://status.acmepay.example/").notices == ()
+
+
+def test_a_maintenance_announced_for_a_later_day_starts_then_and_matches_no_failure_today() -> None:
+    from agents.root_cause import correlate
+
+    later = maintenance_page(
+        "Scheduled maintenance: dashboard read-onlyJun 5, 2025 02:00 - 03:00 UTC. The API is "
+        "not affected. Posted May 28, 2025 - 10:00 UTC"
+    )
+    [notice] = facts_of(later, url="https://status.acmepay.example/").notices
+    assert notice.started == at("02:00", day=5)
+    assert correlate.matching_notices([notice], at("11:00"), ["api.acmepay.example"], []) == []
+    unknown = replace(notice, started=None)
+    assert correlate.matching_notices([unknown], at("11:00"), ["api.acmepay.example"], []) == []
 
 
 def test_dns_provider_notice_quoted_on_another_page() -> None:

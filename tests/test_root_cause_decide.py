@@ -93,6 +93,16 @@ def test_a_load_balancers_timeout_in_an_ingress_is_an_infrastructure_change() ->
     app = {"deploy/chart/values-prod.yaml": "@@ -8,2 +8,2 @@\n env:\n"
            "-  CLIENT_TIMEOUT: 5s\n+  CLIENT_TIMEOUT: 500ms\n"}  # fmt: skip
     assert scored(change(46, -10, app), inc).category == "config_change"
+    cron = {"deploy/chart/values-prod.yaml": "@@ -20,3 +20,3 @@\n cronJobs:\n  settle:\n"
+            "-    concurrencyPolicy: Forbid\n+    concurrencyPolicy: Allow\n"}  # fmt: skip
+    assert scored(change(49, -10, cron), inc).category == "infrastructure_change"
+    heap = {
+        "deploy/chart/values-prod.yaml": "@@ -5,2 +5,2 @@\n jvm:\n-  heap: 3g\n+  heap: 1536m\n"
+    }
+    assert scored(change(50, -10, heap), inc).category == "config_change"
+    limit = {"deploy/chart/values-prod.yaml": "@@ -5,3 +5,3 @@\n resources:\n  limits:\n"
+             "-    memory: 4Gi\n+    memory: 2Gi\n"}  # fmt: skip
+    assert scored(change(51, -10, limit), inc).category == "infrastructure_change"
 
 
 def test_a_change_deployed_after_the_onset_is_ruled_out_whatever_it_does() -> None:

@@ -283,6 +283,8 @@ def matching_notices(
             notice, onset
         ):
             continue
+        if "scheduled" in notice.status.lower() and notice.started is None:
+            continue  # a maintenance announced with no time: not known to be under way
         if onset is not None and notice.started is not None and not _covers(notice, onset):
             continue
         by_component = any(_touches(c, names, words) for c in notice.components if c)
@@ -523,6 +525,11 @@ PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most tell
                 r"\b[^.;|]{0,30}\bfor (scheduled )?maintenance\b", re.I), "platform_failure"),
     (re.compile(r"insufficient (cpu|memory|pods)|exceeded quota|quota exceeded|"
                 r"resourcequota|at max(imum)? (node|size)", re.I), "capacity"),
+    # a NAT gateway out of source ports for new connections (SNAT port exhaustion)
+    (re.compile(r"\b(nat|snat)\b[^.;|]{0,60}?\b(port (allocation|exhaust\w*)|out of (source )?"
+                r"ports|OUT_OF_RESOURCES|ports? (in use|exhausted))|ErrorPortAllocation|"
+                r"\bOUT_OF_RESOURCES\b[^.;|]{0,40}\bnat\b|snat port|packets dropped\W{0,3}"
+                r"OUT_OF_RESOURCES", re.I), "capacity"),
 )  # fmt: skip
 EXPIRED = re.compile(  # a credential or certificate that expired, or is about to
     r"(?<![a-z])(key|token|credential|certificate|cert|password|secret|license|licence|"

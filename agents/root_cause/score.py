@@ -52,11 +52,15 @@ LATENT_TIMING = 0.2  # the timing a latent risk keeps when it was live long befo
 APP_CONFIG = {"timeout", "retry", "backoff", "pool", "workers", "ttl", "cache_key",
               "cache_size", "batch", "log_level", "sampling", "flag", "tls", "rate_limit",
               "retention"}  # fmt: skip
+# a memory setting of the runtime inside the container (the JVM's heap), not the container's
+_RUNTIME_KEY = re.compile(r"heap|xmx|xms|jvm|java_?(tool_)?opts|max_?ram|gomemlimit|"
+                          r"max[_-]old[_-]space", re.I)  # fmt: skip
 QUOTED = 0.3  # the failures quote what a change sets or takes away (a limit, a column)
 # a setting of the infrastructure in front of or under the service, whatever its family: a
 # load balancer's or an ingress's idle timeout is not the application's
 _INFRA_KEY = re.compile(r"ingress|load.?balancer|(?<![a-z])[aen]lb(?![a-z])|annotations|"
-                        r"istio|service.?mesh|target.?group", re.I)  # fmt: skip
+                        r"istio|service.?mesh|target.?group|cron.?job|concurrency.?policy",
+                        re.I)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -272,11 +276,11 @@ def _config_or_infra(settings: Iterable[SettingChange]) -> CauseCategory | None:
     balancer's and the ingress's own settings); None when none is recognised."""
     given = list(settings)
     infra = [s for s in given if _INFRA_KEY.search(s.key)]
-    families = [s.family for s in given if s.family != "other" and s not in infra]
-    if not families and not infra:
+    own = [s for s in given if s.family != "other" and s not in infra]
+    if not own and not infra:
         return None
-    app = sum(f in APP_CONFIG for f in families)
-    return "config_change" if app * 2 >= len(families) + len(infra) else "infrastructure_change"
+    app = sum(s.family in APP_CONFIG or _RUNTIME_KEY.search(s.key) is not None for s in own)
+    return "config_change" if app * 2 >= len(own) + len(infra) else "infrastructure_change"
 
 
 def hours_before(when: correlate.Timing, change: Change, onset: datetime) -> float:

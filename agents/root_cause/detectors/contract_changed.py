@@ -2,9 +2,10 @@
 parse or validate the old shape (`unit_price_cents` as a number) fail on the new one
 (`unit_price: {amount_minor, currency}`), though the change is "only" a DTO or a schema.
 
-Catches, in files that define an API's payloads (paths with `dto`, `schema`, `serializer`,
-`response`, `request`, `contract`, `payload`, `api/model`, `*Dto`, `*Response`, `*Request`,
-`.proto`, GraphQL SDL), a field declaration removed with no added declaration of the same
+Catches, in files that define an API's payloads or the events a service publishes (paths with
+`dto`, `schema`, `serializer`, `response`, `request`, `contract`, `payload`, `api/model`,
+`events`, `messages`, `avro`, `*Dto`, `*Response`, `*Request`, `*Event`, `*Message`, `.proto`,
+`.avsc`, GraphQL SDL), a field declaration removed with no added declaration of the same
 name and type in that file: record components and fields (`long unitPriceCents,`), `name:
 Type` members (TypeScript, Kotlin, Python, Zod, pydantic), Go struct fields (named by their
 `json` tag), Protocol Buffers fields (`int64 unit_price_cents = 3;`) and serializer fields
@@ -30,8 +31,9 @@ SYMPTOMS = ("contract", "errors", "availability", "data")
 
 _PAYLOAD_PATH = re.compile(
     r"(^|/)(dtos?|schemas?|serializers?|responses?|requests?|contracts?|payloads?|"
-    r"api/models?|models/api|openapi|graphql)(/|\.|_|$)|"
-    r"(Dto|DTO|Response|Request|Payload|Schema|Serializer)s?\.\w+$|\.(proto|graphqls?|gql)$",
+    r"api/models?|models/api|openapi|graphql|events?|messages?|avro)(/|\.|_|$)|"
+    r"(Dto|DTO|Response|Request|Payload|Schema|Serializer|Event|Message)s?\.\w+$|"
+    r"\.(proto|graphqls?|gql|avsc)$",
 )
 _COMMENT = re.compile(r"^\s*(//|#|/\*|\*|--|<!--)")
 _FIELDS = (

@@ -196,13 +196,24 @@ _UPDATE_LINE = re.compile(
 def _page_started(lines: list[str], clock: Clock) -> datetime | None:
     """A status page's start: an explicit one (`since 11:05`), else its earliest update; an
     announcement of maintenance (`Scheduled - ... Posted Apr 29`) says when it was posted,
-    not when the maintenance began, so it is not read when updates follow it."""
+    not when the maintenance began: with no update after it, its window's first time is the
+    start (a maintenance announced for a later day is no notice of today's failures)."""
     live = [line for line in lines if not _ANNOUNCED.match(line)]
     explicit = _started(" ".join(live), clock)
     if explicit is not None:
         return explicit
     updates = [f.at for line in live if _UPDATE_LINE.match(line) for f in all_times(line, clock)]
-    return min(updates, default=None) or _started(" ".join(lines), clock)
+    window = [_first(line, clock) for line in lines if _ANNOUNCED.match(line)]  # when it is due
+    return (min(updates, default=None) or next((w for w in window if w), None)
+            or _started(" ".join(lines), clock))  # fmt: skip
+
+
+def _first(line: str, clock: Clock) -> datetime | None:
+    """The first time an announcement gives, its window's start (not when it was posted)."""
+    text = re.split(r"\bposted\b", line, maxsplit=1, flags=re.I)[0]
+    text = re.sub(r"(?<=[a-z])(?=[A-Z][a-z]{2,8}\.? \d)", " ", text)  # markup ran "onlyJun 5" on
+    found = first_time(text, clock)
+    return found.at if found else None
 
 
 def _current(lines: list[str]) -> list[str]:
