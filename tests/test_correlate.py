@@ -825,3 +825,15 @@ def test_a_fixed_range_of_values_running_out_is_read_in_errors() -> None:
     for text in ("value out of range in the chart's y axis", "max_connections 2147483647",
                  "sequence scan on orders took 3 s"):  # fmt: skip
         assert correlate.exhausted([text]) == [], text
+
+
+def test_a_providers_quota_that_ran_out_is_read_a_clusters_resource_quota_is_not() -> None:
+    for text in ("Postaly autocomplete failed: 429 quota_exceeded",
+                 "Your monthly request quota has been used up.",
+                 "geocode: HTTP 429 - daily limit exceeded for key ab12",
+                 "403 over your plan quota; upgrade at console.example.io"):  # fmt: skip
+        assert correlate.vendor_quota([text]), text
+    for text in ('pods "web-5d9" is forbidden: exceeded quota: compute, requested: cpu=500m',
+                 "namespace team-a: monthly quota exceeded for pods",
+                 "quota: 600,000 lookups a month · 71 % used"):  # fmt: skip
+        assert correlate.vendor_quota([text]) == "", text

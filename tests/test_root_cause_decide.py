@@ -698,3 +698,12 @@ def test_a_deploy_within_the_onsets_minute_is_said_to_be_at_the_onset() -> None:
     culprit = change(48, -10, TIMEOUT)
     s = scored(culprit, incident((DeployMarker(at(0.5), "deploy", sha=culprit.sha),)))
     assert "deployed at the onset" in s.reasons[0]
+
+
+def test_a_providers_quota_that_ran_out_speaks_for_the_vendor_before_a_load_rise() -> None:
+    weak = scored(change(52, -30, DOCS), incident())
+    found = none_evidence([weak], (), 3.8, False, quota="autocomplete failed: 429 quota_exceeded")
+    assert found.category == "external_dependency" and found.strength >= 0.6
+    assert found.reasons[0].startswith("the provider's quota ran out")
+    strong = replace(weak, score=0.9)
+    assert none_evidence([strong], (), 0.0, False, quota="429 quota_exceeded").category is None

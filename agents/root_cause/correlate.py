@@ -695,6 +695,27 @@ def exhausted(texts: Iterable[str]) -> list[str]:
     return [t for t, hit in sorted(found, key=lambda f: bool(coded.fullmatch(f[1])))][:2]
 
 
+_QUOTA = re.compile(
+    r"\bquota_?exceeded\b|\b(?:monthly|daily|plan|account|api|request|usage)\s+(?:request\s+)?"
+    r"(?:quota|limit)\b[^.;]{0,40}?\b(?:exceeded|exhausted|reached|used up|ran out)\b|"
+    r"\bover (?:the|your) (?:plan|monthly|daily) (?:quota|limit)\b",
+    re.I,
+)
+_CLUSTER_QUOTA = re.compile(r"resourcequota|\bnamespace\b|\bpods?\b|requested:|limited:|"
+                            r"forbidden: exceeded quota", re.I)  # fmt: skip
+
+
+def vendor_quota(texts: Iterable[str]) -> str:
+    """The clause saying a provider's quota for the account ran out (`429 quota_exceeded`,
+    `monthly request quota ... used up`): the vendor refuses until it resets or the plan is
+    raised; not a cluster's ResourceQuota (a namespace's pods), which is capacity."""
+    for text in texts:
+        hit = _QUOTA.search(text)
+        if hit and not _CLUSTER_QUOTA.search(text):
+            return _clause(text, hit.start(), hit.end())
+    return ""
+
+
 def expiries(texts: Iterable[str]) -> list[str]:
     """The texts that say a credential or certificate expired (at most two); a caller's own
     token refused on one request (a bearer token, a JWT's claims, a session) is routine."""

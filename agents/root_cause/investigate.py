@@ -72,6 +72,7 @@ async def investigate(
         not_renewed=correlate.renewal_failure(_logs_and_errors(bundle.pages)),
         outside=outside,
         exhausted=correlate.exhausted(said),
+        quota=correlate.vendor_quota(said),
     )  # fmt: skip
     lines, ids = fact_lines(bundle.pages, incident.first_bad)
     seen = _errors_seen(bundle.pages)

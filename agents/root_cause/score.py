@@ -177,6 +177,7 @@ def none_evidence(
     not_renewed: str = "",
     outside: str = "",
     exhausted: Sequence[str] = (),
+    quota: str = "",
 ) -> NoneEvidence:
     """How strongly the evidence says no listed change did it, and what kind of cause;
     `at_onset` is what the pages say happened at the onset (not a deploy), named second
@@ -192,7 +193,8 @@ def none_evidence(
     as its audit log shows it: a change, not in any repo, that explains the timing;
     `exhausted` are errors saying a fixed range of values ran out (a sequence at its maximum,
     an id past 2^31 - 1): data that grew into a limit, capacity, unless a change is strongly
-    tied to the failures."""
+    tied to the failures; `quota` is a provider saying the account's quota ran out: the
+    vendor refuses until it resets (external), unless a change is strongly tied."""
     reasons: list[str] = []
     strength = 0.0
     category: CauseCategory | None = None
@@ -209,6 +211,11 @@ def none_evidence(
         if end:  # a trigger, not what keeps it going: something made it self-sustaining
             reasons.append(f"the platform event was over at {end:%H:%M:%S} but the failures "
                            "went on: it may have set them off, not kept them going")  # fmt: skip
+    best = max((s.score for s in scored if not s.ruled_out), default=0.0)
+    if quota and best < STRONG:
+        strength = max(strength, 0.6)
+        category = category or "external_dependency"
+        reasons.append(f"the provider's quota ran out: {' '.join(quota.split())[:120]}")
     if expired:
         strength = max(strength, 0.6)
         # a credential only the synthetic check uses: the check fails, not the service
