@@ -691,8 +691,10 @@ def exhausted(texts: Iterable[str]) -> list[str]:
     limit no change moved."""
     found = [(_clause(t, m.start(), m.end()), m.group(0)) for t in texts
              if (m := EXHAUSTED.search(t))]  # fmt: skip
-    coded = re.compile(r"SQLSTATE[\s=:\[]*2200H", re.I)  # a bare code says least: last
-    return [t for t, hit in sorted(found, key=lambda f: bool(coded.fullmatch(f[1])))][:2]
+    return [t for t, hit in sorted(found, key=lambda f: bool(_BARE_CODE.fullmatch(f[1])))][:2]
+
+
+_BARE_CODE = re.compile(r"SQLSTATE[\s=:\[]*2200H", re.I)  # a bare code says least: last
 
 
 _QUOTA = re.compile(
@@ -822,7 +824,7 @@ class Quoted:
     quote: str  # the failure's words around the value
 
 
-QUOTE_REACH = 60  # characters before the value (and 20 after) searched for the setting's kind
+QUOTE_REACH = 60  # characters before the value searched for the setting's kind
 
 
 def quoted_settings(added: Iterable[Line], texts: Iterable[str]) -> list[Quoted]:
@@ -839,18 +841,24 @@ def quoted_settings(added: Iterable[Line], texts: Iterable[str]) -> list[Quoted]
             kind = family((key,))
             if kind == "other" or not _QUOTABLE.fullmatch(value):
                 continue
-            pattern = dict(SETTING_FAMILIES)[kind]
             number = re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w.]|\.\d)", re.I)
-            for text in said:
-                quote = next((text[max(0, m.start() - QUOTE_REACH) : m.end() + 20]
-                              for m in number.finditer(text)
-                              if pattern.search(_words_of(text[max(0, m.start() - QUOTE_REACH)
-                                                               : m.end() + 20]))),
-                             None)  # fmt: skip
-                if quote:
-                    out.append(Quoted(key, value, line.file, line.line, " ".join(quote.split())))
-                    break
+            quote = next((q for text in said if (q := _quote(text, number, _KIND[kind]))), None)
+            if quote:
+                out.append(Quoted(key, value, line.file, line.line, " ".join(quote.split())))
     return out
+
+
+_KIND = dict(SETTING_FAMILIES)  # a setting family's words, as its keys are read
+QUOTE_AFTER = 20  # characters after the value searched for the setting's kind
+
+
+def _quote(text: str, number: re.Pattern[str], kind: re.Pattern[str]) -> str | None:
+    """The words around the first time `text` says the number with a word of the kind."""
+    for m in number.finditer(text):
+        window = text[max(0, m.start() - QUOTE_REACH) : m.end() + QUOTE_AFTER]
+        if kind.search(_words_of(window)):
+            return window
+    return None
 
 
 _QUOTABLE = re.compile(r"\d{2,}(?:\.\d+)?\s?(?:ms|s|m|h|mi|gi|mb|gb|k|rps|/s)?|\d+\.\d+\s?\w{0,2}",

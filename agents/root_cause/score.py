@@ -235,7 +235,6 @@ def none_evidence(
     elif not scored:
         strength = max(strength, 0.5)
         reasons.append("no change in the window")
-    best = max((s.score for s in scored if not s.ruled_out), default=0.0)
     if load_rise and best < STRONG:
         strength = max(strength, 0.7 if load_rise >= 5 else 0.5)
         category = category or "capacity"
@@ -283,7 +282,7 @@ def _config_or_infra(settings: Iterable[SettingChange]) -> CauseCategory | None:
     balancer's and the ingress's own settings); None when none is recognised."""
     given = list(settings)
     infra = [s for s in given if _INFRA_KEY.search(s.key)]
-    own = [s for s in given if s.family != "other" and s not in infra]
+    own = [s for s in given if s.family != "other" and not _INFRA_KEY.search(s.key)]
     if not own and not infra:
         return None
     app = sum(s.family in APP_CONFIG or _RUNTIME_KEY.search(s.key) is not None for s in own)
