@@ -105,6 +105,7 @@ def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{_free_port()}"
     proc = _start(root, data, url)
     try:
+        _await_targets(url)
         yield url
     finally:
         proc.terminate()
@@ -131,6 +132,17 @@ def _start(root: Path, data: Path, url: str) -> subprocess.Popen[bytes]:
         time.sleep(0.1)
     proc.terminate()
     raise RuntimeError(f"prometheus did not start: {(root / 'log').read_text()[-2000:]}")
+
+
+def _await_targets(url: str) -> None:
+    """Ready is not yet discovered: Prometheus applies the scrape targets a few seconds later."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = httpx.get(f"{url}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
+        if found:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"prometheus at {url} listed no scrape target within 30 s")
 
 
 @asynccontextmanager
