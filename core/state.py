@@ -165,6 +165,7 @@ class RootCause(Frozen):
     partial_evidence: bool = False
     trusted: bool = False  # the summary was written after reading untrusted text
     workloads: tuple[Workload, ...] = ()  # the alert's own deployments, read from the cluster
+    changes_since: datetime | None = None  # the change window read (earlier for a build-up)
 
 
 class Provenance(Frozen):

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from core.actions import OPTIONAL, SIGNATURES
 from core.state import ProposedAction, Scalar, Workload
+from core.windows import CHANGE_WINDOW
 
 WORKLOAD_LABELS = ("deployment", "statefulset", "daemonset", "workload")
 UNBOUNDED = 1_000_000  # blast radius of a target we cannot count
@@ -201,6 +202,7 @@ def _previous_revision(args: Mapping[str, Scalar], inv: Inventory) -> Check:
 
 def _rolled_out_in_window(args: Mapping[str, Scalar], inv: Inventory) -> Check:
     found, (start, end) = _deployment(args, inv), inv.window
+    start = max(start, end - CHANGE_WINDOW)  # a build-up's longer window is for reverts only
     if found is None or found.rolled_out_at is None:
         detail = "when the current revision was rolled out is unknown"
         return Check("rolled-out-in-window", False, detail)

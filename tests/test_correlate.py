@@ -88,6 +88,19 @@ def test_the_onset_is_the_earliest_a_page_shows_and_never_after_the_alert() -> N
     assert correlate.onset_of([], T0) is None
 
 
+def test_a_recovery_counts_only_when_every_problem_series_came_back() -> None:
+    dip = PageFacts("p", "u", "t", onset=Onset(at(-20), "Ready pods", 6, 3, at(-19), "p"))
+    errors = PageFacts("q", "u", "t", onset=Onset(at(-1), "5xx ratio", 0.2, 93, None, "q"))
+    calm = PageFacts("q", "u", "t", onset=Onset(at(-1), "5xx ratio", 0.2, 9, at(3), "q"))
+    assert not correlate.recovered([dip, errors], T0)  # the errors are still up
+    assert correlate.recovered([dip, calm], T0)
+    assert correlate.recovered([dip], T0)
+    assert not correlate.recovered([errors], T0)
+    assert not correlate.recovered([], T0)
+    later = PageFacts("r", "u", "t", onset=Onset(at(20), "5xx ratio", 0.3, 93, None, "r"))
+    assert not correlate.recovered([dip, later], T0)  # it went up again after the alert
+
+
 def test_answers_clients_caused_rising_earlier_are_not_the_start_of_a_failure() -> None:
     logins = PageFacts("p", "u", "t", onset=Onset(at(-40), "Login 401/s", 0.6, 1.9, None, "p"))
     errors = PageFacts("q", "u", "t", onset=Onset(at(-20), "5xx ratio", 0, 8, None, "q"))
@@ -491,6 +504,38 @@ def test_a_nat_gateway_out_of_source_ports_is_a_capacity_signal() -> None:
         assert correlate.platform_signals([text]) == [], text
 
 
+def test_a_database_refusing_writes_near_wraparound_is_a_platform_failure() -> None:
+    for text in (
+        "ERROR: database is not accepting commands to avoid wraparound data loss in "
+        'database "orders"',
+        'WARNING: database "orders" must be vacuumed within 2,999,812 transactions',
+        "autovacuum: transaction ID wraparound failsafe triggered on table events",
+    ):
+        assert [kind for _, kind in correlate.platform_signals([text])] == ["platform_failure"]
+    for text in (
+        "VACUUM (FREEZE) finished on events in 41 min",
+        "autovacuum_freeze_max_age = 200000000",
+        "the counter wraps around at 2^32",
+    ):
+        assert correlate.platform_signals([text]) == [], text
+
+
+def test_a_cloud_without_capacity_for_the_instance_type_is_a_platform_failure() -> None:
+    for text in (
+        "Launching a new EC2 instance. Status Reason: We currently do not have "
+        "sufficient m7g.4xlarge capacity in the Availability Zone you requested",
+        "scale-up failed: InsufficientInstanceCapacity for node group gpu-b",
+        "instance group workers-c: ZONE_RESOURCE_POOL_EXHAUSTED in europe-west4-a",
+        "VMSS scale out failed: ZonalAllocationFailed (Standard_D8s_v5)",
+        "launching nodeclaim, InsufficientCapacityError: all offerings are unavailable",
+    ):
+        assert [kind for _, kind in correlate.platform_signals([text])] == ["platform_failure"]
+    for text in ("node group max size 40, capacity type ON_DEMAND",
+                 "the pool has sufficient capacity for tonight's peak",
+                 "capacity reservation cr-0a1 covers 12 instances"):  # fmt: skip
+        assert correlate.platform_signals([text]) == [], text
+
+
 def test_the_most_telling_platform_signal_is_named_by_its_own_clause() -> None:
     scheduler = (
         "Warning FailedScheduling pod/web-5d9 0/6 nodes are available: 2 node(s) had "
@@ -837,3 +882,92 @@ def test_a_providers_quota_that_ran_out_is_read_a_clusters_resource_quota_is_not
                  "namespace team-a: monthly quota exceeded for pods",
                  "quota: 600,000 lookups a month · 71 % used"):  # fmt: skip
         assert correlate.vendor_quota([text]) == "", text
+
+
+# --- how far back the changes are read -------------------------------------------------------
+
+
+def _disk(start_hours: float, every: float = 12.0, values: list[float] | None = None) -> Series:
+    """A disk's use every `every` hours from `start_hours` before T0 until T0."""
+    shown = values or [55, 55.1, 55, 55.2, 55.1, 55, 57, 60, 63, 66, 70, 74, 78, 82, 86, 90, 93]
+    points = tuple(Point(T0 - timedelta(hours=start_hours - every * i), v)
+                   for i, v in enumerate(shown))  # fmt: skip
+    return Series("data volume used", "%", points, "p")
+
+
+def test_a_build_up_from_an_older_deploy_takes_the_change_window_back_to_it() -> None:
+    disk = _disk(192)  # 8 days of points, flat for 3 days, then filling for 5
+    retention = DeployMarker(T0 - timedelta(hours=192 - 12 * 5.5), "apply topics#318")
+    page = PageFacts("p", "u", "t", series=(disk,), markers=(retention,))
+    since = correlate.changes_since([page], T0)
+    assert since == retention.at - timedelta(hours=1)
+    assert T0 - since > correlate.CHANGE_WINDOW
+
+
+def test_the_change_window_stays_at_72_hours_without_an_older_build_up() -> None:
+    flat = _disk(192, values=[55.0] * 17)
+    retention = DeployMarker(T0 - timedelta(hours=126), "apply topics#318")
+    assert correlate.changes_since([PageFacts("p", "u", "t", series=(flat,),
+                                              markers=(retention,))], T0) == (
+        T0 - correlate.CHANGE_WINDOW)  # fmt: skip
+    recent = DeployMarker(T0 - timedelta(hours=30), "deploy")  # inside the window already
+    filling = _disk(72, every=4.5)
+    page = PageFacts("p", "u", "t", series=(filling,), markers=(recent,))
+    assert correlate.changes_since([page], T0) == T0 - correlate.CHANGE_WINDOW
+    assert correlate.changes_since([], T0) == T0 - correlate.CHANGE_WINDOW
+
+
+def test_the_change_window_never_reaches_back_further_than_its_longest() -> None:
+    disk = _disk(24 * 40, every=60.0)  # flat, then filling since a deploy 25 days ago
+    old = DeployMarker(T0 - timedelta(hours=24 * 40 - 60 * 5.5), "apply")
+    since = correlate.changes_since([PageFacts("p", "u", "t", series=(disk,), markers=(old,))], T0)
+    assert since == T0 - correlate.LONGEST_WINDOW
+
+
+def test_a_per_request_measure_or_a_duration_is_no_load() -> None:
+    for name in ("DB time / request (p50)", "rows read per request", "request latency p99",
+                 "request duration", "requests p95 (ms)"):  # fmt: skip
+        assert correlate.rising_load([series(name, [4, 4, 5, 4, 200, 540])], at(-1))[0] == 0, name
+    same = series("requests/s (same time last week)", [100, 110, 95, 105, 320, 410])
+    assert correlate.rising_load([same], at(-1))[0] > 3
+
+
+def test_more_load_past_a_cache_while_clients_sent_no_more_is_no_load_rise() -> None:
+    edge = series("edge requests/s", [900, 950, 920, 940, 960, 950])
+    origin = series("origin requests/s (miss + pass)", [70, 72, 69, 75, 700, 900])
+    assert correlate.rising_load([edge, origin], at(-1)) == (0.0, "")
+    surge = series("edge requests/s", [900, 950, 920, 940, 2900, 3400])
+    rise, name = correlate.rising_load([surge, origin], at(-1))
+    assert rise > 10 and name == "origin requests/s (miss + pass)"  # clients did send more
+    assert correlate.rising_load([origin], at(-1))[0] > 10  # nothing shows what clients sent
+
+
+# --- the service's own credentials refused ---------------------------------------------------
+
+
+def test_a_server_refusing_the_services_credentials_with_no_change_touching_one() -> None:
+    said = ["HTTP 500 checkout failed", 'FATAL: password authentication failed for user "app"']
+    assert correlate.rejected_credentials(said, []).startswith("FATAL: password authentication")
+    for text in ("ERROR 1045 (28000): Access denied for user 'app'@'10.0.3.7'",
+                 "WRONGPASS invalid username-password pair or user is disabled",
+                 "Login failed for user 'reports'.", "SQLSTATE 28P01"):  # fmt: skip
+        assert correlate.rejected_credentials([text], []), text
+    pool = change_facts("PR #3", ["config/db.yaml"], {"config/db.yaml": "@@ -1,2 +1,2 @@\n"
+                        " db:\n-  pool_max: 15\n+  pool_max: 25\n"})  # fmt: skip
+    assert correlate.rejected_credentials(said, [pool])  # a pool size holds no credential
+    patch = "@@ -1,2 +1,2 @@\n db:\n-  password_ref: db/app-v1\n+  password_ref: db/app-v2\n"
+    secret = change_facts("PR #4", ["config/db.yaml"], {"config/db.yaml": patch})
+    assert correlate.rejected_credentials(said, [secret]) == ""  # that change explains it
+
+
+def test_other_refusals_are_no_rejected_credential() -> None:
+    for text in ("HTTP 401 invalid bearer token for user 8812", "AccessDenied: s3:PutObject",
+                 "403 Forbidden", "permission denied for table orders",
+                 "JWT rejected: token used before issued"):  # fmt: skip
+        assert correlate.rejected_credentials([text], []) == "", text
+
+
+def test_rejected_credentials_speak_for_a_change_made_outside_the_repos() -> None:
+    found = none_evidence([], [], 0.0, False, rejected="FATAL: password authentication failed")
+    assert (found.strength, found.category) == (0.6, "config_change")
+    assert "refuses the service's credentials" in found.reasons[0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,6 +72,12 @@ def test_an_honest_rollback_passes_every_check_and_says_where_it_goes() -> None:
 )  # fmt: skip
 def test_rollback_checks_fail_closed(act: ProposedAction, inv: Any, first_failure: str) -> None:
     assert failed(act, inv)[0] == first_failure
+
+
+def test_a_build_ups_longer_change_window_is_for_reverts_only() -> None:
+    nine_days = cluster(workload(rolled_out_at=START - timedelta(days=9)))
+    longer = replace(nine_days, window=(START - timedelta(days=14), START))
+    assert failed(rollback(), longer)[0] == "rolled-out-in-window"
 
 
 def test_rollback_failures_say_why() -> None:

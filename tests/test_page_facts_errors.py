@@ -55,6 +55,12 @@ def logs_of(*blocks: str) -> tuple[LogLine, ...]:
         ("Get http://b:80/x: context deadline exceeded", "context deadline exceeded"),
         ('{"error":"quota_exceeded"}', "quota_exceeded"),
         ("TLS: HANDSHAKE_FAILED", "HANDSHAKE_FAILED"),
+        (
+            "Status Reason: We currently do not have sufficient m7g.xlarge capacity in the "
+            "Availability Zone you requested",
+            "do not have sufficient m7g.xlarge capacity",
+        ),
+        ("scale-up failed: InsufficientInstanceCapacity", "insufficientinstancecapacity"),
         ("panic: runtime error: index out of range", "panic"),
     ],
 )
@@ -74,6 +80,9 @@ def test_kinds(written: str, kind: str) -> None:
         "policy AccessDeniedAlerts routes to #security",  # a longer name, not the code
         "(Retry) when calling it again",  # a word in parentheses, no SDK error
         "Evicted keys (24h) 0 · maxmemory-policy noeviction",  # a cache's evictions, no pod's
+        'No "too many connections", no statement timeouts, no restarts',  # what did not happen
+        "finished without lock timeout",
+        "never a connection reset",
     ],
 )
 def test_not_kinds(written: str) -> None:
@@ -239,6 +248,7 @@ def test_no_errors_on_a_quiet_page() -> None:
         ("ts=2025-06-03T11:00:00Z level=error msg=boom", "ERROR"),
         ("[2025-06-03T11:00:00.120+0000][info][gc] Pause Young", "INFO"),
         ("E0603 11:00:00.123456 1 controller.go:212] requeue item", "ERROR"),
+        ("2025-06-03T11:00:00.210Z W0603 11:00:00.210976 1 asg.go:651] scale-up failed", "WARN"),
         ("F, [2025-06-03T11:00:00.1 #1] FATAL -- : gone", "FATAL"),
         ("CRITICAL checkout failed for every order", "FATAL"),
     ],

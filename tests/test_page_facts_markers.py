@@ -38,10 +38,16 @@ def test_not_shas(word: str) -> None:
 
 @pytest.mark.parametrize(
     ("written", "pr"),
-    [("(#6021 retry)", 6021), ("PR 77 merged", 77), ("!431 merged", 431), ("pull/9001", 9001)],
-)
+    [("(#6021 retry)", 6021), ("PR 77 merged", 77), ("!431 merged", 431), ("pull/9001", 9001),
+     ("atlantis apply infra-dns#57", 57), ("merged acme/payments#1204", 1204)],
+)  # fmt: skip
 def test_pull_requests(written: str, pr: int) -> None:
     assert identifiers(written).pr == pr
+
+
+@pytest.mark.parametrize("written", ["&#39;quoted&#39; 2", "color: 12#fff", "see page 4#", "C# 12"])
+def test_not_pull_requests(written: str) -> None:
+    assert identifiers(written).pr is None
 
 
 @pytest.mark.parametrize(

@@ -203,3 +203,23 @@ def test_the_default_policy_is_valid_and_asks_before_reverting_the_culprit() -> 
     assert p.decide(revert(), inventory())[0] == "needs_approval"
     merge = action("merge_pull_request", pr=847, repo="acme/orders-api")
     assert p.decide(merge, inventory()) == ("blocked", ("never-merge",))
+
+
+def test_a_revert_reaches_back_as_far_as_the_investigation_read_never_past_the_longest() -> None:
+    from core.state import RootCause
+    from core.windows import CHANGE_WINDOW, LONGEST_WINDOW
+    from policies.views import window_start
+
+    def cause(since: object) -> RootCause:
+        return RootCause(kind="pr", pr=700, summary="s", confidence=0.5, decided_by="ranking",
+                         changes_since=since)  # fmt: skip
+
+    assert window_start(START, None) == START - CHANGE_WINDOW
+    assert window_start(START, cause(None)) == START - CHANGE_WINDOW
+    assert window_start(START, cause(START - timedelta(hours=5))) == START - CHANGE_WINDOW
+    back = START - timedelta(days=10)  # a build-up from a deploy ten days before
+    assert window_start(START, cause(back)) == back
+    assert window_start(START, cause(START - timedelta(days=60))) == START - LONGEST_WINDOW
+    older = inventory(window=(back, START))
+    assert all(c.ok for c in validate(revert(700), older))  # merged 9 days before
+    assert not all(c.ok for c in validate(revert(700), inventory()))

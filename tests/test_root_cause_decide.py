@@ -707,3 +707,75 @@ def test_a_providers_quota_that_ran_out_speaks_for_the_vendor_before_a_load_rise
     assert found.reasons[0].startswith("the provider's quota ran out")
     strong = replace(weak, score=0.9)
     assert none_evidence([strong], (), 0.0, False, quota="429 quota_exceeded").category is None
+
+
+def test_the_changes_read_in_detail_first_are_those_named_then_those_before_the_onset() -> None:
+    from agents.root_cause.investigate import _preliminary
+
+    named = change(5, -600, DOCS)  # ten hours before, but a deploy marker names its commit
+    just_before, hours_before = change(6, -10, DOCS), change(7, -300, DOCS)
+    just_after = change(8, 5, DOCS)  # merged after the onset: ruled out, read last
+    within_slack = change(9, 1, DOCS)  # a minute after: may still be it
+    marked = incident(markers=(DeployMarker(at(-550), "deploy", sha=named.sha),))
+    order = sorted([just_after, hours_before, within_slack, just_before, named],
+                   key=lambda c: _preliminary(c, marked))  # fmt: skip
+    assert [c.number for c in order] == [5, 9, 6, 7, 8]
+
+
+RETENTION = {"topics/events.yaml": "@@ -3,3 +3,3 @@\n events:\n   config:\n"
+             "-    retention.ms: 259200000\n+    retention.ms: 2592000000\n"}  # fmt: skip
+
+
+def test_a_build_up_of_what_a_setting_holds_from_its_deploy_ties_the_change() -> None:
+    from agents.root_cause.correlate import Buildup
+
+    kept, slower = change(31, -6 * 1440, RETENTION), change(32, -6 * 1440, TIMEOUT)
+    deployed = DeployMarker(at(-6 * 1440 + 5), "apply topics#31", pr=31)
+    other = DeployMarker(at(-6 * 1440 + 5), "apply topics#32", pr=32)
+    disk = Buildup(deployed.at, "broker-1 (data volume used)", 55.0, 93.0, "%")
+    inc = incident(markers=(deployed,), buildups=(disk,), symptoms=frozenset({"disk", "errors"}))
+    tied = scored(kept, inc)
+    assert any("sets how much broker-1 (data volume used) holds" in r for r in tied.reasons)
+    memory = replace(disk, name="used_memory")  # a retention holds no memory
+    assert not any("holds" in r for r in scored(kept, replace(inc, buildups=(memory,))).reasons)
+    unrelated = scored(slower, replace(inc, markers=(other,)))  # a timeout holds no disk
+    assert not any("holds" in r for r in unrelated.reasons)
+    assert tied.score > unrelated.score
+    assert not any("holds" in r for r in scored(kept, replace(inc, buildups=())).reasons)
+
+
+SUBMIT = "@@ -70,6 +70,7 @@ func (s *Submitter) Submit(ctx context.Context, m Msg) error {\n"
+
+
+def test_a_frame_at_a_changed_line_that_only_logs_the_error_counts_little() -> None:
+    from agents.root_cause.score import LOGGING
+
+    errors = (ErrorSignal("PgError", "database refuses writes",
+                          frames=(Frame("internal/send/submit.go", 74),)),)  # fmt: skip
+    logs = change(41, -30, {"internal/send/submit.go": SUBMIT + "     if err != nil {\n"
+                            '-        s.log.Error("insert failed", zap.Error(err))\n'
+                            '+        s.log.Error("insert failed", zap.String("route", m.Route),\n'
+                            "+            zap.Error(err))\n"
+                            "         return err\n     }\n"})  # fmt: skip
+    code = change(42, -30, {"internal/send/submit.go": SUBMIT + "     if err != nil {\n"
+                            "-        return err\n"
+                            "+        return s.retryInsert(ctx, m, err)\n"
+                            "+        // retried once\n     }\n"})  # fmt: skip
+    inc = incident(errors=errors, texts=("PgError database refuses writes",))
+    logged, raised = scored(logs, inc), scored(code, inc)
+    assert any("a line that only logs the error" in r for r in logged.reasons), logged.reasons
+    assert not any("only logs" in r for r in raised.reasons), raised.reasons
+    assert raised.score > logged.score
+    for line in ('logger.warn("retrying %s", key)', 'zap.String("k", v), zap.Error(err))',
+                 'console.error(`failed ${id}`)', 'log.Printf("x=%d", x)', 'print(f"bad {x}")',
+                 'self.logger.exception("failed")', 'slog.Error("boom", "err", err)'):  # fmt: skip
+        assert LOGGING.search(line), line
+    for line in (
+        "return err.Error()",
+        'errors.New("boom")',
+        "raise ValueError(msg)",
+        "total = catalog.size()",
+        'fmt.Errorf("wrap: %w", err)',
+        "err.Error() + x",
+    ):
+        assert not LOGGING.search(line), line

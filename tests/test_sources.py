@@ -152,6 +152,24 @@ def test_the_alerts_rule_sets_the_onset_and_reactions_do_not() -> None:
     assert bundle.evidence[-1].kind == "metrics"
 
 
+def test_the_alerts_own_expression_is_a_problem_series_whatever_its_name() -> None:
+    from agents.root_cause.sources.metrics import _words
+
+    tools = FakeTools({
+        "prometheus.query_range": {"query": "q", "series": [
+            {"points": _flat_then_step(-7, 0.2, 0.9)}]},
+        "prometheus.rules": {"rules": [
+            {"name": "CheckoutHigh5xxRatio", "type": "alerting", "query": "ratio > 0.05"}]},
+        "prometheus.label_values": {"label": "__name__", "values": []},
+    })  # fmt: skip
+    bundle, _ = run(tools, alert(namespace="pay", deployment="ledger-api",
+                                 alertname="CheckoutHigh5xxRatio"))  # fmt: skip
+    onset = bundle.pages[0].onset
+    assert onset is not None and onset.problem
+    assert onset.series == "Checkout High 5xx Ratio (the alert's expression)"
+    assert _words("Http2StreamErrors") == "Http2 Stream Errors"  # a version, not a status code
+
+
 def test_without_a_rule_the_onset_comes_from_a_fault_series() -> None:
     def query_range(args: Mapping[str, Any]) -> dict[str, Any]:
         q = args["query"]

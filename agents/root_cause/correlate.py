@@ -38,6 +38,7 @@ from agents.root_cause.facts.types import (
 )
 from agents.root_cause.kinds import file_kind
 from core.state import CauseCategory
+from core.windows import CHANGE_WINDOW, LONGEST_WINDOW
 
 DEPLOY_SLACK = timedelta(minutes=2)  # a deploy this close after the onset may still be it
 TOGETHER = timedelta(minutes=15)  # deploys this close together are one release
@@ -125,6 +126,16 @@ def onset_of(pages: Sequence[PageFacts], alert_start: datetime) -> Onset | None:
     problems = [o for o in found if o.problem]
     served = [o for o in problems if not client_side(o.series)]
     return min(served or problems or found, key=lambda o: o.at, default=None)
+
+
+def recovered(pages: Sequence[PageFacts], alert_start: datetime) -> bool:
+    """The incident's onset came back to its baseline and so did every other problem series
+    the pages show departing, before the alert or after it: a readiness dip that recovered in
+    a minute is no recovery while the error ratio is still up (or went up later)."""
+    first = onset_of(pages, alert_start)
+    if first is None or first.recovered_at is None:
+        return False
+    return all(p.onset.recovered_at is not None for p in pages if p.onset and p.onset.problem)
 
 
 @dataclass(frozen=True)
@@ -309,11 +320,12 @@ def rising_load(
     was served then."""
     best, name = 0.0, ""
     appeared, most = "", 0.0  # the biggest load series that came from nothing at the onset
-    for s in series:
-        if not LOAD_WORDS.search(s.name) or s.unit == "%" or len(s.points) < 4:
-            continue
-        if classify(s.name)[0] == 1:
-            continue
+    loads = [s for s in series if LOAD_WORDS.search(s.name) and not NOT_LOAD.search(s.name)
+             and s.unit != "%" and len(s.points) >= 4 and classify(s.name)[0] != 1]  # fmt: skip
+    demand = [s for s in loads if not BEHIND_CACHE.search(s.name)]
+    if any(_rise(s, onset) < factor for s in demand):  # what clients sent did not rise:
+        loads = demand  # more reaching the origin is the cache letting it through
+    for s in loads:
         cut = onset or s.points[len(s.points) // 2].at
         before = [p.value for p in s.points if p.at < cut]
         after = [p.value for p in s.points if p.at >= cut]
@@ -329,6 +341,25 @@ def rising_load(
         elif max(before) == 0 and max(after) > most:
             appeared, most = s.name, max(after)
     return (best, appeared or name) if best >= factor else (0.0, "")
+
+
+def _rise(s: Series, onset: datetime | None) -> float:
+    """How many times a series' peak after the onset is its median before (inf from 0)."""
+    cut = onset or s.points[len(s.points) // 2].at
+    before = [p.value for p in s.points if p.at < cut]
+    after = [p.value for p in s.points if p.at >= cut]
+    if not before or not after:
+        return 0.0
+    base = sorted(before)[len(before) // 2]
+    return max(after) / base if base > 0 else (float("inf") if max(after) > 0 else 0.0)
+
+
+# a per-request measure or a duration is no load ("DB time / request", "p99 per call")
+NOT_LOAD = re.compile(r"(/|\bper)\s*(request|call|query|session|user|visit)s?\b|\bp\d{2}\b|"
+                      r"latency|duration|(?<!same )\btime\b|percentile", re.I)  # fmt: skip
+# load that reaches the origin past a cache: it rises when the cache stops absorbing it
+BEHIND_CACHE = re.compile(r"\borigin\b|\bmiss(es)?\b|\bpass(es)?\b|\bbypass|"
+                          r"\bbackend\b|\bshield\b", re.I)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -478,6 +509,19 @@ def buildups(
     return tuple(out)
 
 
+def changes_since(pages: Sequence[PageFacts], start: datetime) -> datetime:
+    """Where the change window starts: `CHANGE_WINDOW` before the alert, or an hour before
+    an older deploy at which a resource the pages show began a steady build-up up to the
+    alert (a retention raised six days ago fills a disk today), at most `LONGEST_WINDOW`
+    back."""
+    series = [s for p in pages for s in p.series]
+    markers = [m for p in pages for m in p.markers]
+    usual = start - CHANGE_WINDOW
+    grew = [b.at for b in buildups(series, markers, start)]
+    earliest = min(grew, default=usual + timedelta(hours=1)) - timedelta(hours=1)
+    return max(min(usual, earliest), start - LONGEST_WINDOW)
+
+
 def went(onset: Onset, shown: Series | None) -> str:
     """A series' departure in words, what its table is of first: "Clock offset vs NTP
     node-7: 0.0003 → -63.3 s"."""
@@ -523,6 +567,18 @@ PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most tell
     (re.compile(r"\bmaintenance\b[^.;|]{0,40}?\b(started|starting|began|begun|in progress|"
                 r"rebooted|rebooting|restarted|restarting)\b|\b(rebooted|restarted|failed over)"
                 r"\b[^.;|]{0,30}\bfor (scheduled )?maintenance\b", re.I), "platform_failure"),
+    # a database stopping writes to protect itself: its transaction ids near wraparound
+    # because vacuum could not freeze old rows (something held the horizon back)
+    (re.compile(r"not accepting commands to avoid wraparound|wraparound data loss|must be "
+                r"vacuumed within [\d,]+ transactions|(transaction ?id|xid|multixact\w*) "
+                r"wrap-?around (protection|failsafe|imminent)", re.I), "platform_failure"),
+    # the cloud has no capacity left for the instance type asked for (the node group cannot
+    # grow, whatever its bounds): AWS, GCP and Azure's words for it, Karpenter's
+    (re.compile(r"InsufficientInstanceCapacity|InsufficientCapacityError|"
+                r"(do not|don't) have sufficient [\w.\- ]{0,40}capacity|insufficient capacity "
+                r"(in|for) the (availability )?zone|ZONE_RESOURCE_POOL_EXHAUSTED|"
+                r"resource pool exhausted|SkuNotAvailable|ZonalAllocationFailed|"
+                r"OverconstrainedAllocationRequest|AllocationFailed", re.I), "platform_failure"),
     (re.compile(r"insufficient (cpu|memory|pods)|exceeded quota|quota exceeded|"
                 r"resourcequota|at max(imum)? (node|size)", re.I), "capacity"),
     # a NAT gateway out of source ports for new connections (SNAT port exhaustion)
@@ -722,6 +778,35 @@ def expiries(texts: Iterable[str]) -> list[str]:
     """The texts that say a credential or certificate expired (at most two); a caller's own
     token refused on one request (a bearer token, a JWT's claims, a session) is routine."""
     return [t for t in texts if EXPIRED.search(t) and not _CALLERS_TOKEN.search(t)][:2]
+
+
+REJECTED = re.compile(
+    r"password authentication failed|\b28P01\b|access denied for user|login failed for user|"
+    r"authentication failed for user|\bWRONGPASS\b|NOAUTH authentication required|invalid "
+    r"username or password|InvalidClientTokenId|\binvalid_client\b|\bORA-01017\b",
+    re.I,
+)
+"""A server refusing the service's own credentials (a database, a cache, a cloud API)."""
+_HOLDS_CREDENTIAL = re.compile(r"password|passwd|secret|credential|\buser(name)?\b|api[_-]?key|"
+                               r"access[_-]?key|\bauth\b|\bdsn\b|connection[_-]?string",
+                               re.I)  # fmt: skip
+
+
+def rejected_credentials(texts: Iterable[str], changes: Iterable[ChangeFacts]) -> str:
+    """The clause where a server refuses the service's own credentials, when no change in
+    the window touches a credential (its key or file says password, secret, user, key...):
+    the credential changed outside the repos (rotated, revoked, a new password the running
+    pods never read) or a client kept an old one; "" otherwise."""
+    touched = any(_HOLDS_CREDENTIAL.search(st.key) for c in changes for st in c.settings) or any(
+        _HOLDS_CREDENTIAL.search(f.rsplit("/", 1)[-1]) for c in changes for f in c.files
+    )
+    if touched:
+        return ""
+    for text in texts:
+        hit = REJECTED.search(text)
+        if hit:
+            return _clause(text, hit.start(), hit.end())
+    return ""
 
 
 _CALLERS_TOKEN = re.compile(r"\bbearer\b|\bjwt\b|invalid claims|\bsession\b|access[_ ]token|"

@@ -34,7 +34,7 @@ from core.tools import (
 from core.windows import CHANGE_WINDOW
 
 MAX_PAGES = 4
-DETAIL_PRS = 6
+DETAIL_PRS = 10  # the changes whose patches are read (the rest are ranked on their titles)
 BODY_CHARS = 2000  # of a PR body or commit message kept as evidence (the gate's reader reads it)
 _URL = re.compile(r"^https?://\S+$")
 
@@ -218,8 +218,13 @@ async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle, service: s
         bundle.evidence.append(_page(i, url, title, "\n".join(signals)))
 
 
-async def read_changes(tools: Tools, repo: str, start: datetime, bundle: Bundle) -> None:
-    window = {"repo": repo, "since": iso(start - CHANGE_WINDOW), "until": iso(start)}
+async def read_changes(
+    tools: Tools, repo: str, start: datetime, bundle: Bundle, since: datetime | None = None
+) -> None:
+    """The repo's merged pull requests and direct commits from `since` (`CHANGE_WINDOW`
+    before the alert unless told) until the alert."""
+    since = start - CHANGE_WINDOW if since is None else since
+    window = {"repo": repo, "since": iso(since), "until": iso(start)}
     merged_args = {**window, "state": "merged"}
     try:
         pulls = (

@@ -39,7 +39,10 @@ async def investigate(
     repos = [service.repo, *upstream] if service else []
     if not repos:
         bundle.problems.append("no repository is mapped to the alerting service")
-    await asyncio.gather(*(evidence.read_changes(tools, r, alert.starts_at, bundle) for r in repos))
+    since = correlate.changes_since(bundle.pages, alert.starts_at)
+    await asyncio.gather(
+        *(evidence.read_changes(tools, r, alert.starts_at, bundle, since) for r in repos)
+    )
     incident = describe(alert, bundle.pages, service.repo if service else "", upstream)
     notices = [n for p in bundle.pages for n in p.notices]
     matched = correlate.matching_notices(
@@ -52,27 +55,30 @@ async def investigate(
     outside = correlate.outside_change(events, incident.onset)
     series = [s for p in bundle.pages for s in p.series]
     rise, rising = correlate.rising_load(series, incident.onset)
+    happened = correlate.event_at(events, incident.onset)
     trigger = f"load rising {rise:.1f}x" if rise else (
-        f"a platform event ({platform[0][0][:80]})" if platform else "")  # fmt: skip
+        f"a platform event ({platform[0][0][:80]})" if platform else
+        f"what happened ({' '.join(happened.split())[:80]})" if happened else "")  # fmt: skip
     incident = replace(incident, explained=bool(matched or platform or outside), trigger=trigger)
     first = sorted(bundle.changes, key=lambda c: _preliminary(c, incident))
     detailed = await evidence.read_patches(tools, first, bundle)
     scored = [score(c, _facts(c), incident) for c in detailed]
     onset = correlate.onset_of(bundle.pages, alert.starts_at)
-    recovered = bool(onset and onset.recovered_at)
+    recovered = correlate.recovered(bundle.pages, alert.starts_at)
     ended = correlate.ended_before(platform[0][0], incident.onset, alert.starts_at) if (
         platform and not recovered) else None  # fmt: skip
     found_none = none_evidence(
         scored, matched, rise, recovered, platform, load_signal=rising,
-        blip=_blip(onset, scored), expired=correlate.expiries(said),
+        blip=recovered and _blip(onset, scored), expired=correlate.expiries(said),
         probe=bool(correlate.PROBE.search(f"{alert.name} {alert_text(alert)}")),
-        at_onset=correlate.event_at(events, incident.onset),
+        at_onset=happened,
         platform_over=(platform[0][0], ended) if ended else None,
         growth=None if incident.abrupt else correlate.steady_growth(series),
         not_renewed=correlate.renewal_failure(_logs_and_errors(bundle.pages)),
         outside=outside,
         exhausted=correlate.exhausted(said),
         quota=correlate.vendor_quota(said),
+        rejected=correlate.rejected_credentials(said, [s.facts for s in scored if s.facts]),
     )  # fmt: skip
     lines, ids = fact_lines(bundle.pages, incident.first_bad)
     seen = _errors_seen(bundle.pages)
@@ -87,6 +93,7 @@ async def investigate(
         errors_seen=tuple(seen),
         signals=bundle.signals,
         workloads=tuple(workloads),
+        changes_since=since,
     )
     return found, bundle
 
@@ -229,10 +236,13 @@ def _upstream_repos(service: Service | None, catalog: Mapping[str, Service]) -> 
 
 
 def _preliminary(change: Change, incident: Incident) -> tuple[int, float]:
-    """Which changes to read in detail first: those a deploy marker names, then the most
-    recent before the onset."""
-    named = correlate.marker_for(change.sha, change.number, incident.markers) is not None
-    return (0 if named else 1, abs((incident.onset - change.merged_at).total_seconds()))
+    """Which changes to read in detail first: those a deploy marker names, then those merged
+    before the onset, the most recent first, then those merged after it (ruled out unless a
+    marker says they went out earlier; read only when slots are left)."""
+    if correlate.marker_for(change.sha, change.number, incident.markers) is not None:
+        return (0, abs((incident.onset - change.merged_at).total_seconds()))
+    before = (incident.onset + correlate.DEPLOY_SLACK - change.merged_at).total_seconds()
+    return (1, before) if before >= 0 else (2, -before)
 
 
 def _facts(change: Change) -> ChangeFacts | None:

@@ -93,6 +93,7 @@ class Findings:
     errors_seen: tuple[str, ...] = ()  # the first errors the evidence shows, as extracted
     signals: list[str] = field(default_factory=list)
     workloads: tuple[Workload, ...] = ()  # the alert's deployments, as the cluster reported them
+    changes_since: datetime | None = None  # where the change window started
 
     @classmethod
     def split(cls, scored: list[Scored], **rest: Any) -> Findings:
@@ -508,6 +509,7 @@ def _record(
         "none_reasons": found.none.reasons,
         "none_category": found.none.category,
         "workloads": found.workloads,
+        "changes_since": found.changes_since,
     }
     symptom = found.alert.annotations.get("summary", found.alert.name)
     if chosen is None:

@@ -45,9 +45,11 @@ NEAR_LINES = 3  # a stack frame this close to a changed line points at that chan
 # show only when something sets them off (a failure to retry, a load rise to scale out for).
 GROWS = frozenset({"unbounded_collection", "unclosed_client"})
 TRIGGERED = frozenset({"retry_without_backoff", "scaling_bounds_changed", "query_in_loop",
-                       "regex_backtracking", "pool_or_workers_lowered"})  # fmt: skip
+                       "regex_backtracking", "pool_or_workers_lowered",
+                       "bound_removed"})  # fmt: skip
 LATENT_HOURS = 72.0
 AT_LIMIT = 0.3  # a lowered limit that the pages show being reached
+FILLS = 0.2  # ...and what the change set governs how much of that resource is held
 LATENT_TIMING = 0.2  # the timing a latent risk keeps when it was live long before the onset
 APP_CONFIG = {"timeout", "retry", "backoff", "pool", "workers", "ttl", "cache_key",
               "cache_size", "batch", "log_level", "sampling", "flag", "tls", "rate_limit",
@@ -134,6 +136,10 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
             reasons.append(latent)
     if limit:
         reasons.append(limit)
+    fills = _fills(facts, marker, incident)
+    if fills:
+        total += FILLS
+        reasons.append(fills)
     places: list[tuple[float, str]] = []
     bad = incident.first_bad
     if bad is not None and marker is not None and marker == bad.bad:
@@ -178,6 +184,7 @@ def none_evidence(
     outside: str = "",
     exhausted: Sequence[str] = (),
     quota: str = "",
+    rejected: str = "",
 ) -> NoneEvidence:
     """How strongly the evidence says no listed change did it, and what kind of cause;
     `at_onset` is what the pages say happened at the onset (not a deploy), named second
@@ -194,7 +201,9 @@ def none_evidence(
     `exhausted` are errors saying a fixed range of values ran out (a sequence at its maximum,
     an id past 2^31 - 1): data that grew into a limit, capacity, unless a change is strongly
     tied to the failures; `quota` is a provider saying the account's quota ran out: the
-    vendor refuses until it resets (external), unless a change is strongly tied."""
+    vendor refuses until it resets (external), unless a change is strongly tied; `rejected`
+    is a server refusing the service's own credentials with no change touching one: the
+    credential changed outside the repos (rotated, revoked), a change of configuration."""
     reasons: list[str] = []
     strength = 0.0
     category: CauseCategory | None = None
@@ -225,6 +234,12 @@ def none_evidence(
         reasons.append(f"something expired: {expired[0][:120]}")
         if probe:
             reasons.append("the alert comes from a synthetic probe, whose own credential expired")
+    if rejected:
+        strength = max(strength, 0.6)
+        category = category or "config_change"
+        said = " ".join(rejected.split())[:100]
+        reasons.append(f"the server refuses the service's credentials ({said}) and no change "
+                       "in the window touches one: changed outside the repos")  # fmt: skip
     if blip:
         strength = max(strength, 0.7)
         category = category or "false_alarm"
@@ -330,14 +345,16 @@ def _evidence(
             abs(fr.line - n) <= NEAR_LINES for n in changed.get(f, ()))]  # fmt: skip
         file, frame = (near or hits)[0]
         weight = 0.35 if near else 0.15
-        call_site = _call_site_only(frame, incident.errors)
+        added = lines[(file, frame)]
+        code = "" if not near else (
+            _short_code(added.text) if added else _code_at(facts, file, frame.line))  # fmt: skip
+        call_site = _call_site_only(frame, incident.errors) or (
+            "logged" if code and LOGGING.search(code) else "")  # fmt: skip
         weight *= 0.3 if call_site else 1.0
         total += weight
         places.append((weight, file))
         where = "at a line it changed" if near else "in a file it changed"
-        added = lines[(file, frame)]
-        code = "" if call_site or not near else (
-            _short_code(added.text) if added else _code_at(facts, file, frame.line))  # fmt: skip
+        code = "" if call_site else code
         null = correlate.null_source(facts, file, frame, code) if code else ""
         reasons.append(f"a stack frame of the errors is {where}: {file}:{frame.line}"
                        + (f", which now reads `{code}`" if code else "")
@@ -465,6 +482,29 @@ def _built_up(marker: DeployMarker | None, incident: Incident) -> str:
             "deploy on, flat before: a build-up it started")  # fmt: skip
 
 
+_HOLDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (re.compile(r"disk|volume|storage|filesystem|\bfs\b|inode|pvc", re.I),
+     frozenset({"retention", "log_level", "sampling"})),
+    (re.compile(r"memory|heap|\brss\b|working set|\bkeys\b|cache", re.I),
+     frozenset({"ttl", "cache_size", "cache_key", "memory"})),
+)  # fmt: skip
+
+
+def _fills(facts: ChangeFacts | None, marker: DeployMarker | None, incident: Incident) -> str:
+    """A build-up from this change's deploy of a resource its settings govern how much of is
+    held: a retention raised before a disk filled, a TTL dropped before keys piled up."""
+    grew = next((b for b in incident.buildups if marker is not None and b.at == marker.at), None)
+    if grew is None or facts is None:
+        return ""
+    for pattern, families in _HOLDS:
+        if pattern.search(grew.name):
+            held = next((st for st in facts.settings if st.family in families), None)
+            if held is not None:
+                return (f"its {held.key} {held.before or '∅'} → {held.after or '∅'} sets how "
+                        f"much {' '.join(grew.name.split())[:40]} holds")  # fmt: skip
+    return ""
+
+
 def _at_limit(facts: ChangeFacts | None, incident: Incident) -> str:
     """A limit the change lowered that a page shows being reached: a pool, worker, replica
     or rate limit set to N where a series of what it bounds sat at N. A lowered limit shows
@@ -519,7 +559,16 @@ _CALL_SITE = {
     "timeout": "of a timeout: where the time ran out, not why",
     "transport": "of a failed connection: where the call was made, not why it failed",
     "upstream": "of the called service's own failure: where the call was made, not why it failed",
+    "logged": "a line that only logs the error: where it was reported, not why it happened",
 }
+# a logging call (or an argument of one): it reports an error, it does not raise it
+LOGGING = re.compile(
+    r"\b(log|logger|logging|slog|zap|zerolog|klog|glog|console|winston|pino|bunyan|LOG|LOGGER|"
+    r"Log|Logger)\s*\.\s*\w+\s*\(|(?<!fmt)(?<!errors)(?<!xerrors)\.(debug|info|warn|warning|error|exception|critical|fatal|"
+    r"Debug|Info|Warn|Warning|Error|Fatal)[fw]?\(\s*[\"'`f]|\bzap\.(String|Int\d*|Error|Any|"
+    r"Duration|Bool|Stringer|Strings)\(|\bfmt\.(Print|Fprint)|\bSystem\.(out|err)\.print|"
+    r"\bprint(ln)?\s*\(\s*[\"'f]|\bputs\s+[\"']|\.log\(\s*[\"'`]"
+)
 UPSTREAM = re.compile(  # the called service failed: its answer, not the caller's request
     r"ServiceUnavailable|Service Unavailable|InternalError|InternalServerError|Internal Server "
     r"Error|Bad Gateway|Gateway Time-?out|\bHTTP 50[0234]\b|SlowDown|Throttl|TooManyRequests|"

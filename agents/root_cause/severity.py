@@ -35,8 +35,10 @@ def page_impact(pages: list[PageFacts]) -> Impact:
                 found = found.merged(Impact(error_ratio=high))
             elif _SATURATION.search(s.name):
                 found = found.merged(Impact(saturation=high))
-        if page.onset and page.onset.recovered_at:
-            found = found.merged(Impact(recovered=True))
+    onsets = [p.onset for p in pages if p.onset]
+    ongoing = any(o.problem and o.recovered_at is None for o in onsets)
+    if not ongoing and any(o.recovered_at for o in onsets):  # a dip back while errors go on
+        found = found.merged(Impact(recovered=True))  # is no recovery
     return found
 
 

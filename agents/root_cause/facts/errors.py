@@ -52,7 +52,8 @@ _PHRASES = re.compile(
     r"|statement timeout|lock timeout|certificate has expired|certificate verify failed"
     r"|unable to get local issuer certificate|unknown authority"
     r"|temporary failure in name resolution|server closed the connection unexpectedly"
-    r"|read timed out|connect timed out",
+    r"|read timed out|connect timed out"
+    r"|InsufficientInstanceCapacity|(?:do not|don't) have sufficient [\w.-]+ capacity",
     re.IGNORECASE,
 )
 _REASONS = (
@@ -138,6 +139,11 @@ def errors(page: Page, clock: Clock, source: str) -> list[ErrorSignal]:
     ]  # fmt: skip
 
 
+_DENIED = re.compile(
+    r"\b(no|not|nor|without|never|zero)\W{0,3}((a|an|any)\s)?\W{0,2}$", re.I
+)  # prose saying it did not
+
+
 def kinds_in(text: str) -> list[tuple[str, int, int]]:
     """(kind, start, end) of every error kind written in text, in order, overlaps dropped."""
     spans: list[tuple[str, int, int]] = []
@@ -145,6 +151,8 @@ def kinds_in(text: str) -> list[tuple[str, int, int]]:
         for m in pattern.finditer(text):
             if any(s < m.end() and m.start() < e for _, s, e in spans):
                 continue
+            if pattern is _PHRASES and _DENIED.search(text[max(0, m.start() - 16) : m.start()]):
+                continue  # `no "too many connections"`, `without statement timeouts`
             spans.append((_kind(pattern, m), m.start(), m.end()))
     panic = _PANIC.search(text)
     if panic and not any(s <= panic.start() < e for _, s, e in spans):

@@ -28,7 +28,10 @@ _WORDS = r"error|err|warn|warning|info|notice|debug|trace|fatal|critical|crit|pa
 _JSON_LEVEL = re.compile(r'"(?:level|severity|lvl)"\s*:\s*(?:"(?P<word>\w+)"|(?P<num>\d{2}))', re.I)
 _KV_LEVEL = re.compile(r"\b(?:level|severity|lvl)=\"?(?P<word>" + _WORDS + r")\b", re.I)
 _BRACKET_LEVEL = re.compile(r"\[(?P<word>" + _WORDS + r")\]", re.I)
-_KLOG = re.compile(r"^(?P<letter>[IWEF])(?P<mo>\d{2})(?P<d>\d{2}) \d{2}:\d{2}:\d{2}")
+_KLOG = re.compile(  # a collector's own timestamp may come first (Loki, kubectl --timestamps)
+    r"^(?:\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?\s+)?(?P<letter>[IWEF])(?P<mo>\d{2})"
+    r"(?P<d>\d{2}) \d{2}:\d{2}:\d{2}"
+)
 _RUBY = re.compile(r"^(?:\S+\s+)?(?P<letter>[DIWEF]), \[")
 _UPPER_LEVEL = re.compile(
     r"(?<![\w\"'=])(?P<word>ERROR|ERR|WARN|WARNING|INFO|FATAL|CRITICAL|CRIT|PANIC|DEBUG|TRACE"

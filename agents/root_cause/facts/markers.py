@@ -38,7 +38,8 @@ _TABLE_CONTEXT = re.compile(
 )
 _SHA = re.compile(r"(?<![\w-])[0-9a-f]{7,40}(?![\w-])")
 _PR = re.compile(
-    r"(?:(?<![\w&])#|\b(?:PR|MR|pull request|pull/)\s?#?|(?<![\w!])!)(\d{1,6})\b(?!\])",
+    r"(?:(?<![\w&])#|(?<=[A-Za-z])#|\b(?:PR|MR|pull request|pull/)\s?#?|(?<![\w!])!)"
+    r"(\d{1,6})\b(?!\])",
     re.IGNORECASE,
 )
 _VERSION = re.compile(

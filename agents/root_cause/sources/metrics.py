@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 from agents.root_cause.evidence import Bundle, ToolFailed, iso, parse_time, read
 from agents.root_cause.facts.onset import page_onset
@@ -71,7 +72,9 @@ async def read_metrics(tools: Tools, alert: Alert, where: Target, bundle: Bundle
             faults += got
     if not series:
         return
-    onset = (page_onset(ruled) if ruled else None) or (page_onset(faults) if faults else None)
+    own = page_onset(ruled) if ruled else None  # what the alert measures is the problem
+    onset = (replace(own, problem=True) if own else None) or (
+        page_onset(faults) if faults else None)  # fmt: skip
     bundle.pages.insert(0, PageFacts(source=SOURCE, url="prometheus", title="Prometheus",
                                      series=tuple(series), onset=onset))  # fmt: skip
     bundle.evidence.append(Evidence(
@@ -150,6 +153,7 @@ def _unit(name: str) -> str:
 
 
 def _words(name: str) -> str:
-    """`HighErrorRate` → `High Error Rate`; `kube_pod_status` → `kube pod status`."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    """`HighErrorRate` → `High Error Rate`; `High5xxRatio` → `High 5xx Ratio`;
+    `kube_pod_status` → `kube pod status`."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[a-z])(?=[1-5](?:xx|\d\d)(?![0-9]))", " ", name)
     return re.sub(r"[_:]+", " ", spaced).strip()
