@@ -779,3 +779,16 @@ def test_a_frame_at_a_changed_line_that_only_logs_the_error_counts_little() -> N
         "err.Error() + x",
     ):
         assert not LOGGING.search(line), line
+
+
+def test_the_ranking_decides_when_the_model_says_none_with_nothing_speaking_for_it() -> None:
+    culprit = replace(scored(change(41, -600, TIMEOUT), incident()), score=0.5)
+    other = replace(scored(change(44, -30, TIMEOUT), incident()), score=0.28)
+    cause = decide(answer("none", "false_alarm"), findings([culprit, other]))
+    assert (cause.kind, cause.pr, cause.decided_by) == ("pr", 41, "ranking")
+    assert "nothing speaks for no change" in cause.decided_why
+    close = replace(other, score=0.4)  # two options about as well supported: the model chooses
+    assert decide(answer("none", "capacity"), findings([culprit, close])).decided_by == "model"
+    notice = Notice("Ratesource", "vendor", "investigating", "API timeouts", at(-2), ("rates",))
+    held = decide(answer("none", "external_dependency"), findings([culprit], notices=(notice,)))
+    assert (held.kind, held.decided_by) == ("none", "model")  # the notice speaks for it

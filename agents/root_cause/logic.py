@@ -434,6 +434,12 @@ def _choose(
             f"the model answered none, but {best.change.ref} is tied to the onset by strong "
             f"evidence ({best.score:.2f}): the ranking decided"
         ), "ranking"  # fmt: skip
+    if answer.cause == "none" and best and not found.none.reasons and _supported(best, found):
+        return best.change.ref, (
+            f"the model answered none, but nothing speaks for no change while "
+            f"{best.change.ref} is tied by evidence beyond its timing ({best.score:.2f}): "
+            "the ranking decided"
+        ), "ranking"  # fmt: skip
     picked = next((s for s in found.top if s.change.ref == answer.cause), None)
     if picked is not None and found.none.reasons and found.none.strength >= picked.score:
         return "none", (
@@ -462,6 +468,12 @@ def _ranking_pick(found: Findings) -> str:
     if best is None or best.score < RANKING_PICKS or found.none.strength >= best.score:
         return "none"
     return best.change.ref
+
+
+def _supported(best: Scored, found: Findings) -> bool:
+    """Tied by more than its timing, and well ahead of the next option."""
+    second = found.top[1].score if len(found.top) > 1 else 0.0
+    return best.score >= RANKING_PICKS and best.score - second >= 0.2
 
 
 def _strong(best: Scored, found: Findings) -> bool:
