@@ -6,7 +6,14 @@ than `LONGEST_WINDOW`."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 CHANGE_WINDOW = timedelta(hours=72)
 LONGEST_WINDOW = timedelta(days=14)
+
+
+def window_start(start: datetime, since: datetime | None = None) -> datetime:
+    """Where the window before `start` begins: `CHANGE_WINDOW` back, or earlier at `since`,
+    never further back than `LONGEST_WINDOW`."""
+    usual = start - CHANGE_WINDOW
+    return usual if since is None else min(usual, max(since, start - LONGEST_WINDOW))

@@ -13,7 +13,7 @@ from core.catalog import Service
 from core.prompting import quote
 from core.state import IncidentState, ProposedAction, Provenance, RootCause, Verdict
 from core.structured import one_of
-from core.windows import CHANGE_WINDOW, LONGEST_WINDOW
+from core.windows import window_start
 from policies.gate import Ask, JudgeAnswer, ReaderAnswer, Reason, choices
 from policies.inventory import WORKLOAD_LABELS, Inventory, PullFact, validate
 
@@ -44,7 +44,7 @@ def inventory(
         workloads=frozenset(alert.labels[k] for k in WORKLOAD_LABELS if k in alert.labels),
         catalog_channels=frozenset(s.channel for s in catalog.values()),
         pulls=pulls,
-        window=(window_start(alert.starts_at, cause), alert.starts_at),
+        window=(revert_window_start(alert.starts_at, cause), alert.starts_at),
         now=now,
         links=links | _visited_hosts(state),
         deployments=deployments,
@@ -56,13 +56,11 @@ def inventory(
     )
 
 
-def window_start(start: datetime, cause: RootCause | None) -> datetime:
+def revert_window_start(start: datetime, cause: RootCause | None) -> datetime:
     """Where the changes a revert may target begin: `CHANGE_WINDOW` before the alert, or
     where the investigation took its window back to (a build-up from an older deploy),
     never further than `LONGEST_WINDOW` (the pages that moved it are untrusted text)."""
-    since = cause.changes_since if cause else None
-    usual = start - CHANGE_WINDOW
-    return usual if since is None else min(usual, max(since, start - LONGEST_WINDOW))
+    return window_start(start, cause.changes_since if cause else None)
 
 
 def _visited_hosts(state: IncidentState) -> frozenset[str]:

@@ -20,6 +20,7 @@ from agents.root_cause.facts.types import (
     Series,
 )
 from agents.root_cause.score import none_evidence
+from core.windows import CHANGE_WINDOW, LONGEST_WINDOW
 
 T0 = datetime(2026, 5, 4, 14, 0, tzinfo=UTC)
 
@@ -92,13 +93,13 @@ def test_a_recovery_counts_only_when_every_problem_series_came_back() -> None:
     dip = PageFacts("p", "u", "t", onset=Onset(at(-20), "Ready pods", 6, 3, at(-19), "p"))
     errors = PageFacts("q", "u", "t", onset=Onset(at(-1), "5xx ratio", 0.2, 93, None, "q"))
     calm = PageFacts("q", "u", "t", onset=Onset(at(-1), "5xx ratio", 0.2, 9, at(3), "q"))
-    assert not correlate.recovered([dip, errors], T0)  # the errors are still up
-    assert correlate.recovered([dip, calm], T0)
-    assert correlate.recovered([dip], T0)
-    assert not correlate.recovered([errors], T0)
-    assert not correlate.recovered([], T0)
+    assert not correlate.recovered(dip.onset, [dip, errors])  # the errors are still up
+    assert correlate.recovered(dip.onset, [dip, calm])
+    assert correlate.recovered(dip.onset, [dip])
+    assert not correlate.recovered(errors.onset, [errors])
+    assert not correlate.recovered(None, [])
     later = PageFacts("r", "u", "t", onset=Onset(at(20), "5xx ratio", 0.3, 93, None, "r"))
-    assert not correlate.recovered([dip, later], T0)  # it went up again after the alert
+    assert not correlate.recovered(dip.onset, [dip, later])  # it went up again after the alert
 
 
 def test_answers_clients_caused_rising_earlier_are_not_the_start_of_a_failure() -> None:
@@ -901,7 +902,7 @@ def test_a_build_up_from_an_older_deploy_takes_the_change_window_back_to_it() ->
     page = PageFacts("p", "u", "t", series=(disk,), markers=(retention,))
     since = correlate.changes_since([page], T0)
     assert since == retention.at - timedelta(hours=1)
-    assert T0 - since > correlate.CHANGE_WINDOW
+    assert T0 - since > CHANGE_WINDOW
 
 
 def test_the_change_window_stays_at_72_hours_without_an_older_build_up() -> None:
@@ -909,19 +910,19 @@ def test_the_change_window_stays_at_72_hours_without_an_older_build_up() -> None
     retention = DeployMarker(T0 - timedelta(hours=126), "apply topics#318")
     assert correlate.changes_since([PageFacts("p", "u", "t", series=(flat,),
                                               markers=(retention,))], T0) == (
-        T0 - correlate.CHANGE_WINDOW)  # fmt: skip
+        T0 - CHANGE_WINDOW)  # fmt: skip
     recent = DeployMarker(T0 - timedelta(hours=30), "deploy")  # inside the window already
     filling = _disk(72, every=4.5)
     page = PageFacts("p", "u", "t", series=(filling,), markers=(recent,))
-    assert correlate.changes_since([page], T0) == T0 - correlate.CHANGE_WINDOW
-    assert correlate.changes_since([], T0) == T0 - correlate.CHANGE_WINDOW
+    assert correlate.changes_since([page], T0) == T0 - CHANGE_WINDOW
+    assert correlate.changes_since([], T0) == T0 - CHANGE_WINDOW
 
 
 def test_the_change_window_never_reaches_back_further_than_its_longest() -> None:
     disk = _disk(24 * 40, every=60.0)  # flat, then filling since a deploy 25 days ago
     old = DeployMarker(T0 - timedelta(hours=24 * 40 - 60 * 5.5), "apply")
     since = correlate.changes_since([PageFacts("p", "u", "t", series=(disk,), markers=(old,))], T0)
-    assert since == T0 - correlate.LONGEST_WINDOW
+    assert since == T0 - LONGEST_WINDOW
 
 
 def test_a_per_request_measure_or_a_duration_is_no_load() -> None:

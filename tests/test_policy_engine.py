@@ -208,7 +208,7 @@ def test_the_default_policy_is_valid_and_asks_before_reverting_the_culprit() -> 
 def test_a_revert_reaches_back_as_far_as_the_investigation_read_never_past_the_longest() -> None:
     from core.state import RootCause
     from core.windows import CHANGE_WINDOW, LONGEST_WINDOW
-    from policies.views import window_start
+    from policies.views import revert_window_start as window_start
 
     def cause(since: object) -> RootCause:
         return RootCause(kind="pr", pr=700, summary="s", confidence=0.5, decided_by="ranking",

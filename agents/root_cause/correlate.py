@@ -38,7 +38,7 @@ from agents.root_cause.facts.types import (
 )
 from agents.root_cause.kinds import file_kind
 from core.state import CauseCategory
-from core.windows import CHANGE_WINDOW, LONGEST_WINDOW
+from core.windows import window_start
 
 DEPLOY_SLACK = timedelta(minutes=2)  # a deploy this close after the onset may still be it
 TOGETHER = timedelta(minutes=15)  # deploys this close together are one release
@@ -128,14 +128,17 @@ def onset_of(pages: Sequence[PageFacts], alert_start: datetime) -> Onset | None:
     return min(served or problems or found, key=lambda o: o.at, default=None)
 
 
-def recovered(pages: Sequence[PageFacts], alert_start: datetime) -> bool:
-    """The incident's onset came back to its baseline and so did every other problem series
-    the pages show departing, before the alert or after it: a readiness dip that recovered in
-    a minute is no recovery while the error ratio is still up (or went up later)."""
-    first = onset_of(pages, alert_start)
-    if first is None or first.recovered_at is None:
-        return False
-    return all(p.onset.recovered_at is not None for p in pages if p.onset and p.onset.problem)
+def recovered(first: Onset | None, pages: Sequence[PageFacts]) -> bool:
+    """The incident's onset (`onset_of`) came back to its baseline and so did every other
+    problem series the pages show departing, before the alert or after it: a readiness dip
+    that recovered in a minute is no recovery while the error ratio is still up (or went up
+    later)."""
+    return first is not None and first.recovered_at is not None and not ongoing(pages)
+
+
+def ongoing(pages: Sequence[PageFacts]) -> bool:
+    """A problem series the pages show departing has not come back to its baseline."""
+    return any(p.onset.problem and p.onset.recovered_at is None for p in pages if p.onset)
 
 
 @dataclass(frozen=True)
@@ -326,9 +329,7 @@ def rising_load(
     if any(_rise(s, onset) < factor for s in demand):  # what clients sent did not rise:
         loads = demand  # more reaching the origin is the cache letting it through
     for s in loads:
-        cut = onset or s.points[len(s.points) // 2].at
-        before = [p.value for p in s.points if p.at < cut]
-        after = [p.value for p in s.points if p.at >= cut]
+        before, after = _around(s, onset)
         if not before or not after or min(before) < 0:
             continue
         base = sorted(before)[len(before) // 2]
@@ -343,11 +344,15 @@ def rising_load(
     return (best, appeared or name) if best >= factor else (0.0, "")
 
 
+def _around(s: Series, onset: datetime | None) -> tuple[list[float], list[float]]:
+    """A series' values before the onset and from it (its middle point without one)."""
+    cut = onset or s.points[len(s.points) // 2].at
+    return [p.value for p in s.points if p.at < cut], [p.value for p in s.points if p.at >= cut]
+
+
 def _rise(s: Series, onset: datetime | None) -> float:
     """How many times a series' peak after the onset is its median before (inf from 0)."""
-    cut = onset or s.points[len(s.points) // 2].at
-    before = [p.value for p in s.points if p.at < cut]
-    after = [p.value for p in s.points if p.at >= cut]
+    before, after = _around(s, onset)
     if not before or not after:
         return 0.0
     base = sorted(before)[len(before) // 2]
@@ -516,10 +521,8 @@ def changes_since(pages: Sequence[PageFacts], start: datetime) -> datetime:
     back."""
     series = [s for p in pages for s in p.series]
     markers = [m for p in pages for m in p.markers]
-    usual = start - CHANGE_WINDOW
-    grew = [b.at for b in buildups(series, markers, start)]
-    earliest = min(grew, default=usual + timedelta(hours=1)) - timedelta(hours=1)
-    return max(min(usual, earliest), start - LONGEST_WINDOW)
+    grew = [b.at - timedelta(hours=1) for b in buildups(series, markers, start)]
+    return window_start(start, min(grew, default=None))
 
 
 def went(onset: Onset, shown: Series | None) -> str:

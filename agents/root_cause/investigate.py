@@ -64,7 +64,7 @@ async def investigate(
     detailed = await evidence.read_patches(tools, first, bundle)
     scored = [score(c, _facts(c), incident) for c in detailed]
     onset = correlate.onset_of(bundle.pages, alert.starts_at)
-    recovered = correlate.recovered(bundle.pages, alert.starts_at)
+    recovered = correlate.recovered(onset, bundle.pages)
     ended = correlate.ended_before(platform[0][0], incident.onset, alert.starts_at) if (
         platform and not recovered) else None  # fmt: skip
     found_none = none_evidence(

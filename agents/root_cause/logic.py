@@ -472,13 +472,17 @@ def _ranking_pick(found: Findings) -> str:
 
 def _supported(best: Scored, found: Findings) -> bool:
     """Tied by more than its timing, and well ahead of the next option."""
-    second = found.top[1].score if len(found.top) > 1 else 0.0
-    return best.score >= RANKING_PICKS and best.score - second >= 0.2
+    return _ahead(best, found, RANKING_PICKS)
 
 
 def _strong(best: Scored, found: Findings) -> bool:
+    return _ahead(best, found, STRONG)
+
+
+def _ahead(best: Scored, found: Findings, floor: float) -> bool:
+    """Scoring `floor` or more, and 0.2 ahead of the next option."""
     second = found.top[1].score if len(found.top) > 1 else 0.0
-    return best.score >= STRONG and best.score - second >= 0.2
+    return best.score >= floor and best.score - second >= 0.2
 
 
 def _category(category: CauseCategory, chosen: Scored | None, found: Findings) -> CauseCategory:

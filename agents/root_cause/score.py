@@ -473,13 +473,18 @@ _BOUNDS: dict[str, re.Pattern[str]] = {
 def _built_up(marker: DeployMarker | None, incident: Incident) -> str:
     """A resource the pages show flat until this change's deploy and rising steadily from
     it until the onset: a build-up it started, however long it took to reach a limit."""
-    grew = next((b for b in incident.buildups if marker is not None and b.at == marker.at), None)
+    grew = _buildup_at(marker, incident)
     if grew is None:
         return ""
     unit = grew.unit if grew.unit in ("%", "") else f" {grew.unit}"
     name = " ".join(grew.name.split())[:60]
     return (f"{name} rose steadily from {grew.first:g}{unit} to {grew.last:g}{unit} from its "
             "deploy on, flat before: a build-up it started")  # fmt: skip
+
+
+def _buildup_at(marker: DeployMarker | None, incident: Incident) -> correlate.Buildup | None:
+    """The build-up the pages show starting at this deploy, if any."""
+    return next((b for b in incident.buildups if marker is not None and b.at == marker.at), None)
 
 
 _HOLDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
@@ -493,7 +498,7 @@ _HOLDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
 def _fills(facts: ChangeFacts | None, marker: DeployMarker | None, incident: Incident) -> str:
     """A build-up from this change's deploy of a resource its settings govern how much of is
     held: a retention raised before a disk filled, a TTL dropped before keys piled up."""
-    grew = next((b for b in incident.buildups if marker is not None and b.at == marker.at), None)
+    grew = _buildup_at(marker, incident)
     if grew is None or facts is None:
         return ""
     for pattern, families in _HOLDS:
@@ -564,10 +569,12 @@ _CALL_SITE = {
 # a logging call (or an argument of one): it reports an error, it does not raise it
 LOGGING = re.compile(
     r"\b(log|logger|logging|slog|zap|zerolog|klog|glog|console|winston|pino|bunyan|LOG|LOGGER|"
-    r"Log|Logger)\s*\.\s*\w+\s*\(|(?<!fmt)(?<!errors)(?<!xerrors)\.(debug|info|warn|warning|error|exception|critical|fatal|"
-    r"Debug|Info|Warn|Warning|Error|Fatal)[fw]?\(\s*[\"'`f]|\bzap\.(String|Int\d*|Error|Any|"
-    r"Duration|Bool|Stringer|Strings)\(|\bfmt\.(Print|Fprint)|\bSystem\.(out|err)\.print|"
-    r"\bprint(ln)?\s*\(\s*[\"'f]|\bputs\s+[\"']|\.log\(\s*[\"'`]"
+    r"Log|Logger)\s*\.\s*\w+\s*\("
+    r"|(?<!fmt)(?<!errors)(?<!xerrors)\.(debug|info|warn|warning|error|exception|critical|"
+    r"fatal|Debug|Info|Warn|Warning|Error|Fatal)[fw]?\(\s*[\"'`f]"
+    r"|\bzap\.(String|Int\d*|Error|Any|Duration|Bool|Stringer|Strings)\("
+    r"|\bfmt\.(Print|Fprint)|\bSystem\.(out|err)\.print"
+    r"|\bprint(ln)?\s*\(\s*[\"'f]|\bputs\s+[\"']|\.log\(\s*[\"'`]"
 )
 UPSTREAM = re.compile(  # the called service failed: its answer, not the caller's request
     r"ServiceUnavailable|Service Unavailable|InternalError|InternalServerError|Internal Server "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from agents.root_cause import correlate
 from agents.root_cause.facts.types import PageFacts, Series
 from agents.shared.alerts import alert_text
 from agents.shared.impact import Impact, from_text, label_severity, severity
@@ -35,10 +36,9 @@ def page_impact(pages: list[PageFacts]) -> Impact:
                 found = found.merged(Impact(error_ratio=high))
             elif _SATURATION.search(s.name):
                 found = found.merged(Impact(saturation=high))
-    onsets = [p.onset for p in pages if p.onset]
-    ongoing = any(o.problem and o.recovered_at is None for o in onsets)
-    if not ongoing and any(o.recovered_at for o in onsets):  # a dip back while errors go on
-        found = found.merged(Impact(recovered=True))  # is no recovery
+    back = any(p.onset.recovered_at for p in pages if p.onset)
+    if back and not correlate.ongoing(pages):  # a dip back while errors go on is no recovery
+        found = found.merged(Impact(recovered=True))
     return found
 
 

@@ -139,9 +139,8 @@ def errors(page: Page, clock: Clock, source: str) -> list[ErrorSignal]:
     ]  # fmt: skip
 
 
-_DENIED = re.compile(
-    r"\b(no|not|nor|without|never|zero)\W{0,3}((a|an|any)\s)?\W{0,2}$", re.I
-)  # prose saying it did not
+# prose saying it did not happen: `no "too many connections"`, `without a lock timeout`
+_DENIED = re.compile(r"\b(no|not|nor|without|never|zero)\W{0,3}((a|an|any)\s)?\W{0,2}$", re.I)
 
 
 def kinds_in(text: str) -> list[tuple[str, int, int]]:
