@@ -150,6 +150,20 @@ def test_families_from_the_key_then_the_keys_above_it() -> None:
     assert family(["spring", "kafka", "consumer", "max-poll-records"]) == "batch"
     assert family(["consumer", "poll-timeout"]) == "timeout"
     assert family(["consumer", "group-id"]) == "other"
+    assert family(["grpc", "http2_keepalive_interval_secs"]) == "keepalive"
+    assert family(["server", "keepAliveTimeout"]) == "keepalive"
+
+
+def test_the_fields_of_a_log_or_metric_call_are_no_settings() -> None:
+    """`key=value` arguments of a call that logs, traces or counts are a record's fields."""
+    for line in ('info!(attempt = 2, backoff_ms = backoff.as_millis() as u64, "retrying");',
+                 '    log.warning("retrying", delay=5, attempt=2)',
+                 '    logger.info("pool", size=40)',
+                 '    metrics::counter!("retries", kind = "idv").increment(1);'):  # fmt: skip
+        patch = f"@@ -1 +1,2 @@\n x = 1\n+{line}\n"
+        assert settings("a.rs", parse(patch)) == [], line
+    call = "@@ -1 +1 @@\n-    r = get(url, timeout=30)\n+    r = get(url, timeout=3)\n"
+    assert [s.key for s in settings("a.py", parse(call))] == ["timeout"]
 
 
 # --- dependencies and schema statements ------------------------------------------------------
@@ -233,3 +247,64 @@ def test_a_version_line_with_no_package_above_it_is_no_dependency() -> None:
     cut = facts("package-lock.json", '@@ -40,3 +40,3 @@\n-      "version": "2.0.0",\n'
                 '+      "version": "2.0.1",\n       "license": "MIT",\n')  # fmt: skip
     assert cut.dependencies == ()
+
+
+def test_a_blank_line_in_a_patch_is_context() -> None:
+    """A patch whose blank context lines lost their leading space (as YAML block scalars and
+    editors leave them) still parses: the blank line is context, on both sides."""
+    patch = "@@ -1,4 +1,4 @@\n env:\n\n-  - name: TTL\n+  - name: TTL_SECONDS\n"
+    lines = parse(patch)
+    assert [d.sign for d in lines] == [" ", " ", "-", "+"]
+    assert lines[1].old == 2 and lines[1].new == 2 and lines[2].old == 3
+    facts = change_facts("#1", ["deploy.yaml"], {"deploy.yaml": patch})
+    assert [line.text for line in facts.removed] == ["  - name: TTL"]
+
+
+def _settings_of(patches: dict[str, str]) -> list[tuple[str, str | None, str | None, str]]:
+    facts = change_facts("#1", list(patches), patches)
+    return [(s.key, s.before, s.after, s.direction) for s in facts.settings]
+
+
+def test_a_setting_moved_from_the_production_profile_into_a_shared_file_is_one_change() -> None:
+    """Folding per-environment blocks into a shared file: production goes from what its own
+    file held to the shared value (the dev file's removal takes nothing from production)."""
+    shared = "@@ -1,2 +1,5 @@\n app:\n   name: x\n+worker:\n+  pool:\n+    size: 4\n"
+    prod = "@@ -1,4 +1,1 @@\n app:\n-worker:\n-  pool:\n-    size: 32\n"
+    dev = "@@ -1,4 +1,1 @@\n app:\n-worker:\n-  pool:\n-    size: 4\n"
+    got = _settings_of({"config/app.yaml": shared, "config/app-prod.yaml": prod,
+                        "config/app-dev.yaml": dev})  # fmt: skip
+    assert got == [("worker.pool.size", "32", "4", "lowered")]
+
+
+def test_a_removed_override_falls_back_to_the_value_the_diff_shows_elsewhere() -> None:
+    node = ("@@ -3,4 +3,2 @@\n locals {\n-  kernel = <<-EOT\n-    net.core.somaxconn = 65535\n"
+            "-  EOT\n }\n")  # fmt: skip
+    base = ("@@ -1,3 +1,3 @@\n # baseline\n net.core.somaxconn = 4096\n-# groups: batch\n"
+            "+# groups: all\n")  # fmt: skip
+    got = _settings_of({"envs/prod/nodes.tf": node, "modules/base/sysctl.conf": base})
+    assert ("net.core.somaxconn", "65535", "4096", "lowered") in got
+
+
+@pytest.mark.parametrize(
+    "patches",
+    [
+        # moved with the same value: production reads what it read before
+        {"a/app.yml": "@@ -1 +1,2 @@\n x: 1\n+server.max-threads: 200\n",
+         "a/app-prod.yml": "@@ -1,2 +1 @@\n x: 1\n-server.max-threads: 200\n"},
+        # only a test environment's file loses it: nothing moves for production
+        {"a/app.yml": "@@ -1 +1,2 @@\n x: 1\n+server.max-threads: 20\n",
+         "a/app-staging.yml": "@@ -1,2 +1 @@\n x: 1\n-server.max-threads: 200\n"},
+        # a bare key shown elsewhere is not the same setting
+        {"svc/a.yaml": "@@ -1,2 +1 @@\n x: 1\n-timeout: 30s\n",
+         "svc/b.yaml": "@@ -1,2 +1,2 @@\n timeout: 2s\n-y: 1\n+y: 2\n"},
+        # two production-side files disagree: which one production reads is unknown
+        {"a/app.yml": "@@ -1 +1,2 @@\n x: 1\n+pool.max-size: 5\n",
+         "a/app-prod.yml": "@@ -1,2 +1 @@\n x: 1\n-pool.max-size: 50\n",
+         "a/app-production.yml": "@@ -1,2 +1 @@\n x: 1\n-pool.max-size: 80\n"},
+    ],
+)  # fmt: skip
+def test_no_move_where_production_reads_the_same_or_the_value_is_unknown(
+    patches: dict[str, str],
+) -> None:
+    got = _settings_of(patches)
+    assert not [g for g in got if g[0] != "y" and g[1] is not None and g[2] is not None], got

@@ -23,7 +23,8 @@ _WORDS: tuple[tuple[str, str], ...] = (
     ("timeouts", r"timeout|timed out|deadline|read timed|etimedout|gateway time"),
     ("latency", r"latency|slow|p9\d|duration|response time|apdex"),
     ("connections", r"connection|pool|too many clients|max_?connections|maxclients|"
-                    r"econnrefused|connect(ion)? refused|sockets?|hikari"),
+                    r"econnrefused|connect(ion)? refused|sockets?|hikari|goaway|"
+                    r"too_many_pings|enhance_your_calm|reset by peer|connection reset"),
     ("memory", r"oom|out of memory|memory|heap|gc overhead|garbage|rss|evicted.*memory"),
     ("cpu", r"\bcpu\b|throttled cpu|load average|saturat|backtrack|event loop lag"),
     ("disk", r"disk|volume|inode|no space|filesystem|pvc|storage full|diskpressure"),
@@ -53,6 +54,8 @@ _PATTERNS = [(family, re.compile(words, re.I)) for family, words in _WORDS]
 
 SETTING_SYMPTOMS: dict[SettingFamily, tuple[str, ...]] = {
     "timeout": ("timeouts", "latency", "errors", "availability"),
+    # a connection's liveness: pings a server refuses (GOAWAY), idle connections cut under it
+    "keepalive": ("connections", "errors", "availability", "timeouts"),
     "retry": ("latency", "timeouts", "cpu", "connections", "throttling", "queue", "errors"),
     "backoff": ("latency", "cpu", "connections", "throttling", "queue", "errors"),
     "pool": ("connections", "timeouts", "latency", "errors", "availability"),

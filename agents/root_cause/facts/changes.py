@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from agents.root_cause import kinds
 from agents.root_cause.facts import diff
-from agents.root_cause.facts.settings import settings
+from agents.root_cause.facts.settings import moved, settings, unchanged
 from agents.root_cause.facts.types import ChangeFacts, DependencyChange, Line, Statement
 
 _VERSION = r"[\^~>=<! ]*v?\d+(?:\.[\w-]+)*(?:[-+][\w.]+)?"
@@ -62,6 +62,7 @@ def change_facts(ref: str, files: Sequence[str], patches: Mapping[str, str]) -> 
     added: list[Line] = []
     removed: list[Line] = []
     setting_changes = []
+    shown = []  # settings on unchanged lines: what a removed override falls back to
     dependencies: list[DependencyChange] = []
     statements: list[Statement] = []
     for file in files or list(patches):
@@ -73,6 +74,7 @@ def change_facts(ref: str, files: Sequence[str], patches: Mapping[str, str]) -> 
             dependencies += dependency_changes(file, lines)
         elif file_kind not in ("docs_tests", "schema"):
             setting_changes += settings(file, lines)
+            shown += unchanged(file, lines)
         statements += schema_statements(file, lines, file_kind)
     return ChangeFacts(
         ref=ref,
@@ -80,7 +82,7 @@ def change_facts(ref: str, files: Sequence[str], patches: Mapping[str, str]) -> 
         files=tuple(files or patches),
         added=tuple(added),
         removed=tuple(removed),
-        settings=tuple(setting_changes),
+        settings=tuple(moved(setting_changes, shown)),
         dependencies=tuple(dependencies),
         statements=tuple(statements),
         patches=dict(patches),

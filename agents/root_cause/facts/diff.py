@@ -34,7 +34,8 @@ def parse(patch: str) -> list[DiffLine]:
             continue
         if hunk < 0 or raw.startswith("\\"):  # before the first hunk: file headers
             continue
-        sign, text = (raw[:1], raw[1:]) if raw[:1] in "+- " else (" ", raw)
+        # a blank line is context (editors and YAML block scalars drop its leading space)
+        sign, text = (raw[:1], raw[1:]) if raw and raw[0] in "+- " else (" ", raw)
         indent = len(text) - len(text.lstrip())
         while stack and stack[-1][0] >= indent and text.strip():
             stack.pop()

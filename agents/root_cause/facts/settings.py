@@ -3,7 +3,9 @@
 A line of a diff is read as `key: value` (YAML), `key = value` (env, properties, INI, TOML,
 HCL, code constants), `"key": value` (JSON), `Key: value,` (struct and object literals) or
 `key=value` arguments inside a call; a removed and an added line of the same hunk with the
-same key are one setting that changed. Values are compared after their units: durations
+same key are one setting that changed. Across the files of one change, a setting removed
+from one file and set in another moved (`moved`): production goes from the value it had to
+the value it now reads. Values are compared after their units: durations
 in seconds (`30s`, `1500ms`, `5 * time.Second`, `PT30S`), sizes in bytes (`512Mi`, `2G`),
 CPU in cores (`500m`). The family comes from the key and the keys it is nested under.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from agents.root_cause.facts.diff import DiffLine
 from agents.root_cause.facts.types import Direction, SettingChange, SettingFamily
@@ -30,6 +33,15 @@ _ATTRIBUTE = re.compile(r"(?P<k>[A-Za-z_][\w.-]*)=(?P<v>[^,;&=\s]+)")
 _ATTRIBUTES = re.compile(r"[A-Za-z_][\w.-]*=[^,;&=\s]+(?:\s*[,;&]\s*[A-Za-z_][\w.-]*=[^,;&=\s]+)*")
 _CALL = re.compile(r"[A-Za-z_][\w.]*\(")
 _TYPED = re.compile(r"^[\w.<>\[\]?|]+\s*=\s*(.+)$")
+# a call that logs, traces or counts: its `key=value` arguments are fields of a record, not
+# settings (`info!(attempt = 2, backoff_ms = …)`, `log.warn("retry", delay=d)`)
+_LOG_CALL = re.compile(
+    r"\b(info|warn|warning|error|debug|trace|event|span|counter|gauge|histogram|println|"
+    r"print|eprintln|format)!\s*\($|\b(log|logger|logging|slog|console|tracing|metrics|"
+    r"statsd)\s*(\.|::)\s*\w+!?\s*\($|\.(debug|info|warn|warning|error|exception|critical|"
+    r"fatal|bind)\s*\($",
+    re.I,
+)
 _SKIP_KEYS = {"if", "for", "while", "return", "def", "class", "func", "import", "from", "elif"}
 
 _FAMILY_PATTERNS: tuple[tuple[SettingFamily, str], ...] = (
@@ -37,6 +49,7 @@ _FAMILY_PATTERNS: tuple[tuple[SettingFamily, str], ...] = (
     ("tls", r"tls|ssl|verify|insecure|ca_?(bundle|file|cert)|certificate|reject_?unauthorized"),
     ("backoff", r"backoff|jitter|retry_?(delay|interval|wait)|wait_?between"),
     ("retry", r"retr(y|ies)|max_?attempts|attempts"),
+    ("keepalive", r"keep_?alive|ping_?(interval|timeout)|heartbeat_?(interval|timeout)"),
     ("timeout", r"timeout|deadline|time_?out"),
     (
         "autoscaling",
@@ -166,6 +179,87 @@ def settings(file: str, lines: list[DiffLine]) -> list[SettingChange]:
     return out
 
 
+def unchanged(file: str, lines: list[DiffLine]) -> list[tuple[SettingChange, str]]:
+    """The settings the diff of `file` shows on unchanged lines, as (setting, file)."""
+    return [(_change(file, _full(d.path, key), value, value, (*d.path, key), d.new), file)
+            for d in lines if d.sign == " " for key, value in pairs(d.text)]  # fmt: skip
+
+
+# Files that configure an environment other than production, by a path part or name suffix
+# (`application-dev.yml`, `values-staging.yaml`, `env/qa/`): what they set is not what
+# production runs.
+_NOT_PRODUCTION = re.compile(
+    r"(^|[/._-])(dev|development|local|test|testing|qa|staging|stage|stg|sandbox|ci|e2e|"
+    r"preview|demo)([/._-]|$)", re.I)  # fmt: skip
+_PRODUCTION = re.compile(r"(^|[/._-])(prod|production|prd|live)([/._-]|$)", re.I)
+
+
+def production_file(file: str) -> bool | None:
+    """True for a file that names production, False for one that names another environment,
+    None for a file shared by all (`application.yml`, `values.yaml`)."""
+    if _PRODUCTION.search(file):
+        return True
+    return False if _NOT_PRODUCTION.search(file) else None
+
+
+def moved(
+    found: list[SettingChange], context: list[tuple[SettingChange, str]]
+) -> list[SettingChange]:
+    """The settings of one change with those it moved between files made one: a key removed
+    from one file and set in another (an override folded into a shared file, a block moved
+    between profiles) changes production from the value the production-side file held to
+    the value it reads now. Where the key is set in no other file of the change, a line the
+    diff shows unchanged elsewhere, with the same specific key (`net.core.somaxconn`, not a
+    bare `timeout`), is the value it falls back to (`context`: (setting as shown, file)).
+    Files of other environments (dev, staging, test) neither give nor take the value."""
+    removed: dict[str, list[SettingChange]] = {}
+    added: dict[str, list[SettingChange]] = {}
+    for s in found:
+        if s.after is None:
+            removed.setdefault(s.key, []).append(s)
+        elif s.before is None:
+            added.setdefault(s.key, []).append(s)
+    merged: dict[str, SettingChange | None] = {}  # key → one setting (None: no change)
+    for key, gone in removed.items():
+        shown = [c for c, file in context if c.key == key and _specific(key)
+                 and production_file(file) is not False]  # fmt: skip
+        elsewhere = [c for c in shown if c.file not in {g.file for g in gone}]
+        now = _for_production(added.get(key, [])) or _for_production(elsewhere)
+        was = _for_production(gone)
+        if now is None or was is None or now.file == was.file:
+            continue
+        merged[key] = None if now.after == was.before else _moved(was, now)
+    out: list[SettingChange] = []
+    for s in found:
+        if s.key not in merged or (s.before is not None and s.after is not None):
+            out.append(s)
+        elif (one := merged[s.key]) is not None and one not in out:
+            out.append(one)
+    return out
+
+
+def _moved(was: SettingChange, now: SettingChange) -> SettingChange:
+    old, new = number(was.before, now.family), number(now.after, now.family)
+    return replace(now, before=was.before, before_number=old, after_number=new,
+                   direction=_direction(was.before, now.after, old, new))  # fmt: skip
+
+
+def _for_production(side: list[SettingChange]) -> SettingChange | None:
+    """The one value production reads among a key's settings in several files: the file that
+    names production, else the shared files when they agree."""
+    named = [s for s in side if production_file(s.file)]
+    shared = [s for s in side if production_file(s.file) is None]
+    pick = named or shared
+    values = {s.after if s.after is not None else s.before for s in pick}
+    return pick[0] if len(values) == 1 else None
+
+
+def _specific(key: str) -> bool:
+    """A key named precisely enough to be the same setting wherever it appears: two words at
+    least (`nf_conntrack_max`, `threads.max`), eight letters or more."""
+    return len(re.findall(r"[A-Za-z]+", _words(key).replace("_", " "))) >= 2 and len(key) >= 8
+
+
 def pairs(text: str) -> list[tuple[str, str]]:
     """The (key, value) pairs a line sets: an assignment, or arguments inside a call."""
     line = _COMMENT.sub("", text).rstrip()
@@ -184,7 +278,7 @@ def pairs(text: str) -> list[tuple[str, str]]:
             return [(f"{key}.{k}", v) for found_pairs in inner for k, v in found_pairs]
         if value and not value.endswith(("(", "{", "[")) and not _CALL.search(value):
             return [(key, value)]
-    if "(" in line:
+    if "(" in line and not _LOG_CALL.search(line.split("(", 1)[0] + "("):
         return [(m.group("key"), m.group("value")) for m in _ARG.finditer(line.split("(", 1)[1])]
     return []
 

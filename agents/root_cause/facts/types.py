@@ -145,7 +145,7 @@ class PageFacts:
 # --- what a change does --------------------------------------------------------------------
 
 SettingFamily = Literal[
-    "timeout", "retry", "backoff", "pool", "workers", "memory", "cpu", "replicas",
+    "timeout", "keepalive", "retry", "backoff", "pool", "workers", "memory", "cpu", "replicas",
     "autoscaling", "ttl", "cache_key", "cache_size", "batch", "log_level", "sampling",
     "schedule", "flag", "tls", "rate_limit", "probe", "image", "retention", "other",
 ]  # fmt: skip
