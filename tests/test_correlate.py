@@ -885,6 +885,29 @@ def test_a_providers_quota_that_ran_out_is_read_a_clusters_resource_quota_is_not
         assert correlate.vendor_quota([text]) == "", text
 
 
+def test_a_provider_saying_the_api_called_is_gone_is_read() -> None:
+    for text in ('HttpStatusError: shipfast POST /v2/labels -> 410 Gone',
+                 "geo client: request to https://api.example.io/v1/lookup failed: 410 Gone",
+                 '{"error": "api_version_retired", "message": "v1 was retired on May 2"}',
+                 "Payments API v3 has been sunset; use v4"):  # fmt: skip
+        assert correlate.retired_api([text], []), text
+    for text in ('GET /items/81 410 Gone 3 ms',  # the service's own answer for a deleted item
+                 "410 requests in the last minute · p99 1.2 s",
+                 "deprecated: the v1 endpoint will be sunset next quarter"):  # fmt: skip
+        assert correlate.retired_api([text], []) == "", text
+
+
+def test_a_gone_api_that_a_change_started_calling_is_no_vendor_removal() -> None:
+    patch = ('@@ -1,2 +1,2 @@\n const base = host;\n-const path = "/v1/labels";\n'
+             '+const path = "/v2/labels/create";\n')  # fmt: skip
+    moved_to = change_facts("#7", ["src/labels.ts"], {"src/labels.ts": patch})
+    text = "labels client: POST /v2/labels/create -> 410 Gone"
+    assert correlate.retired_api([text], [moved_to]) == ""
+    kept = change_facts("#8", ["src/labels.ts"], {"src/labels.ts": patch.replace(
+        '"/v2/labels/create"', '"/v1/labels" // same call')})  # fmt: skip
+    assert correlate.retired_api(["labels client: POST /v1/labels -> 410 Gone"], [kept])
+
+
 # --- how far back the changes are read -------------------------------------------------------
 
 

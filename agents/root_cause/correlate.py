@@ -812,6 +812,47 @@ def rejected_credentials(texts: Iterable[str], changes: Iterable[ChangeFacts]) -
     return ""
 
 
+RETIRED = re.compile(
+    r"\b(api|endpoint|version|v\d+)(\s+[\w.-]+){0,2}?\s+(has been|have been|was|were|is( now)?|"
+    r"got)\s+(retired|sunset|decommissioned|discontinued|no longer (available|supported))\b|"
+    r"\b(api|endpoint|version) (retired|sunset|decommissioned)\b|"
+    r"\b\w*_?(version|api|endpoint)_(retired|sunset|removed|deprecated)\b",
+    re.I,
+)
+"""A provider saying what the service calls is gone: an API version retired or sunset, an
+endpoint decommissioned."""
+GONE = re.compile(r"\b410\b[^.;\n]{0,12}\bGone\b|\bGone\b[^.;\n]{0,12}\b410\b", re.I)
+# ...where the 410 is the answer to a call the service made (a service's own 410s for deleted
+# resources are routine)
+_OUTBOUND = re.compile(r"->|→|\bcall(ing|ed)?\b|\brequest(ing)? to\b|\bupstream\b|"
+                       r"\bclient\b|https?://", re.I)  # fmt: skip
+_PATH = re.compile(r"(?<![\w.])/[A-Za-z][\w.-]*(?:/[\w.{}-]+)+")
+
+
+def retired_api(texts: Iterable[str], changes: Iterable[ChangeFacts]) -> str:
+    """The clause where a provider answers that the API the service calls is gone (`410
+    Gone`, `api_version_retired`, "v1 was sunset"): the vendor removed it, as announced or
+    not; "" when none does, or when a change in the window starts calling the path the
+    error names (a line it adds has it, no line it removes does): then the change called
+    something that was never there."""
+    changes = list(changes)
+    for text in texts:
+        hit = RETIRED.search(text) or (GONE.search(text) if _OUTBOUND.search(text) else None)
+        if not hit:
+            continue
+        paths = _PATH.findall(text)
+        introduced = any(_adds(c, p) for p in paths for c in changes)
+        if not introduced:
+            return _clause(text, hit.start(), hit.end())
+    return ""
+
+
+def _adds(change: ChangeFacts, text: str) -> bool:
+    """Whether a line the change adds has `text` and no line it removes does."""
+    return any(text in line.text for line in change.added) and not any(
+        text in line.text for line in change.removed)  # fmt: skip
+
+
 _CALLERS_TOKEN = re.compile(r"\bbearer\b|\bjwt\b|invalid claims|\bsession\b|access[_ ]token|"
                             r"id[_ ]token|refresh[_ ]token", re.I)  # fmt: skip
 

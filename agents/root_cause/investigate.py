@@ -79,6 +79,7 @@ async def investigate(
         exhausted=correlate.exhausted(said),
         quota=correlate.vendor_quota(said),
         rejected=correlate.rejected_credentials(said, [s.facts for s in scored if s.facts]),
+        retired=correlate.retired_api(said, [s.facts for s in scored if s.facts]),
     )  # fmt: skip
     lines, ids = fact_lines(bundle.pages, incident.first_bad)
     seen = _errors_seen(bundle.pages)

@@ -46,12 +46,12 @@ NEAR_LINES = 3  # a stack frame this close to a changed line points at that chan
 GROWS = frozenset({"unbounded_collection", "unclosed_client"})
 TRIGGERED = frozenset({"retry_without_backoff", "scaling_bounds_changed", "query_in_loop",
                        "regex_backtracking", "pool_or_workers_lowered",
-                       "bound_removed"})  # fmt: skip
+                       "bound_removed", "blocking_server_command"})  # fmt: skip
 LATENT_HOURS = 72.0
 AT_LIMIT = 0.3  # a lowered limit that the pages show being reached
 FILLS = 0.2  # ...and what the change set governs how much of that resource is held
 LATENT_TIMING = 0.2  # the timing a latent risk keeps when it was live long before the onset
-APP_CONFIG = {"timeout", "retry", "backoff", "pool", "workers", "ttl", "cache_key",
+APP_CONFIG = {"timeout", "keepalive", "retry", "backoff", "pool", "workers", "ttl", "cache_key",
               "cache_size", "batch", "log_level", "sampling", "flag", "tls", "rate_limit",
               "retention"}  # fmt: skip
 # a memory setting of the runtime inside the container (the JVM's heap), not the container's
@@ -185,6 +185,7 @@ def none_evidence(
     exhausted: Sequence[str] = (),
     quota: str = "",
     rejected: str = "",
+    retired: str = "",
 ) -> NoneEvidence:
     """How strongly the evidence says no listed change did it, and what kind of cause;
     `at_onset` is what the pages say happened at the onset (not a deploy), named second
@@ -203,7 +204,10 @@ def none_evidence(
     tied to the failures; `quota` is a provider saying the account's quota ran out: the
     vendor refuses until it resets (external), unless a change is strongly tied; `rejected`
     is a server refusing the service's own credentials with no change touching one: the
-    credential changed outside the repos (rotated, revoked), a change of configuration."""
+    credential changed outside the repos (rotated, revoked), a change of configuration;
+    `retired` is a provider answering that the API the service calls is gone (410 Gone, a
+    version retired or sunset), where no change started calling it: the vendor removed it,
+    which its own answer says as plainly as a status page (external)."""
     reasons: list[str] = []
     strength = 0.0
     category: CauseCategory | None = None
@@ -225,6 +229,11 @@ def none_evidence(
         strength = max(strength, 0.6)
         category = category or "external_dependency"
         reasons.append(f"the provider's quota ran out: {' '.join(quota.split())[:120]}")
+    if retired:
+        strength = max(strength, 0.8)
+        category = category or "external_dependency"
+        reasons.append(f"the provider says what the service calls is gone: "
+                       f"{' '.join(retired.split())[:120]}")  # fmt: skip
     if expired:
         strength = max(strength, 0.6)
         # a credential only the synthetic check uses: the check fails, not the service
