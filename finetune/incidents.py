@@ -29,7 +29,6 @@ from agents.root_cause.logic import (
     WHAT_CHARS,
     answer_schema,
     evidence_ids,
-    first_failure,
     how_and_when,
     options,
 )
@@ -133,7 +132,6 @@ def examples(found: Confirmed) -> list[Example]:
         schema = answer_schema(choices, ids)
         answer = schema.model_validate(
             {
-                "failed": first_failure(cause.facts),
                 "cause": ref,
                 "what": _what(cause, ref),
                 "how": _how(cause, ref),

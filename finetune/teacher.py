@@ -23,7 +23,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from agents.root_cause.logic import EXPLANATION_CHARS, first_failure
+from agents.root_cause.logic import EXPLANATION_CHARS
 from core.state import Alert
 from finetune import gold, labels
 from finetune.errors import FinetuneError
@@ -100,7 +100,6 @@ class Oracle:
             text = gold.explanation(self.spec, expect.root_cause)
             kind = gold.category(expect.root_cause, chosen)
             answer = _cause(chosen, text, kind) | {
-                "failed": first_failure(prompt.splitlines()),
                 "what": gold.what(self.spec, expect.root_cause),
                 "how": gold.how(self.spec, expect.root_cause),
             }

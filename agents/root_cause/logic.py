@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -41,7 +41,6 @@ OPTION_MARGIN = 0.15  # a change offered beside the best is at most this much we
 RULED_OUT_SHOWN = 3
 CONFIDENCE = {"low": 0.3, "medium": 0.6, "high": 0.9}
 EXPLANATION_CHARS = 150  # the model's explanation, at most (its grammar stops it there)
-FAILED_CHARS = 60  # what failed, as the facts name it: the model's first words
 WHAT_CHARS = 80  # what the chosen change does (its title's words), restated first
 HOW_ANSWER_CHARS = 120  # the mechanism it restates next
 CHANGE_CATEGORIES = {"code_change", "config_change", "dependency_change", "schema_change",
@@ -49,13 +48,11 @@ CHANGE_CATEGORIES = {"code_change", "config_change", "dependency_change", "schem
 
 
 def _grammar_fields(schema: dict[str, Any]) -> None:
-    """The model writes `failed` first, then `what` and `how` (the grammar requires them),
-    and no confidence (the evidence's strength is the record's confidence: each token the
-    model writes costs about 85 ms on two cores); a stored or scripted answer from before
-    still validates."""
+    """The model writes `what` and `how` (the grammar requires them) and no confidence (the
+    evidence's strength is the record's confidence: each token the model writes costs about
+    85 ms on two cores); a stored or scripted answer from before still validates."""
     required = schema.setdefault("required", [])
-    required[0:0] = ["failed"]
-    required[2:2] = ["what", "how"]
+    required[1:1] = ["what", "how"]
     schema.get("properties", {}).pop("confidence", None)
     if "confidence" in required:
         required.remove("confidence")
@@ -63,7 +60,6 @@ def _grammar_fields(schema: dict[str, Any]) -> None:
 
 class CauseAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_grammar_fields)
-    failed: str = Field(default="", max_length=FAILED_CHARS)  # the error or resource that failed
     cause: str
     what: str = Field(default="", max_length=WHAT_CHARS)  # what the chosen cause is or does
     how: str = Field(default="", max_length=HOW_ANSWER_CHARS)  # the chosen mechanism, restated
@@ -71,19 +67,6 @@ class CauseAnswer(BaseModel):
     explanation: str = Field(max_length=EXPLANATION_CHARS)
     evidence: list[str] = Field(default_factory=list, max_length=2)
     confidence: Literal["low", "medium", "high"] | None = None  # answers from before
-
-
-_ERROR_FACT = re.compile(r"^error (?P<kind>.+?)(?: ×\d+)?: ")
-
-
-def first_failure(lines: Iterable[str]) -> str:
-    """What failed as the first error fact names it (`error HTTP 429 ×12: …` gives `HTTP
-    429`): the answer a confirmed incident's `failed` carries, for fine-tuning."""
-    for line in lines:
-        found = _ERROR_FACT.match(line.strip())
-        if found:
-            return found["kind"][:FAILED_CHARS]
-    return ""
 
 
 def answer_schema(options: list[str], evidence_ids: list[str] | None = None) -> type[CauseAnswer]:
@@ -329,12 +312,11 @@ def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
 
 
 def _explained(answer: CauseAnswer) -> str:
-    """The model's explanation followed by what failed, what it chose and how, each where
-    the explanation does not already say it (all four the model's words)."""
+    """The model's explanation followed by what it chose and how, each where the
+    explanation does not already say it (all three the model's words)."""
     text = answer.explanation.strip().rstrip(".")
     said = text.lower()
-    parts = [p for p in (" ".join(answer.failed.split()).rstrip("."),
-                         " ".join(answer.what.split()).rstrip("."),
+    parts = [p for p in (" ".join(answer.what.split()).rstrip("."),
                          " ".join(answer.how.split()).rstrip("."))
              if p and p.lower() not in said]  # fmt: skip
     if not parts:

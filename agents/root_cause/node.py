@@ -19,7 +19,7 @@ from core.state import IncidentState, ModelChoice
 from core.structured import StructuredOutputError
 from observability.meter import metered
 
-MAX_TOKENS = 200  # the longest answer the grammar allows fits (about 190 tokens)
+MAX_TOKENS = 184
 PROMPT = Path(__file__).resolve().parent / "prompt.md.j2"
 
 
