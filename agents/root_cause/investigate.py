@@ -67,6 +67,7 @@ async def investigate(
     recovered = correlate.recovered(onset, bundle.pages)
     ended = correlate.ended_before(platform[0][0], incident.onset, alert.starts_at) if (
         platform and not recovered) else None  # fmt: skip
+    facts_read = [s.facts for s in scored if s.facts]  # the changes whose patches were read
     found_none = none_evidence(
         scored, matched, rise, recovered, platform, load_signal=rising,
         blip=recovered and _blip(onset, scored), expired=correlate.expiries(said),
@@ -78,8 +79,8 @@ async def investigate(
         outside=outside,
         exhausted=correlate.exhausted(said),
         quota=correlate.vendor_quota(said),
-        rejected=correlate.rejected_credentials(said, [s.facts for s in scored if s.facts]),
-        retired=correlate.retired_api(said, [s.facts for s in scored if s.facts]),
+        rejected=correlate.rejected_credentials(said, facts_read),
+        retired=correlate.retired_api(said, facts_read),
     )  # fmt: skip
     lines, ids = fact_lines(bundle.pages, incident.first_bad)
     seen = _errors_seen(bundle.pages)

@@ -179,9 +179,9 @@ def settings(file: str, lines: list[DiffLine]) -> list[SettingChange]:
     return out
 
 
-def unchanged(file: str, lines: list[DiffLine]) -> list[tuple[SettingChange, str]]:
-    """The settings the diff of `file` shows on unchanged lines, as (setting, file)."""
-    return [(_change(file, _full(d.path, key), value, value, (*d.path, key), d.new), file)
+def unchanged(file: str, lines: list[DiffLine]) -> list[SettingChange]:
+    """The settings the diff of `file` shows on unchanged lines (before and after the same)."""
+    return [_change(file, _full(d.path, key), value, value, (*d.path, key), d.new)
             for d in lines if d.sign == " " for key, value in pairs(d.text)]  # fmt: skip
 
 
@@ -202,15 +202,13 @@ def production_file(file: str) -> bool | None:
     return False if _NOT_PRODUCTION.search(file) else None
 
 
-def moved(
-    found: list[SettingChange], context: list[tuple[SettingChange, str]]
-) -> list[SettingChange]:
+def moved(found: list[SettingChange], context: list[SettingChange]) -> list[SettingChange]:
     """The settings of one change with those it moved between files made one: a key removed
     from one file and set in another (an override folded into a shared file, a block moved
     between profiles) changes production from the value the production-side file held to
     the value it reads now. Where the key is set in no other file of the change, a line the
     diff shows unchanged elsewhere, with the same specific key (`net.core.somaxconn`, not a
-    bare `timeout`), is the value it falls back to (`context`: (setting as shown, file)).
+    bare `timeout`), is the value it falls back to (`context`: the settings shown unchanged).
     Files of other environments (dev, staging, test) neither give nor take the value."""
     removed: dict[str, list[SettingChange]] = {}
     added: dict[str, list[SettingChange]] = {}
@@ -221,8 +219,8 @@ def moved(
             added.setdefault(s.key, []).append(s)
     merged: dict[str, SettingChange | None] = {}  # key → one setting (None: no change)
     for key, gone in removed.items():
-        shown = [c for c, file in context if c.key == key and _specific(key)
-                 and production_file(file) is not False]  # fmt: skip
+        shown = [c for c in context if c.key == key and _specific(key)
+                 and production_file(c.file) is not False]  # fmt: skip
         elsewhere = [c for c in shown if c.file not in {g.file for g in gone}]
         now = _for_production(added.get(key, [])) or _for_production(elsewhere)
         was = _for_production(gone)
