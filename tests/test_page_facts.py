@@ -172,6 +172,16 @@ def test_not_times() -> None:
     assert ranged == [at("11:00"), at("11:05")]  # a range, not a UTC offset
 
 
+def test_a_lone_time_ending_a_dated_range_is_on_its_date() -> None:
+    clock = Clock(ALERT)
+    found = all_times("Tue 05-27 11:12-11:24 deploy 9c3e5f1 · 05-29 23:50 to 00:10 apply", clock)
+    assert [(f.at.month, f.at.day, f.at.hour, f.at.minute, f.has_date) for f in found] == [
+        (5, 27, 11, 12, True), (5, 27, 11, 24, True), (5, 29, 23, 50, True),
+        (5, 30, 0, 10, True)]  # fmt: skip
+    apart = all_times("05-27 11:12 deploy; 11:24 rollback", clock)  # no range: a lone time
+    assert apart[1].has_date is False
+
+
 # --- numbers --------------------------------------------------------------------------------
 
 

@@ -120,7 +120,26 @@ def all_times(text: str, clock: Clock, anchor: date | None = None) -> list[Found
             if found is not None:
                 out.append(found)
                 taken.append((match.start(), match.end()))
-    return sorted(out, key=lambda f: f.start)
+    return _range_ends(sorted(out, key=lambda f: f.start), text)
+
+
+_RANGE_SEP = re.compile(r"\s*(?:-|–|—|to|until)\s*$")
+
+
+def _range_ends(found: list[Found], text: str) -> list[Found]:
+    """A lone time that ends a range begun by a dated time (`Tue 04-07 11:12-11:24`) is on
+    that date (the next day when it reads earlier: `23:50-00:10`)."""
+    out = list(found)
+    for i in range(1, len(out)):
+        first, end = out[i - 1], out[i]
+        if end.has_date or not first.has_date:
+            continue
+        if not _RANGE_SEP.fullmatch(text[first.end : end.start]):
+            continue
+        at = datetime.combine(first.at.date(), end.at.timetz())
+        at += timedelta(days=1) if at < first.at else timedelta()
+        out[i] = Found(at, end.start, end.end, True)
+    return out
 
 
 def date_only(text: str, clock: Clock) -> datetime | None:
