@@ -248,6 +248,15 @@ def test_not_config_pairs(written: str) -> None:
     assert pairs_in(written) == []
 
 
+def test_a_json_dump_of_the_effective_configuration_gives_its_numbers_and_switches() -> None:
+    dump = (
+        '{ "rateLimit": { "enabled": true, "defaultPerMinute": 3000, "windowSeconds": 60 },'
+        ' "requestId": 4711, "name": "partner-api", "owner": "team-a" }'
+    )
+    assert pairs_in(dump) == [("enabled", "true"), ("defaultPerMinute", "3000"),
+                              ("windowSeconds", "60")]  # fmt: skip
+
+
 def test_settings_table() -> None:
     settings = table(
         ["Setting", "Value", "Source"],

@@ -58,6 +58,12 @@ _STATEMENT = re.compile(
 )
 
 
+# An API description (OpenAPI, Swagger, AsyncAPI): its keys describe requests and answers
+# (`schema: {type: integer}`, `maxLength: 64`), they set nothing.
+_API_SPEC = re.compile(r"(^|/)(openapi|swagger|asyncapi)([./_-][^/]*)?\.(ya?ml|json)$|"
+                       r"(^|/)(openapi|swagger|api-?specs?)/", re.I)  # fmt: skip
+
+
 def change_facts(ref: str, files: Sequence[str], patches: Mapping[str, str]) -> ChangeFacts:
     added: list[Line] = []
     removed: list[Line] = []
@@ -72,7 +78,7 @@ def change_facts(ref: str, files: Sequence[str], patches: Mapping[str, str]) -> 
         file_kind = kinds.file_kind(file, patches.get(file, ""))
         if file_kind == "dependency":
             dependencies += dependency_changes(file, lines)
-        elif file_kind not in ("docs_tests", "schema"):
+        elif file_kind not in ("docs_tests", "schema") and not _API_SPEC.search(file):
             setting_changes += settings(file, lines)
             shown += unchanged(file, lines)
         statements += schema_statements(file, lines, file_kind)

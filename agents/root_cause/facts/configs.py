@@ -1,7 +1,8 @@
 """Configuration values a page shows: environment variables (`CLIENT_TIMEOUT=2s`, `{"name": ...,
 "value": ...}`, `KEY: value` in a ConfigMap dump), settings written `key = value` or
-`key: value`, JVM flags (`-Xmx2g`, `-XX:NewRatio=3`), `--flag=value`, and the rows of a
-table whose header says setting, parameter, key, variable, property, option or flag.
+`key: value`, a JSON dump's `"defaultPerMinute": 3000` (numbers and booleans), JVM flags
+(`-Xmx2g`, `-XX:NewRatio=3`), `--flag=value`, and the rows of a table whose header says
+setting, parameter, key, variable, property, option or flag.
 
 A lowercase `key=value` is kept only when its key names a setting (a pool size, a timeout, a
 limit...) and is not a field of a log record (`request_id=`, `duration_ms=`, `status=`).
@@ -18,6 +19,7 @@ from agents.root_cause.facts.types import ConfigValue
 _VALUE = r"(?P<value>\"[^\"]*\"|'[^']*'|[^\s,;)\]}\"']+)"
 _ENV = re.compile(r"(?<![\w.-])(?P<key>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?:=|: )" + _VALUE)
 _JSON_ENV = re.compile(r'"name"\s*:\s*"(?P<key>[^"]+)"\s*,\s*"value"\s*:\s*"(?P<value>[^"]*)"')
+_JSON_PAIR = re.compile(r'"(?P<key>[A-Za-z][\w.-]*)"\s*:\s*(?P<value>-?\d[\w.]*|true|false)\b')
 _SPACED = re.compile(r"(?<![\w.-])(?P<key>[a-z][\w.-]*[a-z0-9])\s+=\s+" + _VALUE)
 _PAIR = re.compile(r"(?<![\w.\-/])(?P<key>[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+)(?:=|: )" + _VALUE)
 _JVM = re.compile(r"(?<!\S)(?P<key>-X(?:mx|ms|ss|mn)|-XX:[A-Za-z]+)=?(?P<value>[^\s,;)\]]+)")
@@ -59,13 +61,15 @@ def pairs_in(text: str) -> list[tuple[str, str]]:
     log = bool(_LEVEL_WORD.search(text[:80]))
     found: list[tuple[int, str, str]] = []
     taken: list[tuple[int, int]] = []
-    for pattern in (_JSON_ENV, _ENV, _JVM, _FLAG, _SPACED, _PAIR):
+    for pattern in (_JSON_ENV, _ENV, _JVM, _FLAG, _JSON_PAIR, _SPACED, _PAIR):
         for m in pattern.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             key, value = m["key"], m["value"].strip("\"'")
             loose = pattern in (_FLAG, _SPACED, _PAIR)
             if loose and (not _is_setting(key, value, log) or _in_braces(text, m.start())):
+                continue
+            if pattern is _JSON_PAIR and not _is_setting(key, value, log):
                 continue
             taken.append((m.start(), m.end()))
             found.append((m.start(), key, value))
@@ -76,7 +80,7 @@ def _is_setting(key: str, value: str, in_log: bool) -> bool:
     """A key that names a setting (one of its words does), not a log field or a file name,
     with a value that looks like one (a number, a literal, a path or address)."""
     lowered = key.lower()
-    words = re.split(r"[._-]", lowered)
+    words = re.split(r"[._-]", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower())
     if _LOG_FIELDS.search(lowered) or not any(_SETTING.match(w) for w in words):
         return False
     if re.search(r"\.(?:html?|txt|md|ya?ml|json|py|go|js|ts|rb)$", lowered):

@@ -56,7 +56,11 @@ _FAMILY_PATTERNS: tuple[tuple[SettingFamily, str], ...] = (
         r"(min|max)_?replica(s|_?count)|autoscal|hpa|target_?cpu|"
         r"average_?utilization|min_?scale|max_?scale",
     ),
-    ("replicas", r"replicas|replica_?count|instances|desired_?(count|capacity)|node_?count"),
+    (
+        "replicas",
+        r"replicas|replica_?count|instances|desired_?(count|capacity)|node_?count"
+        r"|max_?surge|max_?unavailable",
+    ),  # a rollout's pods replaced at once
     ("pool", r"pool|max_?(open_?)?conn|connections?_?limit|max_?idle|min_?idle|maxconn"),
     ("workers", r"workers?|threads?|concurrency|parallelism|processes|prefetch|in_?flight"),
     ("memory", r"memory|heap|xmx|mem_?limit|\bmem\b"),
@@ -113,11 +117,11 @@ def family(path: Iterable[str]) -> SettingFamily:
     keys = [part for k in path if k for part in k.split(".")]
     for key in keys[:-1]:
         for name, pattern in FAMILIES:
-            if name in _CONTEXT and pattern.search(_words(key)):
+            if name in _CONTEXT and pattern.search(key_words(key)):
                 return name
     for key in reversed(keys):
         for name, pattern in FAMILIES:
-            if pattern.search(_words(key)):
+            if pattern.search(key_words(key)):
                 return name
     return "other"
 
@@ -255,7 +259,7 @@ def _for_production(side: list[SettingChange]) -> SettingChange | None:
 def _specific(key: str) -> bool:
     """A key named precisely enough to be the same setting wherever it appears: two words at
     least (`nf_conntrack_max`, `threads.max`), eight letters or more."""
-    return len(re.findall(r"[A-Za-z]+", _words(key).replace("_", " "))) >= 2 and len(key) >= 8
+    return len(re.findall(r"[A-Za-z]+", key_words(key).replace("_", " "))) >= 2 and len(key) >= 8
 
 
 def pairs(text: str) -> list[tuple[str, str]]:
@@ -318,6 +322,6 @@ def _clean(value: str | None) -> str | None:
     return value.strip().strip("\"'") if value is not None else None
 
 
-def _words(key: str) -> str:
+def key_words(key: str) -> str:
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)
     return spaced.replace("-", "_").replace(".", "_").lower()
