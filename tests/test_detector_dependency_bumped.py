@@ -131,3 +131,17 @@ def test_dependency_named_in_docs_or_tests_is_ignored() -> None:
     docs = "@@ -1 +1 @@\n-Install `requests==2.31.0`\n+Install `requests==3.0.0`\n"
     fixture = '@@ -1 +1 @@\n-  "pg": "8.11.3",\n+  "pg": "9.0.0",\n'
     assert findings({"docs/setup.md": docs, "tests/fixtures/package.json": fixture}) == []
+
+
+def test_a_serializers_step_also_fits_a_broken_contract() -> None:
+    catalog = (
+        '@@ -3,4 +3,4 @@\n [versions]\n-jackson = "2.19.2"\n+jackson = "3.1.1"\n kotlin = "2.1.0"\n'
+    )
+    [hit] = findings({"gradle/libs.versions.toml": catalog})
+    assert "contract" in hit.symptoms and "serializer" in hit.message
+    pip = "@@ -1,2 +1,2 @@\n-pydantic==1.10.13\n+pydantic==2.7.1\n-httpx==0.26.0\n+httpx==0.27.0\n"
+    by_name = {h.message.split("`")[1]: h for h in findings({"requirements.txt": pip})}
+    assert "contract" in by_name["pydantic"].symptoms
+    assert "contract" not in by_name["httpx"].symptoms  # an HTTP client writes no payloads
+    patch_only = "@@ -1 +1 @@\n-orjson==3.10.1\n+orjson==3.10.3\n"
+    assert findings({"requirements.txt": patch_only}) == []

@@ -13,6 +13,9 @@ images; weaker when only a lock file moved (a transitive dependency) or the modu
 Ignores patch-only bumps of a pinned version, dependencies only added or removed,
 development and test dependencies (`devDependencies`, dev/test groups, `requirements-dev`),
 `FROM scratch` and build-stage aliases, and files of docs and tests.
+
+A serializer's step (Jackson, Gson, serde, protobuf, pydantic, marshmallow, msgpack...) also
+fits a broken contract: consumers of what it writes start rejecting the messages.
 """
 
 from __future__ import annotations
@@ -58,6 +61,14 @@ _LOCK_NAME = re.compile(
     r"^\s*\"(?:[^\"]*node_modules/)?(?P<npm>(?:@[\w.-]+/)?[\w.-]+)\"\s*:\s*\{|^\s*name\s*=\s*\"(?P<toml>"
     r"[\w.-]+)\"|^\s*source\s*=\s*\"(?P<source>[\w./-]+)\"|^\s*(?P<block>[\w-]+)\s*=\s*\{|"
     r"^\s*provider\s+\"(?:[^\"]*/)?(?P<provider>[\w.-]+/[\w.-]+)\""
+)
+# Libraries that turn objects into bytes on the wire: a major (or pre-1.0 minor) step can
+# change how dates, decimals, enums or nulls are written, and consumers reject the messages.
+_SERIALIZER = re.compile(
+    r"jackson|gson|moshi|serde|protobuf|avro|thrift|pydantic|marshmallow|msgpack|orjson"
+    r"|simplejson|ujson|cattrs|class-transformer|superjson|json-?bigint|kotlinx[.-]serialization"
+    r"|fastjson|jsoniter|json-iterator|flatbuffers|capnp|bson|cbor|yaml",
+    re.I,
 )
 _GENERIC_NAMES = {"version", "requires-python", "python_requires", "lockfileversion", "edition",
                   "rust-version", "python"}  # fmt: skip
@@ -113,6 +124,9 @@ def _judge(bump: Bump, transitive: bool) -> Finding | None:
         message += "; lock file only (a transitive dependency)" if transitive else "; indirect"
         strength *= 0.75
     symptoms = IMAGE_SYMPTOMS if bump.image else SYMPTOMS
+    if _SERIALIZER.search(bump.name) and step in ("major", "minor"):
+        message += "; a serializer: what it writes or accepts may change on the wire"
+        symptoms = (*symptoms, "contract")
     return Finding(NAME, message, bump.file, bump.line, symptoms, round(min(strength, 0.8), 2))
 
 
