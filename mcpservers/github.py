@@ -133,10 +133,17 @@ def fetch_pulls(
 
 
 def fetch_commits(
-    github: Github, now: datetime, repo: str, since: str | None, until: str | None, limit: int
+    github: Github,
+    now: datetime,
+    repo: str,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    path: str | None = None,
 ) -> fmt.CommitList:
     start, end = fmt.window(since, until, now)
-    commits = _repo(github, repo).get_commits(since=start, until=end)
+    where = {"path": path} if path else {}
+    commits = _repo(github, repo).get_commits(since=start, until=end, **where)
     found = [fmt.commit_summary(c) for c in islice(commits, limit)]
     since_, until_ = fmt.iso(start) or "", fmt.iso(end) or ""
     return fmt.CommitList(repo=repo, since=since_, until=until_, commits=found)
@@ -204,11 +211,18 @@ def build_server(github: Github, clock: Callable[[], datetime] = _real_clock) ->
 
     @server.tool(annotations=READ)
     async def list_commits(
-        repo: RepoArg, since: WhenArg = None, until: WhenArg = None, limit: LimitArg = 30
+        repo: RepoArg,
+        since: WhenArg = None,
+        until: WhenArg = None,
+        limit: LimitArg = 30,
+        path: Annotated[
+            str | None, Field(description="only commits touching this file or folder")
+        ] = None,
     ) -> fmt.CommitList:
         """Commits on the default branch in [since, until], newest first (merged PRs appear
-        as their merge commits). until defaults to now, since to 24 hours before until."""
-        run = partial(fetch_commits, github, clock(), repo, since, until, limit)
+        as their merge commits), only those touching `path` when given (a file's history).
+        until defaults to now, since to 24 hours before until."""
+        run = partial(fetch_commits, github, clock(), repo, since, until, limit, path)
         return await _call(f"{repo} commits", run)
 
     @server.tool(annotations=READ)

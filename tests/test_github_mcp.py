@@ -68,7 +68,12 @@ async def test_merged_pull_requests_in_a_window_name_the_culprit(api_url: str) -
             await call(session, "list_pull_requests", repo=REPO, state="all", **WINDOW)
         )
         commits = structured(await call(session, "list_commits", repo=REPO, **WINDOW))
+        history = structured(await call(
+            session, "list_commits", repo=REPO, since="2026-03-01T00:00:00Z",
+            until=WINDOW["until"], path="app/orders/history.py"))  # fmt: skip
     [culprit] = merged["pull_requests"]
+    assert [c["message"] for c in history["commits"]] == [
+        "Load order items for the order history page (#847)"]  # fmt: skip
     assert (culprit["number"], culprit["author"], culprit["state"]) == (847, "dana", "merged")
     assert culprit["merged_at"] == "2026-03-14T10:04:00Z"
     assert culprit["merge_commit_sha"].startswith("9f1c2e7")

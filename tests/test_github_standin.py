@@ -163,6 +163,19 @@ def test_commits_in_a_window_include_merge_commits(gh: Github) -> None:
     assert commits[0].parents[0].sha == commits[1].sha
 
 
+def test_a_files_history_is_the_commits_that_touched_it_or_its_folder(gh: Github) -> None:
+    repo = gh.get_repo(REPO)
+    since, until = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 14, 10, 20, tzinfo=UTC)
+    history = list(repo.get_commits(since=since, until=until, path="app/orders/history.py"))
+    assert [c.commit.message for c in history] == [
+        "Load order items for the order history page (#847)"]  # fmt: skip
+    folder = list(repo.get_commits(since=since, until=until, path="app"))
+    assert [c.commit.message for c in folder] == [
+        "Load order items for the order history page (#847)", "Tune logging (#846)"]  # fmt: skip
+    assert list(repo.get_commits(since=since, until=until, path="app/orders/missing.py")) == []
+    assert list(repo.get_commits(since=since, until=until, path="ap")) == []  # no partial name
+
+
 def test_one_commit_has_files_and_stats(gh: Github) -> None:
     commit = gh.get_repo(REPO).get_commit("9f1c2e7")
     assert [f.filename for f in commit.files] == ["app/orders/history.py", "tests/test_history.py"]

@@ -792,3 +792,71 @@ def test_the_ranking_decides_when_the_model_says_none_with_nothing_speaking_for_
     notice = Notice("Ratesource", "vendor", "investigating", "API timeouts", at(-2), ("rates",))
     held = decide(answer("none", "external_dependency"), findings([culprit], notices=(notice,)))
     assert (held.kind, held.decided_by) == ("none", "model")  # the notice speaks for it
+
+
+def test_a_build_up_from_its_deploy_that_filled_the_resource_ties_the_change_most() -> None:
+    from agents.root_cause.correlate import Buildup
+
+    chunks = change(
+        51, -6 * 1440, {"worker/render.py": "@@ -1 +1,2 @@\n x\n+    tmp = mkdtemp()\n"}
+    )
+    deployed = DeployMarker(at(-6 * 1440 + 5), "deploy worker#51", pr=51)
+    half = Buildup(deployed.at, "scratch bytes used", 7.1, 43.3, "%")
+    full = Buildup(deployed.at, "ip-10-0-0-1 (scratch inodes used)", 0.0, 100.0, "%")
+    inc = incident(markers=(deployed,), buildups=(half,), symptoms=frozenset({"disk", "errors"}))
+    some = scored(chunks, inc)
+    filled = scored(chunks, replace(inc, buildups=(half, full)))
+    assert any("filled ip-10-0-0-1 (scratch inodes used) to 100%" in r for r in filled.reasons)
+    assert not any("filled" in r for r in some.reasons)
+    assert filled.score > some.score
+
+
+def test_code_named_for_the_failing_mechanism_and_its_message_tie_a_change() -> None:
+    limiter = change(61, -700, {"src/plugins/rate-limit.ts": (
+        "@@ -10,3 +10,3 @@\n x\n-  app.addHook('preHandler', async (req, reply) => {\n"
+        "+  app.addHook('onRequest', async (req, reply) => {\n"
+        "-      req.log.warn({ key }, 'rate limit exceeded');\n"
+        "+      req.log.warn({ key, limit }, 'rate limit exceeded');\n")})  # fmt: skip
+    other = change(62, -700, {"src/routes/bookings.ts": "@@ -1 +1,2 @@\n x\n+  const a = 1;\n"})
+    inc = incident(symptoms=frozenset({"throttling", "errors"}), primary=frozenset({"throttling"}),
+                   texts=('148,306 lines "rate limit exceeded"',))  # fmt: skip
+    tied = scored(limiter, inc)
+    assert any(r.startswith("changes the code of what fails: src/plugins/rate-limit.ts")
+               for r in tied.reasons)  # fmt: skip
+    assert any("“rate limit exceeded”: it rewrote the code that writes it" in r
+               for r in tied.reasons)  # fmt: skip
+    assert tied.score > scored(other, inc).score + 0.2
+    pooled = scored(limiter, replace(inc, symptoms=frozenset({"memory"}), primary=frozenset(),
+                                     texts=("OOMKilled",)))  # fmt: skip
+    assert not any("what fails" in r or "own message" in r for r in pooled.reasons)
+
+
+def test_a_setting_the_pages_show_at_its_old_value_gives_no_weight() -> None:
+    from agents.root_cause.facts.types import ConfigValue
+
+    lowered = change(
+        71,
+        -900,
+        {
+            "config/production.yaml": (
+                "@@ -3,3 +3,3 @@\n rateLimit:\n-  defaultPerMinute: 3000\n"
+                "+  defaultPerMinute: 2000\n"
+            )
+        },
+    )
+    inc = incident(symptoms=frozenset({"throttling", "errors"}), primary=frozenset({"throttling"}))
+    live = scored(lowered, inc)
+    stale = scored(lowered, replace(inc, configs=(ConfigValue("defaultPerMinute", "3000"),)))
+    assert any("sets rateLimit.defaultPerMinute 3000 → 2000" in r for r in live.reasons)
+    assert any(r.startswith("not in effect: the pages show defaultPerMinute still 3000")
+               for r in stale.reasons)  # fmt: skip
+    assert stale.score < live.score - 0.2
+
+
+def test_a_file_names_a_mechanism_only_in_whole_words() -> None:
+    from agents.root_cause.score import _named_family
+
+    assert _named_family("rate-limit") == _named_family("rateLimiter") == "rate_limit"
+    assert _named_family("db_pool") == "pool" and _named_family("retries") == "retry"
+    assert _named_family("verifyhub") is None  # a vendor's name, not TLS verification
+    assert _named_family("poolside") is None and _named_family("client") is None

@@ -151,6 +151,10 @@ class GitHubStandIn:
         if sha := query.get("sha"):
             start = state.commit(sha)
             commits = commits[commits.index(start) :] if start else []
+        if path := query.get("path", "").strip("/"):  # a file, or a folder and what is under it
+            commits = [c for c in commits
+                       if any(f.filename == path or f.filename.startswith(f"{path}/")
+                              for f in c.files)]  # fmt: skip
         since, until = time_param(query, "since"), time_param(query, "until")
         commits = [c for c in commits if (not since or c.date >= since)]
         commits = [c for c in commits if (not until or c.date <= until)]

@@ -23,9 +23,10 @@ from datetime import datetime, timedelta
 
 from agents.root_cause.facts.onset import classify, client_side
 from agents.root_cause.facts.settings import FAMILIES as SETTING_FAMILIES
-from agents.root_cause.facts.settings import family, pairs
+from agents.root_cause.facts.settings import family, number, pairs
 from agents.root_cause.facts.types import (
     ChangeFacts,
+    ConfigValue,
     DeployMarker,
     ErrorSignal,
     Frame,
@@ -35,6 +36,7 @@ from agents.root_cause.facts.types import (
     Outcome,
     PageFacts,
     Series,
+    SettingChange,
 )
 from agents.root_cause.kinds import file_kind
 from core.state import CauseCategory
@@ -99,22 +101,40 @@ def last_deploy_before(onset: datetime, markers: Iterable[DeployMarker]) -> date
 
 
 def failures_began(
-    onset: Onset, failures: Iterable[datetime], markers: Iterable[DeployMarker]
+    onset: Onset,
+    failures: Iterable[datetime],
+    markers: Iterable[DeployMarker],
+    flat_before: bool = True,
 ) -> datetime:
     """When the failures began, within the onset's first point: a table's row (a 5-minute
     bucket) says only that they began within it. Where a deploy falls inside that bucket
     and the first failure the pages time (an error's or an error log line's own time) came
-    after it, the failures began at that first failure, after the deploy; else the row's
-    time stands."""
+    after it, the failures began at that first failure, after the deploy; where the pages
+    time no failure inside the bucket, nothing says the failures came before the deploy (an
+    hourly row at 14:00 holds a deploy at 14:22 and the rise it began), and they began with
+    the first deploy inside it, when the series was flat before the bucket (a series already
+    climbing for hours crossed its tolerance there by arithmetic, not because of what was
+    deployed within it); else the row's time stands."""
     step = timedelta(seconds=onset.step)
     if step <= DEPLOY_SLACK:
         return onset.at
     end = onset.at + step
     first = min((at for at in failures if onset.at <= at < end), default=None)
+    inside = sorted(m.at for m in markers if onset.at + DEPLOY_SLACK < m.at < (first or end))
     if first is None:
-        return onset.at
-    inside = any(onset.at + DEPLOY_SLACK < m.at <= first for m in markers)
+        return inside[0] if inside and flat_before else onset.at
     return first if inside else onset.at
+
+
+def flat_before(onset: Onset, pages: Sequence[PageFacts]) -> bool:
+    """The onset's series moved less than a tenth of its departure (baseline to peak) over
+    its points before the onset (True where the pages do not show them)."""
+    shown = next((s for p in pages if p.source == onset.source for s in p.series
+                  if s.name == onset.series), None)  # fmt: skip
+    before = [p.value for p in shown.points if p.at < onset.at] if shown else []
+    if len(before) < 2:
+        return True
+    return max(before) - min(before) <= 0.1 * abs(onset.peak - onset.baseline)
 
 
 def onset_of(pages: Sequence[PageFacts], alert_start: datetime) -> Onset | None:
@@ -223,6 +243,39 @@ def shown_line(change: ChangeFacts | None, file: str, frame: Frame) -> Line | No
     return None
 
 
+def wrote_frame(change: ChangeFacts | None, frame: Frame) -> Line | None:
+    """The line of the change the page shows at this frame (`shown_line` in the change's
+    file of the frame), or None."""
+    if change is None:
+        return None
+    for file in change.files:
+        if _same_file(file, frame.file):
+            line = shown_line(change, file, frame)
+            if line is not None:
+                return line
+    return None
+
+
+_NOT_APP = re.compile(
+    r"site-packages|dist-packages|node_modules|/vendor/|^vendor/|/usr/lib|/usr/local/lib|"
+    r"^<|\.m2/|gems/|^java\.|^jdk\.|^runtime/|/go/pkg/mod/|^(django|rest_framework|"
+    r"flask|starlette|fastapi|werkzeug|sqlalchemy|celery|express|fastify|spring|rails)/",
+    re.I,
+)
+
+
+def repo_paths(frame: Frame) -> list[str]:
+    """The paths a frame's file may have in its repository, longest first: `/app/permits/
+    periods.py` may be `app/permits/periods.py` or `permits/periods.py`. None for a
+    library's or the runtime's file (`site-packages/`, `node_modules/`, `django/core/...`)
+    or a bare file name, which names no one path."""
+    path = frame.file.strip().lstrip("/")
+    if "/" not in path or _NOT_APP.search(frame.file.strip()):
+        return []
+    parts = path.split("/")
+    return ["/".join(parts[i:]) for i in range(0, min(len(parts) - 1, 3))]
+
+
 _MATCHED_CODE = 16
 _COMMENT = re.compile(r"(#|//|/\*|\*|--)")
 
@@ -262,16 +315,154 @@ def _null_word(frame: Frame) -> str:
     return {"py": "None", "rb": "nil", "go": "nil", "lua": "nil"}.get(suffix, "null")
 
 
+def not_in_effect(setting: SettingChange, shown: Iterable[ConfigValue]) -> ConfigValue | None:
+    """A value the pages show for the setting's key that is still what the change moved it
+    from (the running service's effective configuration says `"defaultPerMinute": 3000`
+    where the change set it 3000 → 2000: an override elsewhere wins, or it was never
+    rolled out). Keys match on their last part's words (`defaultPerMinute`,
+    `default_per_minute`); a bare word such as `timeout` matches nothing, it names too
+    many settings."""
+    words = _key_words(setting.key)
+    if setting.before is None or setting.after is None or (
+            len(words) < 2 and len("".join(words)) < 8):  # fmt: skip
+        return None
+    before, after = number(setting.before, setting.family), number(setting.after, setting.family)
+    for config in shown:
+        if _key_words(config.key) != words:
+            continue
+        value = number(config.value, setting.family)
+        if before is not None and after is not None and value is not None:
+            if value == before != after:
+                return config
+        elif _bare(config.value) == _bare(setting.before) != _bare(setting.after):
+            return config
+    return None
+
+
+def _key_words(key: str) -> list[str]:
+    last = re.split(r"[.:/]", key.strip())[-1]
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", last).lower()
+    return [w for w in re.split(r"[^a-z0-9]+", spaced) if w]
+
+
+def _bare(value: str) -> str:
+    return value.strip().strip("\"'").strip().lower()
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """An added line holding a message the failures quote."""
+
+    line: Line
+    message: str
+    rewritten: bool  # the change's removed lines held the message too: it moved or rewrote it
+    logged: bool  # the line only logs it
+
+
+_LITERAL = re.compile(r'"((?:[^"\\\n]|\\.){12,})"|\'((?:[^\'\\\n]|\\.){12,})\'|`([^`\n]{12,})`')
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|#\{[^}]*\}|\{[^}]*\}|%[-+ #0-9.]*[sdifvrqxXeEgGp]|\\[nt]")
+_STOCK = re.compile(  # what any server or client says: it names no code of its own
+    r"^(internal server error|service unavailable|bad gateway|gateway time-?out|too many "
+    r"requests|not found|bad request|unauthorized|forbidden|connection (refused|reset|timed "
+    r"out)|request timed out|timed out|something went wrong|an error occurred|unexpected "
+    r"error|unknown error)\W*$",
+    re.I,
+)
+# A message that reports a failure seen elsewhere ("idv call failed", "will retry", "could not
+# connect") is written where the failure was observed, not where it was caused.
+_REPORTS = re.compile(
+    r"fail|error|unable|could ?n[o']t|can ?n[o']t|timed? ?out|unavailable|refused|reset"
+    r"|retr(?:y|ies|ying)|skipp|giving up|gave up|abort",
+    re.I,
+)
+_COMMENT_LINE = re.compile(r"^\s*(#|//|/\*|\*|--)")
+_LOG_CALL = re.compile(
+    r"\b(log|logger|logging|slog|zap|zerolog|klog|glog|console|winston|pino|bunyan|LOG|"
+    r"LOGGER|Log|Logger|req\.log|request\.log|ctx\.log)\s*\.\s*\w+\s*\("
+    r"|\.(debug|info|warn|warning|error|exception|critical|fatal|Debug|Info|Warn|Warning|"
+    r"Error|Fatal)[fw]?\("
+)
+
+
+def emitted_message(change: ChangeFacts, texts: Sequence[str]) -> Emitted | None:
+    """The first added line (code, not docs, tests or comments) with a string literal whose
+    fixed part (placeholders aside, 12 characters and three words at least, not a stock
+    phrase such as "internal server error", not a report of a failure seen elsewhere such
+    as "idv call failed" or "will retry") the failures quote: the code that writes the
+    failure's message. A message brand new and only logged is the change's own new logging
+    (a log of slow acquires added in the morning floods the logs at noon), not a failure
+    path: it is left out."""
+    said = " ".join(" ".join(t.split()) for t in texts).lower()
+    if not said:
+        return None
+    gone = " ".join(line.text for line in change.removed).lower()
+    for line in change.added:
+        if file_kind(line.file) == "docs_tests" or _COMMENT_LINE.match(line.text):
+            continue
+        for match in _LITERAL.finditer(line.text):
+            literal = next(g for g in match.groups() if g)
+            for part in _PLACEHOLDER.split(literal):
+                fixed = " ".join(part.split()).strip(" :,.-")
+                worded = re.search(r"[a-z]{3}", fixed, re.I)
+                if (len(fixed) < 12 or len(fixed.split()) < 3 or not worded or _STOCK.match(fixed)
+                        or _REPORTS.search(fixed)):  # fmt: skip
+                    continue
+                if fixed.lower() not in said:
+                    continue
+                rewritten = fixed.lower() in gone
+                logged = bool(_LOG_CALL.search(line.text))
+                if logged and not rewritten:
+                    continue
+                return Emitted(line, fixed, rewritten, logged)
+    return None
+
+
+MINOR_SHARE = 0.01  # an error counted this far below the most frequent one is a bystander
+
+
+def major_errors(errors: Sequence[ErrorSignal]) -> list[ErrorSignal]:
+    """The errors that make up the incident: where the pages count them, those counted at
+    least `MINOR_SHARE` of the most frequent one (4 `PdfiumError`s beside 31,402 "no space
+    left on device" are a bystander's); an error shown without a count stays."""
+    counted = [e.count for e in errors if e.count]
+    top = max(counted, default=0)
+    if top < 100:
+        return list(errors)
+    return [e for e in errors if e.count is None or e.count >= MINOR_SHARE * top]
+
+
 def named_dependencies(change: ChangeFacts, texts: Iterable[str]) -> list[str]:
     """The dependencies the change bumps whose name the error or log text mentions: a name
     with a `/` or `.` anywhere, a plain name as a whole word or path segment (`undici/lib`,
     `requests.exceptions`, `redis@4.6`), never inside a longer one (the runtime in
-    `lib/python3.12/site-packages` is no mention of a `python` base image)."""
+    `lib/python3.12/site-packages` is no mention of a `python` base image); a base image or
+    the runtime itself (`engines.node`) only where it speaks (`_runtime_speaks`), type
+    declarations (`@types/node`) never."""
+    texts = list(texts)
     text = " ".join(texts).lower()
-    named = [d for d in change.dependencies if any(_mentions(t, text) for t in _tokens(d.name))]
+    named = [d for d in change.dependencies if not _TYPES_ONLY.match(d.name) and (
+        _runtime_speaks(d.name, texts) if _RUNTIME_FILE.search(d.file) or _RUNTIME.match(d.name)
+        else any(_mentions(t, text) for t in _tokens(d.name)))]  # fmt: skip
     direct = {d.name for d in named if not _LOCK_FILE.search(d.file)}
     # a package moved only in the lock file (pulled along, asked for by no one) first
     return list(dict.fromkeys(sorted((d.name for d in named), key=lambda n: n in direct)))
+
+
+_TYPES_ONLY = re.compile(r"@types/")  # type declarations never run
+_RUNTIME_FILE = re.compile(r"(?:^|/)(?:Dockerfile|Containerfile)[^/]*$", re.I)  # base images
+_RUNTIME = re.compile(
+    r"(?:node|nodejs|python|python3|ruby|java|openjdk|go|golang|php|dotnet|bun|deno|erlang|elixir)$",
+    re.I,
+)
+
+
+def _runtime_speaks(name: str, texts: Sequence[str]) -> bool:
+    """A base image or the runtime itself is named only where it speaks: a line that starts
+    with its name (`python: can't open file 'app.py'`, `node: --openssl-legacy-provider is
+    not allowed`). Its name is in every line about its processes (`Killed process 2846613
+    (node)`) and in every frame's path."""
+    base = re.escape(name.split("/")[-1].split(":")[0].lower())
+    return any(re.match(rf"\s*{base}[\d.]*:\s", t.lower()) for t in texts)
 
 
 _LOCK_FILE = re.compile(r"(^|/)[^/]*(\.lock|-lock\.(json|yaml)|\.lockfile|\.sum|lock\.json)$")
@@ -478,6 +669,7 @@ class Buildup:
 
 BUILDUP_HOURS = 1.0  # a build-up this long at least before the onset (a step is no build-up)
 _FLAT = 0.1  # before the deploy: within this share of its level
+_QUIET = 0.05  # ...or its wobble this small a share of the rise (2,010 → 741,457 inodes)
 _BUILT = 0.3  # after it: risen by this share of the level before, at least
 
 
@@ -486,7 +678,9 @@ def buildups(
 ) -> tuple[Buildup, ...]:
     """Saturation series (memory, keys, disk, queue...) flat before a deploy and rising
     steadily from it until the onset: a build-up the deploy started (a cache without expiry,
-    a leak, a retention change), however long it took to reach a limit. Every interval
+    a leak, a retention change, temporary files never removed), however long it took to reach
+    a limit. Flat is within a tenth of its level, or of a twentieth of the rise (from 0 %, or
+    a few thousand inodes wobbling before millions were used). Every interval
     after the deploy flat or up (one dip allowed), none more than half the rise: a step at
     the deploy is a change of level, not a build-up."""
     out: list[Buildup] = []
@@ -503,8 +697,9 @@ def buildups(
                 continue
             level = sorted(before)[len(before) // 2]
             rise = after[-1] - level
-            if (max(before) - min(before) > _FLAT * abs(level) or level <= 0
-                    or rise < _BUILT * level):  # fmt: skip
+            spread = max(before) - min(before)
+            if (level < 0 or rise <= 0 or rise < _BUILT * level
+                    or spread > max(_FLAT * level, _QUIET * rise)):  # fmt: skip
                 continue
             steps = [b - a for a, b in zip([level, *after], after, strict=False)]
             if sum(1 for d in steps if d < 0) > 1 or max(steps) > 0.5 * rise:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -243,6 +243,42 @@ async def read_changes(
     for commit in commits:
         if commit.sha not in merged and not re.search(r"\(#\d+\)\s*$", _first(commit)):
             bundle.changes.append(_commit_change(repo, commit))
+
+
+HISTORY = timedelta(days=60)  # how far back the history of a file the errors fail in is read
+HISTORY_COMMITS = 3  # the newest changes of that file read
+
+
+async def read_history(
+    tools: Tools, repo: str, paths: list[str], since: datetime, until: datetime, bundle: Bundle
+) -> list[Change]:
+    """The changes that touched a file in [since, until], newest first: its history, as a
+    responder reads it to find who wrote a failing line (`git log -- path`). `paths` are
+    the ways the file may be named in the repo (a frame's `/app/permits/periods.py` is
+    `permits/periods.py` there); the first that has a history is it."""
+    for path in paths:
+        args = {"repo": repo, "since": iso(since), "until": iso(until), "path": path,
+                "limit": HISTORY_COMMITS}  # fmt: skip
+        try:
+            commits = (await read(tools, "github.list_commits", args, CommitList)).commits
+        except ToolFailed as exc:
+            bundle.problems.append(f"history of {repo}:{path}: {exc}")
+            return []
+        if commits:
+            return [_history_change(repo, c) for c in commits]
+    return []
+
+
+def _history_change(repo: str, commit: CommitSummary) -> Change:
+    """A commit of a file's history: a merged pull request where its message says so
+    (`Fix month arithmetic (#612)`), else the commit itself."""
+    merged = re.search(r"\(#(\d+)\)\s*$", _first(commit))
+    if merged is None:
+        return _commit_change(repo, commit)
+    number = int(merged.group(1))
+    return Change(kind="pr", repo=repo, ref=f"PR #{number}", number=number, sha=commit.sha,
+                  title=_first(commit)[: merged.start()].strip(), author=commit.author or "?",
+                  merged_at=parse_time(commit.date), files=())  # fmt: skip
 
 
 async def read_patches(tools: Tools, changes: list[Change], bundle: Bundle) -> list[Change]:

@@ -62,6 +62,8 @@ async def investigate(
     incident = replace(incident, explained=bool(matched or platform or outside), trigger=trigger)
     first = sorted(bundle.changes, key=lambda c: _preliminary(c, incident))
     detailed = await evidence.read_patches(tools, first, bundle)
+    if service is not None:
+        detailed += await _blame(tools, service.repo, incident, detailed, since, bundle)
     scored = [score(c, _facts(c), incident) for c in detailed]
     onset = correlate.onset_of(bundle.pages, alert.starts_at)
     recovered = correlate.recovered(onset, bundle.pages)
@@ -98,6 +100,42 @@ async def investigate(
         changes_since=since,
     )
     return found, bundle
+
+
+BLAME_FILES = 2  # the files of failing frames whose history is read
+
+
+async def _blame(
+    tools: Tools,
+    repo: str,
+    incident: Incident,
+    changes: list[Change],
+    since: datetime,
+    bundle: evidence.Bundle,
+) -> list[Change]:
+    """The changes from before the change window that wrote a line the errors fail at, where
+    no change in the window wrote it: a responder reads the failing file's history (`git
+    log -- periods.py`) when the stack points at code nobody touched this week (a month-end
+    bug merged weeks ago fails on the 31st). Only changes whose patch added the very line the
+    page shows at the frame are kept."""
+    read = [(c, _facts(c)) for c in changes]
+    written = [f for e in correlate.major_errors(incident.errors) for f in e.frames if f.code]
+    frames = [f for f in written if not any(correlate.wrote_frame(x, f) for _, x in read)]
+    files = list(dict.fromkeys(f.file for f in frames if correlate.repo_paths(f)))[:BLAME_FILES]
+    known = {c.ref for c in changes}
+    found: list[Change] = []
+    for file in files:
+        frame = next(f for f in frames if f.file == file)
+        history = await evidence.read_history(
+            tools, repo, correlate.repo_paths(frame), since - evidence.HISTORY, since, bundle
+        )
+        fresh = [c for c in history if c.ref not in known]
+        for change in await evidence.read_patches(tools, fresh, bundle):
+            if any(correlate.wrote_frame(_facts(change), f) for f in frames):
+                found.append(change)
+                known.add(change.ref)
+                break
+    return found
 
 
 def _window(onset: datetime, start: datetime) -> tuple[datetime, datetime]:
@@ -161,7 +199,8 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
         timed = [
             _naive(t, onset.at) for t in (*(e.at for e in errors), *(f.at for f in failing)) if t
         ]
-        at = correlate.failures_began(onset, timed, markers)
+        flat = correlate.flat_before(onset, pages)
+        at = correlate.failures_began(onset, timed, markers, flat)
     if bad is not None and bad.at < at:
         at = bad.at
     logs = [line.text for p in pages for line in p.logs if line.level in ("ERROR", "FATAL", "WARN")]
@@ -183,6 +222,7 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
         ),
         ceilings=correlate.ceilings([s for p in pages for s in p.series], at),
         buildups=correlate.buildups([s for p in pages for s in p.series], markers, at),
+        configs=tuple(c for p in pages for c in p.configs),
     )
 
 

@@ -21,14 +21,18 @@ from datetime import datetime, timedelta
 from agents.root_cause import correlate, kinds
 from agents.root_cause.change import Change
 from agents.root_cause.detectors import detect
+from agents.root_cause.facts.settings import FAMILIES as SETTING_FAMILIES
+from agents.root_cause.facts.settings import key_words as setting_words
 from agents.root_cause.facts.types import (
     ChangeFacts,
+    ConfigValue,
     DeployMarker,
     ErrorSignal,
     Finding,
     Frame,
     Notice,
     SettingChange,
+    SettingFamily,
 )
 from agents.root_cause.symptoms import KIND_SYMPTOMS, SETTING_SYMPTOMS, fit
 from core.state import CauseCategory
@@ -43,10 +47,11 @@ FIRST_BAD = 0.3  # runs on its version failed where runs on the version before w
 NEAR_LINES = 3  # a stack frame this close to a changed line points at that change
 # Risks that lie in wait: a leak builds up for hours or days after the deploy; the others
 # show only when something sets them off (a failure to retry, a load rise to scale out for).
-GROWS = frozenset({"unbounded_collection", "unclosed_client"})
+GROWS = frozenset({"unbounded_collection", "unclosed_client", "unbounded_metric_labels"})
 TRIGGERED = frozenset({"retry_without_backoff", "scaling_bounds_changed", "query_in_loop",
                        "regex_backtracking", "pool_or_workers_lowered",
-                       "bound_removed", "blocking_server_command"})  # fmt: skip
+                       "bound_removed", "blocking_server_command",
+                       "shutdown_drain_removed", "expiry_synchronized"})  # fmt: skip
 LATENT_HOURS = 72.0
 AT_LIMIT = 0.3  # a lowered limit that the pages show being reached
 FILLS = 0.2  # ...and what the change set governs how much of that resource is held
@@ -57,6 +62,8 @@ APP_CONFIG = {"timeout", "keepalive", "retry", "backoff", "pool", "workers", "tt
 # a memory setting of the runtime inside the container (the JVM's heap), not the container's
 _RUNTIME_KEY = re.compile(r"heap|xmx|xms|jvm|java_?(tool_)?opts|max_?ram|gomemlimit|"
                           r"max[_-]old[_-]space", re.I)  # fmt: skip
+NAMED_FOR = 0.1  # a changed code file is named for the mechanism that fails (a rate limiter)
+WRITES_MESSAGE = 0.3  # the failures quote a message that code the change added raises
 QUOTED = 0.3  # the failures quote what a change sets or takes away (a limit, a column)
 # a setting of the infrastructure in front of or under the service, whatever its family: a
 # load balancer's or an ingress's idle timeout is not the application's
@@ -84,6 +91,7 @@ class Incident:
     abrupt: bool = False  # the onset is a step, not a slow growth
     ceilings: tuple[correlate.Ceiling, ...] = ()  # limits the pages show being reached
     buildups: tuple[correlate.Buildup, ...] = ()  # resources a deploy started filling
+    configs: tuple[ConfigValue, ...] = ()  # settings the pages show in effect
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,9 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
         return Scored(change, facts, 0.0, (*reasons, why), found, category, when, why)
     gap = hours_before(when, change, incident.onset)
     total = _timing_score(when, change, incident.onset)
-    latent = _latent(found, incident, gap, facts, _after_another(when, last, incident))
+    latent = _wrote_failing(facts, incident) or _latent(
+        found, incident, gap, facts, _after_another(when, last, incident)
+    )
     limit = _at_limit(facts, incident) or _built_up(marker, incident)
     if limit:
         total += AT_LIMIT
@@ -136,7 +146,7 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
             reasons.append(latent)
     if limit:
         reasons.append(limit)
-    fills = _fills(facts, marker, incident)
+    fills = _fills(facts, marker, incident) or _filled_up(marker, incident)
     if fills:
         total += FILLS
         reasons.append(fills)
@@ -371,12 +381,32 @@ def _evidence(
                        + (f" ({_CALL_SITE[call_site]})" if call_site else ""))  # fmt: skip
     if facts is None:
         return total
+    said = correlate.emitted_message(facts, incident.texts)
+    if said is not None:
+        weight = WRITES_MESSAGE * (0.5 if said.rewritten else 1.0)
+        total += weight
+        places.append((weight, said.line.file))
+        did = (
+            "rewrote the code that writes it" if said.rewritten else "added the code that raises it"
+        )
+        reasons.append(f"the failures' own message, “{said.message[:60]}”: it {did} "
+                       f"({said.line.file}:{said.line.line})")  # fmt: skip
+    named_for = _code_named_for(facts, incident)
+    if named_for:
+        file, how = named_for
+        total += NAMED_FOR * how
+        reasons.append(f"changes the code of what fails: {file} (fits the symptoms {how:.1f})")
+    stale = [(s, c) for s in facts.settings if (c := correlate.not_in_effect(s, incident.configs))]
     settings = [
         (s, fit(SETTING_SYMPTOMS[s.family], set(incident.symptoms), incident.primary)
          * (1.0 if s.direction in ("lowered", "raised", "changed") else 0.5))
         for s in facts.settings
-        if s.family != "other"
+        if s.family != "other" and all(s is not x for x, _ in stale)
     ]  # fmt: skip
+    if stale:
+        x, c = stale[0]
+        reasons.append(f"not in effect: the pages show {c.key} still {c.value}, where it sets "
+                       f"{x.key} {x.before} → {x.after}")  # fmt: skip
     if settings:
         best, how = max(settings, key=lambda pair: pair[1])
         if how:
@@ -396,9 +426,13 @@ def _evidence(
         total += QUOTED
         places.append((QUOTED, next((st.file for st in facts.statements), facts.files[0])))
         reasons.append(f"the errors name `{gone[0]}`, which its migration {gone[1]}")
-    origin = [f"{e.kind} {' '.join(fr.file for fr in e.frames)}" for e in incident.errors]
+    major = correlate.major_errors(incident.errors)
+    origin = [f"{e.kind} {' '.join(fr.file for fr in e.frames)}" for e in major]
+    minor = {f"{e.kind} {e.message}" for e in incident.errors if e not in major}
     thrown = correlate.named_dependencies(facts, origin)
-    named = thrown or correlate.named_dependencies(facts, incident.texts)
+    named = thrown or correlate.named_dependencies(
+        facts, [t for t in incident.texts if t not in minor]
+    )
     if named:
         total += 0.3 if thrown else 0.1
         where = "the errors come from" if thrown else "the error text names"
@@ -421,6 +455,38 @@ def _evidence(
         reasons.append(f"a {facts.kind.replace('_', ' ')} change (fits the symptoms "
                        f"{kind_fit:.1f})")  # fmt: skip
     return total
+
+
+def _code_named_for(facts: ChangeFacts, incident: Incident) -> tuple[str, float] | None:
+    """The changed code file named for the mechanism that fails (`plugins/rate-limit.ts`
+    when the service's own answers are 429s, `db/pool.go` when connections run out), with
+    how well that mechanism's symptoms fit the incident's; None when no file is so named."""
+    best: tuple[str, float] | None = None
+    for file in facts.files:
+        if kinds.file_kind(file) != "code":
+            continue
+        parts = [p for p in re.split(r"/", file) if p][-2:]
+        stem = re.sub(r"\.\w+$", "", parts[-1])
+        named = _named_family(stem) or _named_family(parts[0] if len(parts) > 1 else "")
+        if named is None:
+            continue
+        how = fit(SETTING_SYMPTOMS[named], set(incident.symptoms), incident.primary)
+        if how and (best is None or how > best[1]):
+            best = (file, how)
+    return best
+
+
+def _named_family(name: str) -> SettingFamily | None:
+    """The setting family a file or folder name names in whole words (`rate-limit`,
+    `ratelimiter`, `db_pool`, `retries`), None for names that only contain one
+    (`verifyhub` is a vendor, not TLS verification)."""
+    words = f"_{setting_words(name)}_"
+    for family, pattern in SETTING_FAMILIES:
+        for m in pattern.finditer(words):
+            before, after = words[m.start() - 1], words[m.end() :]
+            if not before.isalpha() and re.match(r"(?:e|er|ers|es|ing|s)?(?![a-z])", after):
+                return family if family != "other" else None
+    return None
 
 
 def _category_where(
@@ -468,6 +534,23 @@ def _latent(
     return ""
 
 
+def _wrote_failing(facts: ChangeFacts | None, incident: Incident) -> str:
+    """The errors fail at a line the change wrote (the page shows that very line at a frame,
+    not where a timeout ran out or a call failed, not a line that only logs): a fault that
+    waits for its input (a date, a value, a path) shows whenever that input first comes,
+    however long after the change went live."""
+    for error in correlate.major_errors(incident.errors):
+        for frame in error.frames:
+            line = correlate.wrote_frame(facts, frame)
+            if line is None or _call_site_only(frame, incident.errors) or LOGGING.search(
+                    line.text):  # fmt: skip
+                continue
+            return (f"the errors fail at a line it wrote ({line.file}:{line.line}): a fault "
+                    "that waits for its input shows when that input first comes, however "
+                    "long after it went live")  # fmt: skip
+    return ""
+
+
 # The series a limit of each family bounds, by the words of their names.
 _BOUNDS: dict[str, re.Pattern[str]] = {
     "pool": re.compile(r"pool|connection|\bconns?\b|acquire", re.I),
@@ -492,8 +575,26 @@ def _built_up(marker: DeployMarker | None, incident: Incident) -> str:
 
 
 def _buildup_at(marker: DeployMarker | None, incident: Incident) -> correlate.Buildup | None:
-    """The build-up the pages show starting at this deploy, if any."""
-    return next((b for b in incident.buildups if marker is not None and b.at == marker.at), None)
+    """The build-up the pages show starting at this deploy, if any: one that filled its
+    resource first, then the steepest."""
+    grew = [b for b in incident.buildups if marker is not None and b.at == marker.at]
+    return max(grew, key=lambda b: (_full(b), b.last / max(b.first, 1e-9)), default=None)
+
+
+FULL = 95.0  # a share of a resource this high is all of it that can be used
+
+
+def _full(grew: correlate.Buildup) -> bool:
+    return grew.unit == "%" and grew.last >= FULL
+
+
+def _filled_up(marker: DeployMarker | None, incident: Incident) -> str:
+    """A build-up from this change's deploy that filled its resource (disk, inodes, memory,
+    a queue shown in %): what ran out was filled by what the deploy started."""
+    grew = _buildup_at(marker, incident)
+    if grew is None or not _full(grew):
+        return ""
+    return f"it filled {' '.join(grew.name.split())[:60]} to {grew.last:g}%: what ran out"
 
 
 _HOLDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
