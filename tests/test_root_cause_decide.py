@@ -860,3 +860,25 @@ def test_a_file_names_a_mechanism_only_in_whole_words() -> None:
     assert _named_family("db_pool") == "pool" and _named_family("retries") == "retry"
     assert _named_family("verifyhub") is None  # a vendor's name, not TLS verification
     assert _named_family("poolside") is None and _named_family("client") is None
+
+
+def test_ties_without_a_mechanism_are_said_after_what_the_change_does() -> None:
+    from agents.root_cause.logic import how_and_when
+
+    how, when = how_and_when([
+        "merged 2.0 h before the onset",
+        "the failures' own message, “settle lock for”: it added the code that raises it (a.ts:3)",
+        "src/a.ts:9: the client opened here is not closed on every path (fits the symptoms 0.6)",
+        "the errors fail at a line it wrote (a.ts:3): a fault that waits for its input",
+    ])  # fmt: skip
+    assert how[0].startswith("the client opened") and how[-1].startswith("the failures' own")
+    assert any(w.startswith("the errors fail at a line it wrote") for w in when)
+
+
+def test_a_file_named_for_what_fails_counts_only_beside_a_direct_tie() -> None:
+    renamed = change(63, -700, {"src/plugins/rate-limit.ts": (
+        "@@ -10,2 +10,2 @@\n x\n-  const windowMs = opts.windowSeconds * 1000;\n"
+        "+  const windowMs = opts.windowSeconds * 1_000;\n")})  # fmt: skip
+    inc = incident(symptoms=frozenset({"throttling", "errors"}), primary=frozenset({"throttling"}),
+                   texts=('148,306 lines "rate limit exceeded"',))  # fmt: skip
+    assert not any("what fails" in r for r in scored(renamed, inc).reasons)

@@ -196,7 +196,7 @@ _WHEN = re.compile(
     r"^(merged |a leak builds up|a latent risk|live [0-9.]+ h before|in \S+, (a service|not "
     r"the service)|touches only docs|only moves an image tag|reached production after|"
     r"merged after|a [a-z ]+ change \(fits the symptoms|the failures began with its version|"
-    r"configuration read at start-up)"
+    r"configuration read at start-up|the errors fail at a line it wrote)"
 )
 _FIT = re.compile(r"\s*[(;]\s*fits the symptoms ([0-9.]*[0-9])\)?")
 
@@ -223,6 +223,7 @@ def how_and_when(reasons: Sequence[str]) -> tuple[list[str], list[str]]:
             continue
         fit = _FIT.search(reason)
         weight = float(fit.group(1)) if fit else 1.1 if _QUOTES.match(reason) else 0.8
+        weight = LINK_WEIGHT if _LINK.match(reason) else weight
         text = _FIT.sub(lambda m: ")" if m.group(0).lstrip().startswith(";") else "", reason)
         text = _FRAME_READS.sub(r"the errors come from a line it changed, \g<where>:", text)
         text = " ".join(_SPAN.sub(_copyable, _AT.sub("", text).replace("()", "")).split())
@@ -231,6 +232,11 @@ def how_and_when(reasons: Sequence[str]) -> tuple[list[str], list[str]]:
     return [text for _, text in sorted(how, key=lambda pair: pair[0])], when
 
 
+# Reasons that tie a change to the failures without saying what it does (the failures quote
+# a message it writes, a file named for what fails) or that say a setting did nothing: said
+# after what it does, so the model explains the mechanism, not the tie.
+_LINK = re.compile(r"^(the failures' own message|changes the code of what fails|not in effect)")
+LINK_WEIGHT = 0.2
 _SETS = re.compile(r"^sets (?P<key>\S+) ")
 # the failures' own words quote what the change set or took away: the tie to say first
 _QUOTES = re.compile(r"^the (?:failures quote the value it sets|errors name `)")

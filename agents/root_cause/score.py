@@ -62,7 +62,7 @@ APP_CONFIG = {"timeout", "keepalive", "retry", "backoff", "pool", "workers", "tt
 # a memory setting of the runtime inside the container (the JVM's heap), not the container's
 _RUNTIME_KEY = re.compile(r"heap|xmx|xms|jvm|java_?(tool_)?opts|max_?ram|gomemlimit|"
                           r"max[_-]old[_-]space", re.I)  # fmt: skip
-NAMED_FOR = 0.1  # a changed code file is named for the mechanism that fails (a rate limiter)
+NAMED_FOR = 0.1  # ...and a changed code file is named for the mechanism that fails
 WRITES_MESSAGE = 0.3  # the failures quote a message that code the change added raises
 QUOTED = 0.3  # the failures quote what a change sets or takes away (a limit, a column)
 # a setting of the infrastructure in front of or under the service, whatever its family: a
@@ -391,8 +391,8 @@ def _evidence(
         )
         reasons.append(f"the failures' own message, “{said.message[:60]}”: it {did} "
                        f"({said.line.file}:{said.line.line})")  # fmt: skip
-    named_for = _code_named_for(facts, incident)
-    if named_for:
+    named_for = _code_named_for(facts, incident) if said is not None or hits else None
+    if named_for:  # a file's name only corroborates a direct tie to the failures
         file, how = named_for
         total += NAMED_FOR * how
         reasons.append(f"changes the code of what fails: {file} (fits the symptoms {how:.1f})")
