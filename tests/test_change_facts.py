@@ -132,24 +132,19 @@ def test_unchanged_values_comments_and_plain_code_are_no_settings() -> None:
 
 def test_a_rollouts_surge_is_how_many_pods_are_replaced_not_a_flags_rollout() -> None:
     patch = (
-        "@@ -3,4 +3,4 @@\n rollout:\n-  maxSurge: 25%\n+  maxSurge: 50%\n"
-        "@@ -20,3 +20,3 @@\n flags:\n   checkout:\n-    rollout: 10\n+    rollout: 50\n"
+        "@@ -3,4 +3,4 @@\n rollout:\n-  maxSurge: 1\n+  maxSurge: 3\n"
+        "@@ -20,3 +20,3 @@\n flags:\n   search:\n-    rollout: 5\n+    rollout: 20\n"
     )
     surge, flag = change_facts("PR #1", ["values.yaml"], {"values.yaml": patch}).settings
     assert (surge.key, surge.family) == ("rollout.maxSurge", "replicas")
-    assert (flag.key, flag.family) == ("flags.checkout.rollout", "flag")
+    assert (flag.key, flag.family) == ("flags.search.rollout", "flag")
 
 
 def test_an_api_description_sets_nothing() -> None:
-    spec = ("@@ -1204,3 +1204,7 @@ components:\n     TooManyRequests:\n"
-            "+      headers:\n+        x-ratelimit-limit:\n+          schema: {type: integer}\n"
-            "+          maxLength: 64\n")  # fmt: skip
-    for file in (
-        "openapi/partner-bookings.yaml",
-        "api/openapi.json",
-        "swagger.yml",
-        "specs/asyncapi.yaml",
-    ):
+    spec = ("@@ -310,3 +310,7 @@ components:\n     Problem:\n"
+            "+      properties:\n+        retryAfterSeconds:\n+          type: integer\n"
+            "+          maximum: 3600\n")  # fmt: skip
+    for file in ("openapi/orders.yaml", "api/openapi.json", "swagger.yml", "specs/asyncapi.yaml"):
         assert change_facts("PR #1", [file], {file: spec}).settings == ()
     served = "@@ -1,2 +1,2 @@\n server:\n-  maxLength: 32\n+  maxLength: 64\n"
     assert change_facts("PR #2", ["config/app.yaml"], {"config/app.yaml": served}).settings

@@ -139,10 +139,10 @@ def test_the_onsets_time_stands_without_a_deploy_inside_or_a_failure_after_it() 
 def test_a_deploy_inside_the_onsets_bucket_with_no_failure_timed_in_it_is_where_they_began() -> (
     None
 ):
-    hourly = Onset(at(0), "event-loop lag", 0.05, 8.0, None, "p", step=3600.0)
-    deploys = (DeployMarker(at(22), "deploy 2c8b821"), DeployMarker(at(40), "deploy later"))
-    assert correlate.failures_began(hourly, [], deploys) == at(22)  # the first inside
-    assert correlate.failures_began(hourly, [at(90)], deploys) == at(22)  # timed after the bucket
+    hourly = Onset(at(0), "queue age", 2.0, 90.0, None, "p", step=3600.0)
+    deploys = (DeployMarker(at(25), "deploy 4be1f0c"), DeployMarker(at(40), "deploy later"))
+    assert correlate.failures_began(hourly, [], deploys) == at(25)  # the first inside
+    assert correlate.failures_began(hourly, [at(90)], deploys) == at(25)  # timed after the bucket
     assert correlate.failures_began(hourly, [at(10)], deploys) == at(0)  # failing before it
     assert correlate.failures_began(hourly, [], (DeployMarker(at(61), "next hour"),)) == at(0)
     assert correlate.failures_began(hourly, [], (DeployMarker(at(1), "with the row"),)) == at(0)
@@ -150,10 +150,10 @@ def test_a_deploy_inside_the_onsets_bucket_with_no_failure_timed_in_it_is_where_
 
 
 def test_a_series_climbing_before_its_onset_is_not_flat_before_it() -> None:
-    onset = Onset(at(0), "volume used", 47.4, 87.3, None, "dashboard:0", step=3600.0)
-    climbing = Series("volume used", "%", tuple(Point(at(-60 * i), 73.0 - 1.5 * i)
+    onset = Onset(at(0), "volume used", 40.0, 80.0, None, "dashboard:0", step=3600.0)
+    climbing = Series("volume used", "%", tuple(Point(at(-60 * i), 62.0 - 2.0 * i)
                                                 for i in range(1, 8)), "dashboard:0")  # fmt: skip
-    level = Series("volume used", "%", tuple(Point(at(-60 * i), 47.4 + 0.2 * (i % 2))
+    level = Series("volume used", "%", tuple(Point(at(-60 * i), 40.0 + 0.2 * (i % 2))
                                              for i in range(1, 8)), "dashboard:0")  # fmt: skip
     page = PageFacts(source="dashboard:0", url="u", title="t", series=(climbing,))
     assert not correlate.flat_before(onset, [page])
@@ -283,15 +283,15 @@ def test_the_runtime_a_base_image_or_type_declarations_are_never_named_by_text()
                          '-    "prom-client": "15.0.0",\n+    "prom-client": "15.1.3",\n'),
     }  # fmt: skip
     facts = change_facts("PR #5", list(files), files)
-    oom = ["out of memory: Killed process 2846613 (node) total-vm:11890000kB"]
+    oom = ["out of memory: Killed process 4242 (node) total-vm:2097152kB"]
     assert correlate.named_dependencies(facts, oom) == []
     assert correlate.named_dependencies(facts, ["TypeError at prom-client/lib/registry.js:40"]) == [
         "prom-client"]  # fmt: skip
 
 
 def test_a_bystander_error_counted_far_below_the_incidents_is_not_major() -> None:
-    flood = ErrorSignal("OSError", "No space left on device", count=31_402)
-    few = ErrorSignal("PdfiumError", "Failed to load document", count=4)
+    flood = ErrorSignal("ConnectionRefusedError", "connection refused", count=20_000)
+    few = ErrorSignal("ParseError", "unexpected end of document", count=5)
     uncounted = ErrorSignal("TimeoutError", "read timed out")
     assert correlate.major_errors([flood, few, uncounted]) == [flood, uncounted]
     assert correlate.major_errors([few, uncounted]) == [few, uncounted]  # nothing to compare with
@@ -467,13 +467,13 @@ def test_a_resource_flat_until_a_deploy_and_rising_from_it_is_a_buildup_it_start
 
 
 def test_a_build_up_from_zero_or_from_a_wobble_small_beside_the_rise_is_one() -> None:
-    deploy = DeployMarker(at(-210), "deploy chunks 9c3e5f1")
-    zero = [0.0, 0.0, 0.0, 0.0, 1.1, 10.5, 25.2, 49.3, 73.5, 90.1, 99.6]
+    deploy = DeployMarker(at(-210), "deploy thumbs 5d2e1aa")
+    zero = [0.0, 0.0, 0.0, 0.0, 2.0, 12.0, 30.0, 48.0, 70.0, 88.0, 97.5]
     inodes = Series("inodes used %", "%", tuple(Point(at(30 * i - 330), v)
                                                 for i, v in enumerate(zero)), "p")  # fmt: skip
     (grew,) = correlate.buildups([inodes], [deploy], at(0))
-    assert (grew.at, grew.first, grew.last) == (at(-210), 0.0, 99.6)
-    wobble = [2010, 1935, 2749, 2629, 2352, 83715, 219676, 359700, 499884, 631513, 741457]
+    assert (grew.at, grew.first, grew.last) == (at(-210), 0.0, 97.5)
+    wobble = [1200, 1150, 1610, 1420, 1300, 50_000, 140_000, 230_000, 330_000, 420_000, 500_000]
     counted = Series("inodes used", "", tuple(Point(at(30 * i - 330), float(v))
                                               for i, v in enumerate(wobble)), "p")  # fmt: skip
     assert len(correlate.buildups([counted], [deploy], at(0))) == 1
@@ -1076,15 +1076,15 @@ def test_rejected_credentials_speak_for_a_change_made_outside_the_repos() -> Non
 
 def test_a_setting_the_pages_show_still_at_its_old_value_is_not_in_effect() -> None:
     facts = change_facts("PR #7", ["config/production.yaml"], {"config/production.yaml": (
-        "@@ -3,3 +3,3 @@\n rateLimit:\n-  defaultPerMinute: 3000\n+  defaultPerMinute: 2000\n"
+        "@@ -3,3 +3,3 @@\n ingest:\n-  maxBatchSize: 500\n+  maxBatchSize: 200\n"
         "@@ -9,2 +9,2 @@\n client:\n-  timeout: 5s\n+  timeout: 2s\n")})  # fmt: skip
     limit, timeout = facts.settings
-    shown = [ConfigValue("defaultPerMinute", "3000", "dashboard:0")]
+    shown = [ConfigValue("maxBatchSize", "500", "dashboard:0")]
     assert correlate.not_in_effect(limit, shown) == shown[0]
-    snake = [ConfigValue("default_per_minute", "3000", "dashboard:0")]
+    snake = [ConfigValue("max_batch_size", "500", "dashboard:0")]
     assert correlate.not_in_effect(limit, snake) == snake[0]
-    assert correlate.not_in_effect(limit, [ConfigValue("defaultPerMinute", "2000")]) is None
-    assert correlate.not_in_effect(limit, [ConfigValue("burstPerMinute", "3000")]) is None
+    assert correlate.not_in_effect(limit, [ConfigValue("maxBatchSize", "200")]) is None
+    assert correlate.not_in_effect(limit, [ConfigValue("minBatchSize", "500")]) is None
     # a bare `timeout` names too many settings to tell which one the page shows
     assert correlate.not_in_effect(timeout, [ConfigValue("timeout", "5s")]) is None
 
@@ -1097,36 +1097,36 @@ def _emitted(patch: str, texts: list[str], file: str = "src/limit.ts") -> object
 
 
 def test_a_message_the_failures_quote_is_found_on_the_line_that_writes_it() -> None:
-    raised = _emitted("@@ -1,2 +1,3 @@\n x\n+  throw new QuoteError(`no tariff for zone ${z}`);\n",
-                      ["QuoteError: no tariff for zone CV-E2 (×312)"])  # fmt: skip
-    assert raised.message == "no tariff for zone" and not raised.rewritten  # type: ignore[attr-defined]
-    moved = _emitted("@@ -1,3 +1,3 @@\n x\n-  log.warn({ key }, 'rate limit exceeded');\n"
-                     "+  req.log.warn({ key, limit }, 'rate limit exceeded');\n",
-                     ['148,306 lines "rate limit exceeded"'])  # fmt: skip
+    raised = _emitted("@@ -1,2 +1,3 @@\n x\n+ throw Err(`no price list for region ${z}`)\n",
+                      ["Err: no price list for region EU-W3 (×312)"])  # fmt: skip
+    assert raised.message == "no price list for region" and not raised.rewritten  # type: ignore[attr-defined]
+    moved = _emitted("@@ -1,3 +1,3 @@\n x\n-  log.warn({ key }, 'quota window exceeded');\n"
+                     "+  req.log.warn({ key, limit }, 'quota window exceeded');\n",
+                     ['9,120 lines "quota window exceeded"'])  # fmt: skip
     assert moved.rewritten and moved.logged  # type: ignore[attr-defined]
 
 
 def test_no_message_from_new_logging_stock_phrases_tests_or_unquoted_text() -> None:
     # a brand-new log line is the change's own logging, not a failure path
-    assert _emitted("@@ -1 +1,2 @@\n x\n+  logger.warn('slow pool acquire over 200 ms')\n",
-                    ["WARN slow pool acquire over 200 ms"]) is None  # fmt: skip
+    assert _emitted("@@ -1 +1,2 @@\n x\n+  logger.warn('slow cache fill over 200 ms')\n",
+                    ["WARN slow cache fill over 200 ms"]) is None  # fmt: skip
     assert _emitted('@@ -1 +1,2 @@\n x\n+  return error(500, "Internal Server Error")\n',
                     ["HTTP 500 Internal Server Error"]) is None  # fmt: skip
     assert (
         _emitted(
-            "@@ -1 +1,2 @@\n x\n+  raise ValueError('no tariff for zone')\n",
-            ["ValueError: no tariff for zone"],
+            "@@ -1 +1,2 @@\n x\n+  raise ValueError('no price list for region')\n",
+            ["ValueError: no price list for region"],
             file="tests/test_zone.py",
         )
         is None
     )
-    assert _emitted("@@ -1 +1,2 @@\n x\n+  raise ValueError('no tariff for zone')\n",
+    assert _emitted("@@ -1 +1,2 @@\n x\n+  raise ValueError('no price list for region')\n",
                     ["KeyError: 'zone'"]) is None  # fmt: skip
-    assert _emitted("@@ -1 +1,2 @@\n x\n+  # 'no tariff for zone' is raised below\n",
-                    ["ValueError: no tariff for zone"]) is None  # fmt: skip
+    assert _emitted("@@ -1 +1,2 @@\n x\n+  # 'no price list for region' is raised below\n",
+                    ["ValueError: no price list for region"]) is None  # fmt: skip
     # a report of a failure seen elsewhere: written where it was observed, not caused
-    assert _emitted('@@ -1 +1,2 @@\n x\n+    .context("identity call failed")?;\n',
-                    ["identity call failed: GOAWAY too_many_pings"]) is None  # fmt: skip
-    assert _emitted('@@ -1,2 +1,2 @@\n x\n-  log.Warn("status update skipped, will retry")\n'
-                    '+  log.Warn("status update skipped, will retry", "id", id)\n',
-                    ["WARN status update skipped, will retry"]) is None  # fmt: skip
+    assert _emitted('@@ -1 +1,2 @@\n x\n+    .context("payment call failed")?;\n',
+                    ["payment call failed: upstream reset"]) is None  # fmt: skip
+    assert _emitted('@@ -1,2 +1,2 @@\n x\n-  log.Warn("receipt upload skipped, will retry")\n'
+                    '+  log.Warn("receipt upload skipped, will retry", "id", id)\n',
+                    ["WARN receipt upload skipped, will retry"]) is None  # fmt: skip

@@ -135,7 +135,7 @@ def test_dependency_named_in_docs_or_tests_is_ignored() -> None:
 
 def test_a_serializers_step_also_fits_a_broken_contract() -> None:
     catalog = (
-        '@@ -3,4 +3,4 @@\n [versions]\n-jackson = "2.19.2"\n+jackson = "3.1.1"\n kotlin = "2.1.0"\n'
+        '@@ -3,4 +3,4 @@\n [versions]\n-jackson = "2.17.0"\n+jackson = "3.0.0"\n kotlin = "2.1.0"\n'
     )
     [hit] = findings({"gradle/libs.versions.toml": catalog})
     assert "contract" in hit.symptoms and "serializer" in hit.message

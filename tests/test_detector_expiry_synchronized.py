@@ -20,9 +20,9 @@ JITTER_GONE = (
     "+    r.set(key, dumps(value), ex=TTL)\n     return value\n"
 )
 HOUR_BOUNDARY = (
-    "@@ -5,3 +5,8 @@\n+def next_rollover(now=None):\n+    now = now or datetime.now(UTC)\n"
-    "+    top = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)\n"
-    "+    return int(top.timestamp())\n"
+    "@@ -5,3 +5,8 @@\n+def expires_at_midnight(now=None):\n+    now = now or datetime.now(UTC)\n"
+    "+    day = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)\n"
+    "+    return int(day.timestamp())\n"
 )
 JAVA_EXPIREAT = (
     "@@ -40,2 +40,3 @@\n     String json = mapper.writeValueAsString(quote);\n"

@@ -174,11 +174,11 @@ def test_not_times() -> None:
 
 def test_a_lone_time_ending_a_dated_range_is_on_its_date() -> None:
     clock = Clock(ALERT)
-    found = all_times("Tue 05-27 11:12-11:24 deploy 9c3e5f1 · 05-29 23:50 to 00:10 apply", clock)
+    found = all_times("Tue 05-27 09:40-09:52 deploy 4be1f0c · 05-29 23:50 to 00:10 apply", clock)
     assert [(f.at.month, f.at.day, f.at.hour, f.at.minute, f.has_date) for f in found] == [
-        (5, 27, 11, 12, True), (5, 27, 11, 24, True), (5, 29, 23, 50, True),
+        (5, 27, 9, 40, True), (5, 27, 9, 52, True), (5, 29, 23, 50, True),
         (5, 30, 0, 10, True)]  # fmt: skip
-    apart = all_times("05-27 11:12 deploy; 11:24 rollback", clock)  # no range: a lone time
+    apart = all_times("05-27 09:40 deploy; 09:52 rollback", clock)  # no range: a lone time
     assert apart[1].has_date is False
 
 

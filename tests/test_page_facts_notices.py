@@ -250,11 +250,11 @@ def test_not_config_pairs(written: str) -> None:
 
 def test_a_json_dump_of_the_effective_configuration_gives_its_numbers_and_switches() -> None:
     dump = (
-        '{ "rateLimit": { "enabled": true, "defaultPerMinute": 3000, "windowSeconds": 60 },'
-        ' "requestId": 4711, "name": "partner-api", "owner": "team-a" }'
+        '{ "ingest": { "enabled": true, "maxBatchSize": 500, "pollIntervalMs": 250 },'
+        ' "requestId": 4711, "name": "orders-api", "owner": "team-a" }'
     )
-    assert pairs_in(dump) == [("enabled", "true"), ("defaultPerMinute", "3000"),
-                              ("windowSeconds", "60")]  # fmt: skip
+    assert pairs_in(dump) == [("enabled", "true"), ("maxBatchSize", "500"),
+                              ("pollIntervalMs", "250")]  # fmt: skip
 
 
 def test_settings_table() -> None:

@@ -797,33 +797,34 @@ def test_the_ranking_decides_when_the_model_says_none_with_nothing_speaking_for_
 def test_a_build_up_from_its_deploy_that_filled_the_resource_ties_the_change_most() -> None:
     from agents.root_cause.correlate import Buildup
 
-    chunks = change(
-        51, -6 * 1440, {"worker/render.py": "@@ -1 +1,2 @@\n x\n+    tmp = mkdtemp()\n"}
+    thumbs = change(
+        51, -6 * 1440, {"worker/thumbs.py": "@@ -1 +1,2 @@\n x\n+    out = mkstemp()\n"}
     )
     deployed = DeployMarker(at(-6 * 1440 + 5), "deploy worker#51", pr=51)
-    half = Buildup(deployed.at, "scratch bytes used", 7.1, 43.3, "%")
-    full = Buildup(deployed.at, "ip-10-0-0-1 (scratch inodes used)", 0.0, 100.0, "%")
+    half = Buildup(deployed.at, "data bytes used", 12.0, 40.0, "%")
+    full = Buildup(deployed.at, "node-3 (inodes used)", 0.0, 100.0, "%")
     inc = incident(markers=(deployed,), buildups=(half,), symptoms=frozenset({"disk", "errors"}))
-    some = scored(chunks, inc)
-    filled = scored(chunks, replace(inc, buildups=(half, full)))
-    assert any("filled ip-10-0-0-1 (scratch inodes used) to 100%" in r for r in filled.reasons)
+    some = scored(thumbs, inc)
+    filled = scored(thumbs, replace(inc, buildups=(half, full)))
+    assert any("filled node-3 (inodes used) to 100%" in r for r in filled.reasons)
     assert not any("filled" in r for r in some.reasons)
     assert filled.score > some.score
 
 
+THROTTLE = "internal/middleware/throttle.go"
+
+
 def test_code_named_for_the_failing_mechanism_and_its_message_tie_a_change() -> None:
-    limiter = change(61, -700, {"src/plugins/rate-limit.ts": (
-        "@@ -10,3 +10,3 @@\n x\n-  app.addHook('preHandler', async (req, reply) => {\n"
-        "+  app.addHook('onRequest', async (req, reply) => {\n"
-        "-      req.log.warn({ key }, 'rate limit exceeded');\n"
-        "+      req.log.warn({ key, limit }, 'rate limit exceeded');\n")})  # fmt: skip
-    other = change(62, -700, {"src/routes/bookings.ts": "@@ -1 +1,2 @@\n x\n+  const a = 1;\n"})
+    limiter = change(61, -700, {THROTTLE: (
+        "@@ -10,3 +10,3 @@\n x\n-\tkey := tenantKey(r)\n+\tkey := r.RemoteAddr\n"
+        '-\t\tlog.Warn("quota window exceeded", "key", key)\n'
+        '+\t\tlog.Warn("quota window exceeded", "key", key, "limit", limit)\n')})  # fmt: skip
+    other = change(62, -700, {"internal/orders/list.go": "@@ -1 +1,2 @@\n x\n+\ta := 1\n"})
     inc = incident(symptoms=frozenset({"throttling", "errors"}), primary=frozenset({"throttling"}),
-                   texts=('148,306 lines "rate limit exceeded"',))  # fmt: skip
+                   texts=('9,120 lines "quota window exceeded"',))  # fmt: skip
     tied = scored(limiter, inc)
-    assert any(r.startswith("changes the code of what fails: src/plugins/rate-limit.ts")
-               for r in tied.reasons)  # fmt: skip
-    assert any("“rate limit exceeded”: it rewrote the code that writes it" in r
+    assert any(r.startswith(f"changes the code of what fails: {THROTTLE}") for r in tied.reasons)
+    assert any("“quota window exceeded”: it rewrote the code that writes it" in r
                for r in tied.reasons)  # fmt: skip
     assert tied.score > scored(other, inc).score + 0.2
     pooled = scored(limiter, replace(inc, symptoms=frozenset({"memory"}), primary=frozenset(),
@@ -834,21 +835,13 @@ def test_code_named_for_the_failing_mechanism_and_its_message_tie_a_change() -> 
 def test_a_setting_the_pages_show_at_its_old_value_gives_no_weight() -> None:
     from agents.root_cause.facts.types import ConfigValue
 
-    lowered = change(
-        71,
-        -900,
-        {
-            "config/production.yaml": (
-                "@@ -3,3 +3,3 @@\n rateLimit:\n-  defaultPerMinute: 3000\n"
-                "+  defaultPerMinute: 2000\n"
-            )
-        },
-    )
-    inc = incident(symptoms=frozenset({"throttling", "errors"}), primary=frozenset({"throttling"}))
+    lowered = change(71, -900, {"config/production.yaml": (
+        "@@ -3,3 +3,3 @@\n consumer:\n-  maxWorkers: 16\n+  maxWorkers: 4\n")})  # fmt: skip
+    inc = incident(symptoms=frozenset({"queue", "latency"}), primary=frozenset({"queue"}))
     live = scored(lowered, inc)
-    stale = scored(lowered, replace(inc, configs=(ConfigValue("defaultPerMinute", "3000"),)))
-    assert any("sets rateLimit.defaultPerMinute 3000 → 2000" in r for r in live.reasons)
-    assert any(r.startswith("not in effect: the pages show defaultPerMinute still 3000")
+    stale = scored(lowered, replace(inc, configs=(ConfigValue("max_workers", "16"),)))
+    assert any("sets consumer.maxWorkers 16 → 4" in r for r in live.reasons)
+    assert any(r.startswith("not in effect: the pages show max_workers still 16")
                for r in stale.reasons)  # fmt: skip
     assert stale.score < live.score - 0.2
 
@@ -858,7 +851,7 @@ def test_a_file_names_a_mechanism_only_in_whole_words() -> None:
 
     assert _named_family("rate-limit") == _named_family("rateLimiter") == "rate_limit"
     assert _named_family("db_pool") == "pool" and _named_family("retries") == "retry"
-    assert _named_family("verifyhub") is None  # a vendor's name, not TLS verification
+    assert _named_family("verifyco") is None  # a vendor's name, not TLS verification
     assert _named_family("poolside") is None and _named_family("client") is None
 
 
@@ -867,7 +860,7 @@ def test_ties_without_a_mechanism_are_said_after_what_the_change_does() -> None:
 
     how, when = how_and_when([
         "merged 2.0 h before the onset",
-        "the failures' own message, “settle lock for”: it added the code that raises it (a.ts:3)",
+        "the failures' own message, “ledger row busy”: it added the code that raises it (a.ts:3)",
         "src/a.ts:9: the client opened here is not closed on every path (fits the symptoms 0.6)",
         "the errors fail at a line it wrote (a.ts:3): a fault that waits for its input",
     ])  # fmt: skip
@@ -876,9 +869,9 @@ def test_ties_without_a_mechanism_are_said_after_what_the_change_does() -> None:
 
 
 def test_a_file_named_for_what_fails_counts_only_beside_a_direct_tie() -> None:
-    renamed = change(63, -700, {"src/plugins/rate-limit.ts": (
-        "@@ -10,2 +10,2 @@\n x\n-  const windowMs = opts.windowSeconds * 1000;\n"
-        "+  const windowMs = opts.windowSeconds * 1_000;\n")})  # fmt: skip
+    renamed = change(63, -700, {THROTTLE: (
+        "@@ -10,2 +10,2 @@\n x\n-\twindow := 60 * time.Second\n"
+        "+\twindow := time.Minute\n")})  # fmt: skip
     inc = incident(symptoms=frozenset({"throttling", "errors"}), primary=frozenset({"throttling"}),
-                   texts=('148,306 lines "rate limit exceeded"',))  # fmt: skip
+                   texts=('9,120 lines "quota window exceeded"',))  # fmt: skip
     assert not any("what fails" in r for r in scored(renamed, inc).reasons)

@@ -265,8 +265,8 @@ _NOT_APP = re.compile(
 
 
 def repo_paths(frame: Frame) -> list[str]:
-    """The paths a frame's file may have in its repository, longest first: `/app/permits/
-    periods.py` may be `app/permits/periods.py` or `permits/periods.py`. None for a
+    """The paths a frame's file may have in its repository, longest first: `/srv/billing/
+    proration.py` may be `srv/billing/proration.py` or `billing/proration.py`. None for a
     library's or the runtime's file (`site-packages/`, `node_modules/`, `django/core/...`)
     or a bare file name, which names no one path."""
     path = frame.file.strip().lstrip("/")
@@ -317,11 +317,10 @@ def _null_word(frame: Frame) -> str:
 
 def not_in_effect(setting: SettingChange, shown: Iterable[ConfigValue]) -> ConfigValue | None:
     """A value the pages show for the setting's key that is still what the change moved it
-    from (the running service's effective configuration says `"defaultPerMinute": 3000`
-    where the change set it 3000 → 2000: an override elsewhere wins, or it was never
-    rolled out). Keys match on their last part's words (`defaultPerMinute`,
-    `default_per_minute`); a bare word such as `timeout` matches nothing, it names too
-    many settings."""
+    from (the running service's effective configuration says `"maxBatchSize": 500` where
+    the change set it 500 → 200: an override elsewhere wins, or it was never rolled out).
+    Keys match on their last part's words (`maxBatchSize`, `max_batch_size`); a bare word
+    such as `timeout` matches nothing, it names too many settings."""
     words = _key_words(setting.key)
     if setting.before is None or setting.after is None or (
             len(words) < 2 and len("".join(words)) < 8):  # fmt: skip
@@ -368,7 +367,7 @@ _STOCK = re.compile(  # what any server or client says: it names no code of its 
     r"error|unknown error)\W*$",
     re.I,
 )
-# A message that reports a failure seen elsewhere ("idv call failed", "will retry", "could not
+# A message that reports a failure seen elsewhere ("payment call failed", "will retry", "could not
 # connect") is written where the failure was observed, not where it was caused.
 _REPORTS = re.compile(
     r"fail|error|unable|could ?n[o']t|can ?n[o']t|timed? ?out|unavailable|refused|reset"
@@ -388,7 +387,7 @@ def emitted_message(change: ChangeFacts, texts: Sequence[str]) -> Emitted | None
     """The first added line (code, not docs, tests or comments) with a string literal whose
     fixed part (placeholders aside, 12 characters and three words at least, not a stock
     phrase such as "internal server error", not a report of a failure seen elsewhere such
-    as "idv call failed" or "will retry") the failures quote: the code that writes the
+    as "payment call failed" or "will retry") the failures quote: the code that writes the
     failure's message. A message brand new and only logged is the change's own new logging
     (a log of slow acquires added in the morning floods the logs at noon), not a failure
     path: it is left out."""
@@ -422,8 +421,8 @@ MINOR_SHARE = 0.01  # an error counted this far below the most frequent one is a
 
 def major_errors(errors: Sequence[ErrorSignal]) -> list[ErrorSignal]:
     """The errors that make up the incident: where the pages count them, those counted at
-    least `MINOR_SHARE` of the most frequent one (4 `PdfiumError`s beside 31,402 "no space
-    left on device" are a bystander's); an error shown without a count stays."""
+    least `MINOR_SHARE` of the most frequent one (5 `ParseError`s beside 20,000 "connection
+    refused" are a bystander's); an error shown without a count stays."""
     counted = [e.count for e in errors if e.count]
     top = max(counted, default=0)
     if top < 100:
@@ -459,7 +458,7 @@ _RUNTIME = re.compile(
 def _runtime_speaks(name: str, texts: Sequence[str]) -> bool:
     """A base image or the runtime itself is named only where it speaks: a line that starts
     with its name (`python: can't open file 'app.py'`, `node: --openssl-legacy-provider is
-    not allowed`). Its name is in every line about its processes (`Killed process 2846613
+    not allowed`). Its name is in every line about its processes (`Killed process 4242
     (node)`) and in every frame's path."""
     base = re.escape(name.split("/")[-1].split(":")[0].lower())
     return any(re.match(rf"\s*{base}[\d.]*:\s", t.lower()) for t in texts)

@@ -254,8 +254,8 @@ async def read_history(
 ) -> list[Change]:
     """The changes that touched a file in [since, until], newest first: its history, as a
     responder reads it to find who wrote a failing line (`git log -- path`). `paths` are
-    the ways the file may be named in the repo (a frame's `/app/permits/periods.py` is
-    `permits/periods.py` there); the first that has a history is it."""
+    the ways the file may be named in the repo (a frame's `/srv/billing/proration.py` is
+    `billing/proration.py` there); the first that has a history is it."""
     for path in paths:
         args = {"repo": repo, "since": iso(since), "until": iso(until), "path": path,
                 "limit": HISTORY_COMMITS}  # fmt: skip
@@ -271,7 +271,7 @@ async def read_history(
 
 def _history_change(repo: str, commit: CommitSummary) -> Change:
     """A commit of a file's history: a merged pull request where its message says so
-    (`Fix month arithmetic (#612)`), else the commit itself."""
+    (`Prorate by calendar days (#212)`), else the commit itself."""
     merged = re.search(r"\(#(\d+)\)\s*$", _first(commit))
     if merged is None:
         return _commit_change(repo, commit)

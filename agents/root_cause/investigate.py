@@ -115,9 +115,9 @@ async def _blame(
 ) -> list[Change]:
     """The changes from before the change window that wrote a line the errors fail at, where
     no change in the window wrote it: a responder reads the failing file's history (`git
-    log -- periods.py`) when the stack points at code nobody touched this week (a month-end
-    bug merged weeks ago fails on the 31st). Only changes whose patch added the very line the
-    page shows at the frame are kept."""
+    log -- proration.py`) when the stack points at code nobody touched this week (a date
+    helper merged weeks ago fails on the first leap day). Only changes whose patch added the
+    very line the page shows at the frame are kept."""
     read = [(c, _facts(c)) for c in changes]
     written = [f for e in correlate.major_errors(incident.errors) for f in e.frames if f.code]
     frames = [f for f in written if not any(correlate.wrote_frame(x, f) for _, x in read)]

@@ -458,7 +458,7 @@ def _evidence(
 
 
 def _code_named_for(facts: ChangeFacts, incident: Incident) -> tuple[str, float] | None:
-    """The changed code file named for the mechanism that fails (`plugins/rate-limit.ts`
+    """The changed code file named for the mechanism that fails (`middleware/throttle.go`
     when the service's own answers are 429s, `db/pool.go` when connections run out), with
     how well that mechanism's symptoms fit the incident's; None when no file is so named."""
     best: tuple[str, float] | None = None
@@ -479,7 +479,7 @@ def _code_named_for(facts: ChangeFacts, incident: Incident) -> tuple[str, float]
 def _named_family(name: str) -> SettingFamily | None:
     """The setting family a file or folder name names in whole words (`rate-limit`,
     `ratelimiter`, `db_pool`, `retries`), None for names that only contain one
-    (`verifyhub` is a vendor, not TLS verification)."""
+    (`verifyco` is a vendor's name, not TLS verification)."""
     words = f"_{setting_words(name)}_"
     for family, pattern in SETTING_FAMILIES:
         for m in pattern.finditer(words):

@@ -2,7 +2,7 @@
 raw request path or URL, a user, request, session or trace id, an email, a client address)
 into a metric's labels or tags. Every distinct value is a new time series: the client
 library keeps each one in memory for the life of the process, every scrape serializes all
-of them, and the metrics backend stores each. With `/v2/claims/CLM-1000042` in a `route`
+of them, and the metrics backend stores each. With `/v1/orders/8812-3301` in a `route`
 label, memory and scrape time grow with traffic until the process is OOM-killed, scrapes
 time out and the backend slows: a build-up that shows hours or days after the deploy.
 

@@ -1,6 +1,6 @@
 """Configuration values a page shows: environment variables (`CLIENT_TIMEOUT=2s`, `{"name": ...,
 "value": ...}`, `KEY: value` in a ConfigMap dump), settings written `key = value` or
-`key: value`, a JSON dump's `"defaultPerMinute": 3000` (numbers and booleans), JVM flags
+`key: value`, a JSON dump's `"maxBatchSize": 500` (numbers and booleans), JVM flags
 (`-Xmx2g`, `-XX:NewRatio=3`), `--flag=value`, and the rows of a table whose header says
 setting, parameter, key, variable, property, option or flag.
 

@@ -127,7 +127,7 @@ _RANGE_SEP = re.compile(r"\s*(?:-|–|—|to|until)\s*$")
 
 
 def _range_ends(found: list[Found], text: str) -> list[Found]:
-    """A lone time that ends a range begun by a dated time (`Tue 04-07 11:12-11:24`) is on
+    """A lone time that ends a range begun by a dated time (`Tue 06-03 09:40-09:52`) is on
     that date (the next day when it reads earlier: `23:50-00:10`)."""
     out = list(found)
     for i in range(1, len(out)):
