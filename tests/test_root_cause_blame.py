@@ -62,7 +62,10 @@ def incident(**more: Any) -> Incident:
 
 
 def blame(fake: FakeTools, changes: list[Change] | None = None) -> list[Change]:
-    return asyncio.run(_blame(fake, REPO, incident(), changes or [], SINCE, evidence.Bundle()))
+    read = [(c, change_facts(c.ref, list(c.files), c.patches)) for c in changes or []]
+    found = asyncio.run(_blame(fake, REPO, incident(), read, SINCE, evidence.Bundle()))  # type: ignore[arg-type]
+    assert all(facts == change_facts(c.ref, list(c.files), c.patches) for c, facts in found)
+    return [c for c, _ in found]
 
 
 def test_the_change_that_wrote_the_failing_line_is_found_in_the_files_history() -> None:

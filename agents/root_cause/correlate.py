@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from agents.root_cause.facts.onset import classify, client_side
 from agents.root_cause.facts.settings import FAMILIES as SETTING_FAMILIES
-from agents.root_cause.facts.settings import family, number, pairs
+from agents.root_cause.facts.settings import family, key_words, number, pairs
 from agents.root_cause.facts.types import (
     ChangeFacts,
     ConfigValue,
@@ -340,8 +340,7 @@ def not_in_effect(setting: SettingChange, shown: Iterable[ConfigValue]) -> Confi
 
 def _key_words(key: str) -> list[str]:
     last = re.split(r"[.:/]", key.strip())[-1]
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", last).lower()
-    return [w for w in re.split(r"[^a-z0-9]+", spaced) if w]
+    return [w for w in re.split(r"[^a-z0-9]+", key_words(last)) if w]
 
 
 def _bare(value: str) -> str:
@@ -374,8 +373,10 @@ _REPORTS = re.compile(
     r"|retr(?:y|ies|ying)|skipp|giving up|gave up|abort",
     re.I,
 )
-_COMMENT_LINE = re.compile(r"^\s*(#|//|/\*|\*|--)")
-_LOG_CALL = re.compile(
+# A call that reports (logs, or wraps an error with context: `fmt.Errorf`, `.Error(`): a
+# brand-new message written this way is the change's own reporting, not a failure path.
+# Wider than `score.LOGGING` (where a frame's line only logs), which spares error wrapping.
+_REPORTING_CALL = re.compile(
     r"\b(log|logger|logging|slog|zap|zerolog|klog|glog|console|winston|pino|bunyan|LOG|"
     r"LOGGER|Log|Logger|req\.log|request\.log|ctx\.log)\s*\.\s*\w+\s*\("
     r"|\.(debug|info|warn|warning|error|exception|critical|fatal|Debug|Info|Warn|Warning|"
@@ -396,7 +397,7 @@ def emitted_message(change: ChangeFacts, texts: Sequence[str]) -> Emitted | None
         return None
     gone = " ".join(line.text for line in change.removed).lower()
     for line in change.added:
-        if file_kind(line.file) == "docs_tests" or _COMMENT_LINE.match(line.text):
+        if file_kind(line.file) == "docs_tests" or _COMMENT.match(line.text.lstrip()):
             continue
         for match in _LITERAL.finditer(line.text):
             literal = next(g for g in match.groups() if g)
@@ -409,7 +410,7 @@ def emitted_message(change: ChangeFacts, texts: Sequence[str]) -> Emitted | None
                 if fixed.lower() not in said:
                     continue
                 rewritten = fixed.lower() in gone
-                logged = bool(_LOG_CALL.search(line.text))
+                logged = bool(_REPORTING_CALL.search(line.text))
                 if logged and not rewritten:
                     continue
                 return Emitted(line, fixed, rewritten, logged)

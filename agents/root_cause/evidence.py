@@ -37,6 +37,7 @@ MAX_PAGES = 4
 DETAIL_PRS = 10  # the changes whose patches are read (the rest are ranked on their titles)
 BODY_CHARS = 2000  # of a PR body or commit message kept as evidence (the gate's reader reads it)
 _URL = re.compile(r"^https?://\S+$")
+_MERGED = re.compile(r"\(#(\d+)\)\s*$")  # a pull request's merge commit: `Title (#612)`
 
 
 @dataclass
@@ -241,7 +242,7 @@ async def read_changes(
         return
     merged = {p.merge_commit_sha for p in pulls}
     for commit in commits:
-        if commit.sha not in merged and not re.search(r"\(#\d+\)\s*$", _first(commit)):
+        if commit.sha not in merged and not _MERGED.search(_first(commit)):
             bundle.changes.append(_commit_change(repo, commit))
 
 
@@ -272,7 +273,7 @@ async def read_history(
 def _history_change(repo: str, commit: CommitSummary) -> Change:
     """A commit of a file's history: a merged pull request where its message says so
     (`Prorate by calendar days (#212)`), else the commit itself."""
-    merged = re.search(r"\(#(\d+)\)\s*$", _first(commit))
+    merged = _MERGED.search(_first(commit))
     if merged is None:
         return _commit_change(repo, commit)
     number = int(merged.group(1))

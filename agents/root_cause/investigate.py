@@ -61,10 +61,10 @@ async def investigate(
         f"what happened ({' '.join(happened.split())[:80]})" if happened else "")  # fmt: skip
     incident = replace(incident, explained=bool(matched or platform or outside), trigger=trigger)
     first = sorted(bundle.changes, key=lambda c: _preliminary(c, incident))
-    detailed = await evidence.read_patches(tools, first, bundle)
+    detailed = [(c, _facts(c)) for c in await evidence.read_patches(tools, first, bundle)]
     if service is not None:
         detailed += await _blame(tools, service.repo, incident, detailed, since, bundle)
-    scored = [score(c, _facts(c), incident) for c in detailed]
+    scored = [score(c, facts, incident) for c, facts in detailed]
     onset = correlate.onset_of(bundle.pages, alert.starts_at)
     recovered = correlate.recovered(onset, bundle.pages)
     ended = correlate.ended_before(platform[0][0], incident.onset, alert.starts_at) if (
@@ -109,31 +109,32 @@ async def _blame(
     tools: Tools,
     repo: str,
     incident: Incident,
-    changes: list[Change],
+    read: list[tuple[Change, ChangeFacts | None]],
     since: datetime,
     bundle: evidence.Bundle,
-) -> list[Change]:
+) -> list[tuple[Change, ChangeFacts | None]]:
     """The changes from before the change window that wrote a line the errors fail at, where
     no change in the window wrote it: a responder reads the failing file's history (`git
     log -- proration.py`) when the stack points at code nobody touched this week (a date
     helper merged weeks ago fails on the first leap day). Only changes whose patch added the
-    very line the page shows at the frame are kept."""
-    read = [(c, _facts(c)) for c in changes]
+    very line the page shows at the frame are kept; each with its facts, as `read` gives the
+    changes already read."""
     written = [f for e in correlate.major_errors(incident.errors) for f in e.frames if f.code]
     frames = [f for f in written if not any(correlate.wrote_frame(x, f) for _, x in read)]
     files = list(dict.fromkeys(f.file for f in frames if correlate.repo_paths(f)))[:BLAME_FILES]
-    known = {c.ref for c in changes}
-    found: list[Change] = []
+    known = {(c.repo, c.ref) for c, _ in read}
+    found: list[tuple[Change, ChangeFacts | None]] = []
     for file in files:
         frame = next(f for f in frames if f.file == file)
         history = await evidence.read_history(
             tools, repo, correlate.repo_paths(frame), since - evidence.HISTORY, since, bundle
         )
-        fresh = [c for c in history if c.ref not in known]
+        fresh = [c for c in history if (c.repo, c.ref) not in known]
         for change in await evidence.read_patches(tools, fresh, bundle):
-            if any(correlate.wrote_frame(_facts(change), f) for f in frames):
-                found.append(change)
-                known.add(change.ref)
+            facts = _facts(change)
+            if any(correlate.wrote_frame(facts, f) for f in frames):
+                found.append((change, facts))
+                known.add((change.repo, change.ref))
                 break
     return found
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from agents.root_cause.facts.settings import key_words
 from agents.root_cause.facts.text import records
 from agents.root_cause.facts.tree import Page, Table
 from agents.root_cause.facts.types import ConfigValue
@@ -80,7 +81,7 @@ def _is_setting(key: str, value: str, in_log: bool) -> bool:
     """A key that names a setting (one of its words does), not a log field or a file name,
     with a value that looks like one (a number, a literal, a path or address)."""
     lowered = key.lower()
-    words = re.split(r"[._-]", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower())
+    words = key_words(key).split("_")
     if _LOG_FIELDS.search(lowered) or not any(_SETTING.match(w) for w in words):
         return False
     if re.search(r"\.(?:html?|txt|md|ya?ml|json|py|go|js|ts|rb)$", lowered):
