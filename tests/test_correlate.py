@@ -1130,3 +1130,52 @@ def test_no_message_from_new_logging_stock_phrases_tests_or_unquoted_text() -> N
     assert _emitted('@@ -1,2 +1,2 @@\n x\n-  log.Warn("receipt upload skipped, will retry")\n'
                     '+  log.Warn("receipt upload skipped, will retry", "id", id)\n',
                     ["WARN receipt upload skipped, will retry"]) is None  # fmt: skip
+
+
+def test_a_wobble_over_long_before_the_alert_is_not_its_onset() -> None:
+    wobble = PageFacts("p", "u", "t", onset=Onset(at(-300), "replica lag", 18, 26, at(-180), "p"))
+    errors = PageFacts("q", "u", "t", onset=Onset(at(-10), "5xx ratio", 0.1, 30, None, "q"))
+    brief = PageFacts("r", "u", "t", onset=Onset(at(-20), "5xx ratio", 0.1, 30, at(-15), "r"))
+    assert correlate.onset_of([wobble, errors], T0).at == at(-10)  # type: ignore[union-attr]
+    assert correlate.onset_of([wobble], T0).at == at(-300)  # type: ignore[union-attr]
+    # over shortly before the alert: still what it is about
+    assert correlate.onset_of([brief, errors], T0).at == at(-20)  # type: ignore[union-attr]
+
+
+def test_memory_falling_after_oom_kills_is_a_restart_not_a_recovery() -> None:
+    oom = ErrorSignal("OOMKilled", "container app exited with code 137", 3, None, (), "k")
+    memory = Onset(at(-30), "container memory working set", 6e8, 8e8, at(-5), "p")
+    latency = Onset(at(-30), "p99 latency", 0.1, 2.0, at(-5), "p")
+    killed = [PageFacts("p", "u", "t", errors=(oom,), onset=memory)]
+    calm = [PageFacts("p", "u", "t", onset=memory)]
+    assert not correlate.came_back(memory, killed) and not correlate.recovered(memory, killed)
+    assert correlate.came_back(memory, calm) and correlate.recovered(memory, calm)
+    assert correlate.came_back(latency, killed)
+
+
+def test_failing_records_carrying_a_build_name_its_commit() -> None:
+    failing = ['{"level":"ERROR","msg":"decode failed","producer":"billing/2026.03.02-4be1c07"}']
+    assert correlate.failures_carry([SHA], failing) == failing[0]
+    assert correlate.failures_carry([None, SHA[:8]], failing) == failing[0]
+
+
+def test_records_carrying_no_build_or_another_are_not_tied() -> None:
+    other = '"msg":"decode failed","producer":"billing/9a0b1c2"'
+    assert correlate.failures_carry([SHA], [other]) == ""
+    uuid = "decode failed for message 4be1c07d-77aa-4c1e-9b2f-0a1b2c3d4e5f"  # an id, no build
+    assert correlate.failures_carry([SHA], [uuid]) == ""
+    assert correlate.failures_carry([SHA[:6]], ["producer billing/4be1c0"]) == ""  # too short
+    assert correlate.failures_carry([], ["producer billing/4be1c07"]) == ""
+
+
+def test_what_expired_within_two_hours_before_the_onset_is_timed() -> None:
+    events = [(at(-40), "Client secrets prod-key: expires 2026-05-04T13:20:00Z"),
+              (at(-5), "deploy api 1.8.1")]  # fmt: skip
+    assert correlate.expired_at(events, T0) == events[0][1]
+
+
+def test_expiries_far_from_the_onset_or_of_a_callers_token_are_not_timed() -> None:
+    assert correlate.expired_at([(at(-600), "Certificates api.example.net: expires …")], T0) == ""
+    assert correlate.expired_at([(at(60), "Certificates api.example.net: expires …")], T0) == ""
+    assert correlate.expired_at([(at(-10), "bearer token expired for user 42")], T0) == ""
+    assert correlate.expired_at([(at(-10), "cache entry expired")], T0) == ""

@@ -188,3 +188,23 @@ def test_lock_timeout_changed_not_removed() -> None:
 +    lock_timeout: 10s
 """
     assert findings({"config/database.yml": patch}) == []
+
+
+DUMP = (
+    "@@ -210,3 +210,4 @@ CREATE INDEX invoices_due_idx ON public.invoices USING btree (due_on);\n"
+    "+CREATE INDEX invoices_account_state_idx ON public.invoices USING btree (account_id, state);\n"
+)
+
+
+def test_a_schema_dump_beside_the_migration_it_records_is_not_read_as_ddl() -> None:
+    migration = (
+        "@@ -0,0 +1,3 @@\n+-- migrate:up transaction:false\n"
+        "+CREATE INDEX CONCURRENTLY invoices_account_state_idx ON invoices (account_id, state);\n"
+    )
+    assert findings({"db/migrations/20250601_invoices_idx.sql": migration, "db/schema.sql": DUMP,
+                     "db/structure.sql": DUMP}) == []  # fmt: skip
+
+
+def test_a_schema_file_changed_on_its_own_is_still_read() -> None:
+    [hit] = findings({"db/schema.sql": DUMP})
+    assert "without CONCURRENTLY" in hit.message

@@ -443,3 +443,66 @@ def test_a_record_written_as_a_definition_list_is_one_event() -> None:
     lone = page_facts(snap(text("Updated", "2025-06-03 11:12:40")), URL, "d", ALERT)
     assert all("Updated" not in e.text or e.at == at("11:12").replace(second=40)
                for e in lone.events)  # fmt: skip
+
+
+def test_a_burst_then_a_gap_then_a_lasting_departure_began_with_the_burst() -> None:
+    values = [0, 0, 0, 0, 0, 0, 0, 0, 107, 0, 111, 120, 93, 98, 104]
+    found = departure([float(v) for v in values], 1)
+    assert found is not None and found.index == 8
+
+
+def test_a_small_blip_ahead_of_a_departure_does_not_start_it() -> None:
+    values = [0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 111, 120, 93, 98, 104]
+    found = departure([float(v) for v in values], 1)
+    assert found is not None and found.index == 10
+
+
+def quarter_hours(name: str, start: datetime, values: list[float]) -> Series:
+    return Series(name, "", tuple(Point(start + timedelta(minutes=15 * i), v)
+                                  for i, v in enumerate(values)), "dashboard:0")  # fmt: skip
+
+
+def test_a_coarser_table_departing_a_bucket_earlier_and_still_out_sets_the_onset() -> None:
+    fine = make_series("Connections in use", [30, 31, 30, 30, 29, 31, 30, 30, 80, 90, 95, 96])
+    # the same failures every quarter hour since 08:15, the minute table only shows 10:00 on
+    coarse = quarter_hours("Failed requests", at("07:00"), [0, 0, 0, 0, 0, 40, 45, 42, 44, 41, 46,
+                                                             43, 47])  # fmt: skip
+    onset = page_onset([fine, coarse])
+    assert onset is not None and (onset.at, onset.series) == (at("08:15"), "Failed requests")
+
+
+def test_a_coarser_tables_departure_that_recovered_or_came_later_does_not_set_it() -> None:
+    fine = make_series("Connections in use", [30, 31, 30, 30, 29, 31, 30, 30, 80, 90, 95, 96])
+    over = quarter_hours("Failed requests", at("07:00"), [0, 0, 0, 0, 0, 40, 45, 0, 0, 0, 0, 0,
+                                                           0])  # fmt: skip
+    onset = page_onset([fine, over])
+    assert onset is not None and (onset.at, onset.series) == (at("10:08"), "Connections in use")
+
+
+def test_errors_departing_in_the_fine_table_say_when_they_began_whatever_the_summary() -> None:
+    fine = make_series("5xx", [0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9])
+    coarse = quarter_hours("Failed requests", at("07:00"), [0, 0, 0, 0, 0, 0.1, 0.2, 0.1, 0.2,
+                                                             0.1, 0.2, 0.1, 9])  # fmt: skip
+    onset = page_onset([fine, coarse])
+    assert onset is not None and (onset.at, onset.series) == (at("10:08"), "5xx")
+
+
+def test_an_expiry_column_makes_each_row_an_event_at_its_expiry() -> None:
+    page = snap(
+        text("Signing keys · rotate before expiry"),
+        table(["Name", "Created", "Expires at", "Status"],
+              [["partner-2024", "2024-06-01 09:00", "2025-06-03T11:02:00Z", "Expired"],
+               ["partner-2025", "2025-05-20 10:00", "2026-05-20T10:00:00Z", "Active"]]),
+    )  # fmt: skip
+    events = [(e.at, e.text) for e in page_facts(page, URL, "dashboard:0", ALERT).events]
+    assert (at("11:02"), "Signing keys partner-2024: expires 2025-06-03T11:02:00Z") in events
+    assert any(text.startswith("Signing keys partner-2025: expires") for _, text in events)
+
+
+def test_no_expiry_event_without_an_expiry_column_or_a_dated_cell() -> None:
+    page = snap(
+        table(["Name", "Created", "Owner"], [["partner-2024", "2024-06-01 09:00", "ops"]]),
+        table(["Name", "Valid until"], [["partner-2025", "when rotated"]]),
+    )
+    events = page_facts(page, URL, "dashboard:0", ALERT).events
+    assert not any("expires" in e.text for e in events)

@@ -203,3 +203,18 @@ def test_weak_word_needs_an_identifier() -> None:
     assert markers_of(text("11:00 cache sync finished")) == ()
     found = markers_of(text("11:00 argocd sync 9f8e7d6"))
     assert [m.sha for m in found] == ["9f8e7d6"]
+
+
+def test_a_deploy_tool_named_beside_a_commit_or_pr_is_a_deploy() -> None:
+    strip = ("Annotations (CD, project shop) Mon 06-02 15:10 argocd svc-beta-prod 0a1b2c3 (#77) · "
+             "10:55 flux svc-alpha 9e8d7c6 (#610) · 11:02 helm svc-gamma v2.4.1")  # fmt: skip
+    found = markers_of(text(strip))
+    assert [(m.at, m.sha, m.pr, m.version) for m in found] == [
+        (at("15:10", day=2), "0a1b2c3", 77, None),
+        (at("10:55"), "9e8d7c6", 610, None),
+        (at("11:02"), None, None, "v2.4.1"),
+    ]
+
+
+def test_a_deploy_tools_name_without_what_it_shipped_is_no_deploy() -> None:
+    assert markers_of(text("10:55 argocd sync status Healthy · 11:02 helm repo updated")) == ()

@@ -11,7 +11,7 @@ from typing import Any
 from agents.root_cause import correlate, evidence
 from agents.root_cause.change import Change
 from agents.root_cause.facts.changes import change_facts
-from agents.root_cause.facts.types import ErrorSignal, Frame
+from agents.root_cause.facts.types import DeployMarker, ErrorSignal, Frame
 from agents.root_cause.investigate import _blame
 from agents.root_cause.score import Incident, score
 from tests.test_sources import FakeTools
@@ -108,3 +108,19 @@ def test_repo_paths_and_the_line_a_change_wrote_at_a_frame() -> None:
     facts = change_facts("PR #212", [FILE], {FILE: WROTE})
     assert correlate.wrote_frame(facts, FRAME).line == 33  # type: ignore[union-attr]
     assert correlate.wrote_frame(facts, replace(FRAME, code="return amount * Decimal(1)")) is None
+
+
+def test_a_line_that_waited_gives_way_when_a_sudden_onset_came_right_after_another_deploy() -> None:
+    old = Change("pr", REPO, "PR #212", 212, "a" * 40, "prorate", "dev", T0 - timedelta(days=3),
+                 (FILE,), {FILE: WROTE})  # fmt: skip
+    facts = change_facts(old.ref, list(old.files), old.patches)
+    other = DeployMarker(T0 - timedelta(minutes=12), "deploy invoices-api 9f8e7d6 (#88)",
+                         sha="9f8e7d6")  # fmt: skip
+    quiet = score(old, facts, incident(abrupt=True))
+    after = score(old, facts, incident(abrupt=True, markers=(other,)))
+    slow = score(old, facts, incident(abrupt=False, markers=(other,)))
+    assert any(r.startswith("the errors fail at a line it wrote") for r in quiet.reasons)
+    assert any(r.startswith("the errors fail at a line it wrote") for r in slow.reasons)
+    assert not any(r.startswith("the errors fail at a line it wrote") for r in after.reasons)
+    assert any("right after another deploy" in r for r in after.reasons)
+    assert after.score < quiet.score

@@ -214,7 +214,7 @@ def test_much_more_load_at_the_onset_is_strong_evidence_for_none() -> None:
 
 
 def test_a_weak_change_chosen_against_an_expiry_is_overruled() -> None:
-    errors = (ErrorSignal("HTTP 401", "rejected", frames=(Frame("src/report.py", 99),)),)
+    errors = (ErrorSignal("HTTP 403", "rejected", frames=(Frame("src/report.py", 99),)),)
     weak = scored(change(50, -30, CODE), incident(errors=errors, symptoms=frozenset({"tls"})))
     assert 0.3 <= weak.score < 0.45, weak.reasons
     found = Findings.split(
@@ -875,3 +875,52 @@ def test_a_file_named_for_what_fails_counts_only_beside_a_direct_tie() -> None:
     inc = incident(symptoms=frozenset({"throttling", "errors"}), primary=frozenset({"throttling"}),
                    texts=('9,120 lines "quota window exceeded"',))  # fmt: skip
     assert not any("what fails" in r for r in scored(renamed, inc).reasons)
+
+
+CLIENT = {"app/vendor/client.py": (
+    "@@ -40,6 +40,6 @@ class Client:\n     def send(self, doc):\n"
+    "-        return self._post('/documents', json=doc, timeout=10)\n"
+    "+        return self._post('/v2/documents', json=doc)\n")}  # fmt: skip
+
+
+def test_a_frame_where_the_called_service_refused_the_credentials_is_only_the_call_site() -> None:
+    frame = Frame("/srv/app/vendor/client.py", 42, "send")
+    refused = (ErrorSignal("VendorAuthError", 'token request failed: HTTP 401 {"error":'
+                           '"invalid_client"}', 40, frames=(frame,)),)  # fmt: skip
+    broken = (ErrorSignal("TypeError", "send() got an unexpected keyword 'json'", 40,
+                          frames=(frame,)),)  # fmt: skip
+    c = change(51, -50, CLIENT)
+    said = scored(c, incident(errors=refused, texts=("HTTP 401 invalid_client",)))
+    bug = scored(c, incident(errors=broken, texts=("TypeError unexpected keyword",)))
+    assert any("refusing the credentials" in r for r in said.reasons), said.reasons
+    assert not any("refusing" in r for r in bug.reasons) and bug.score > said.score
+
+
+PG_BUMP = {"package.json": '@@ -8,2 +8,2 @@\n-    "pg": "8.11.0",\n+    "pg": "8.12.0",\n'}
+
+
+def test_a_reset_or_timeout_raised_inside_a_library_does_not_tie_its_upgrade() -> None:
+    frame = Frame("/app/node_modules/pg/lib/client.js", 350)
+    reset = (ErrorSignal("ECONNRESET", "read ECONNRESET", 90, frames=(frame,)),)
+    broken = (ErrorSignal("TypeError", "Cannot read properties of undefined (reading 'rows')",
+                          90, frames=(frame,)),)  # fmt: skip
+    c = change(52, -50, PG_BUMP)
+    carried = scored(c, incident(errors=reset, texts=("read ECONNRESET",)))
+    thrown = scored(c, incident(errors=broken, texts=("TypeError reading 'rows'",)))
+    assert not any("the errors come from" in r for r in carried.reasons), carried.reasons
+    assert any(r.startswith("the errors come from pg") for r in thrown.reasons), thrown.reasons
+
+
+def test_failing_records_carrying_an_upstream_build_tie_its_change() -> None:
+    producer = change(61, -40, CODE, repo="corp/rates")
+    own = change(62, -40, CODE)
+    marker = DeployMarker(at(-30), "deploy rates", sha=producer.sha[:7])
+    failing = (f'{{"level":"ERROR","msg":"decode rate","producer":"rates/{producer.sha[:7]}"}}',
+               f'{{"level":"ERROR","msg":"decode rate","build":"{own.sha[:7]}"}}')  # fmt: skip
+    inc = incident((marker,), upstream_repos=frozenset({"corp/rates"}), failing=failing)
+    tied, mine = scored(producer, inc), scored(own, inc)
+    assert any(r.startswith("the failing records carry the build") for r in tied.reasons)
+    # the service's own records carry whatever build runs: no tie of their own
+    assert not any(r.startswith("the failing records carry") for r in mine.reasons)
+    quiet = scored(producer, incident((marker,), upstream_repos=frozenset({"corp/rates"})))
+    assert tied.score > quiet.score

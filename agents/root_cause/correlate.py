@@ -137,12 +137,20 @@ def flat_before(onset: Onset, pages: Sequence[PageFacts]) -> bool:
     return max(before) - min(before) <= 0.1 * abs(onset.peak - onset.baseline)
 
 
+RECOVERED_BEFORE = timedelta(minutes=30)  # a departure over this long before the alert fired
+
+
 def onset_of(pages: Sequence[PageFacts], alert_start: datetime) -> Onset | None:
     """The earliest onset the pages show, no later than the alert: of a problem series
     (errors, latency, saturation...) where any page shows one, of answers clients caused
     (4xx) only where no other is; a page's other series (its client connections rising when
-    replicas were added) only where none does."""
+    replicas were added) only where none does. A page's departure that was over half an
+    hour before the alert fired (a lag that rose and settled in the afternoon) is not what
+    an evening alert is about, where another page shows one still under way."""
     found = [p.onset for p in pages if p.onset and p.onset.at <= alert_start + DEPLOY_SLACK]
+    lasting = [o for o in found if o.recovered_at is None
+               or o.recovered_at >= alert_start - RECOVERED_BEFORE]  # fmt: skip
+    found = lasting or found  # a wobble over well before the alert is not what it is about
     problems = [o for o in found if o.problem]
     served = [o for o in problems if not client_side(o.series)]
     return min(served or problems or found, key=lambda o: o.at, default=None)
@@ -152,8 +160,24 @@ def recovered(first: Onset | None, pages: Sequence[PageFacts]) -> bool:
     """The incident's onset (`onset_of`) came back to its baseline and so did every other
     problem series the pages show departing, before the alert or after it: a readiness dip
     that recovered in a minute is no recovery while the error ratio is still up (or went up
-    later)."""
-    return first is not None and first.recovered_at is not None and not ongoing(pages)
+    later), nor is memory falling when the pages show processes killed for running out of it."""
+    return first is not None and came_back(first, pages) and not ongoing(pages)
+
+
+def came_back(onset: Onset, pages: Sequence[PageFacts]) -> bool:
+    """The series came back to its baseline by itself: memory falling where the pages show
+    processes killed for running out of it is the restart that emptied it."""
+    return onset.recovered_at is not None and not (killed(pages) and _USAGE.search(onset.series))
+
+
+_USAGE = re.compile(r"memory|\bmem\b|heap|\brss\b|working.?set|goroutines?|threads", re.I)
+_KILLED = re.compile(r"OOMKilled|out of memory|Killed process|exit code 137|OutOfMemoryError", re.I)
+
+
+def killed(pages: Sequence[PageFacts]) -> bool:
+    """The pages show processes killed for running out of memory: a memory series falling
+    back to its baseline then is the restart that emptied it, not a recovery."""
+    return any(_KILLED.search(f"{e.kind} {e.message}") for p in pages for e in p.errors)
 
 
 def ongoing(pages: Sequence[PageFacts]) -> bool:
@@ -200,6 +224,23 @@ def first_bad_version(
     failed = timed[0] if timed else bad[first][0]
     return FirstBad(markers[first], markers[last_good], failed.at if timed and failed.at
                     else markers[first].at, failed)  # fmt: skip
+
+
+_HEX = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{7,40}(?![0-9A-Za-z])")
+_UUID = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}", re.I)  # ids, not builds
+
+
+def failures_carry(commits: Iterable[str | None], failing: Iterable[str]) -> str:
+    """The first failing record (an error, an ERROR log line) that carries one of these
+    commits as its build (`producer: billing/2026.03.02-1a2b3c4`, `"version":"1a2b3c4d"`):
+    the failures were produced by a build holding the change, the link from another
+    service's records to the change that service shipped."""
+    shas = [c for c in commits if c and len(c) >= 7]
+    for text in failing:
+        words = _UUID.sub(" ", text)
+        if any(_same_commit(sha, m.group(0)) for m in _HEX.finditer(words) for sha in shas):
+            return text
+    return ""
 
 
 def label(marker: DeployMarker) -> str:
@@ -976,6 +1017,21 @@ def expiries(texts: Iterable[str]) -> list[str]:
     """The texts that say a credential or certificate expired (at most two); a caller's own
     token refused on one request (a bearer token, a JWT's claims, a session) is routine."""
     return [t for t in texts if EXPIRED.search(t) and not _CALLERS_TOKEN.search(t)][:2]
+
+
+EXPIRY_BEFORE = timedelta(hours=2)  # what expired this long before the onset may have set it off
+
+
+def expired_at(events: Iterable[tuple[datetime, str]], onset: datetime) -> str:
+    """What the pages time as expiring (a listed certificate's or secret's expiry, an event
+    saying a credential expired) within two hours before the onset: a clock running out
+    explains the onset's timing as a notice does; clients holding tokens or sessions from
+    before it keep working until theirs run out, so the failures may start some minutes
+    later. The latest such event, in its words."""
+    timed = [(at, text) for at, text in events
+             if onset - EXPIRY_BEFORE <= at <= onset + DEPLOY_SLACK
+             and EXPIRED.search(text) and not _CALLERS_TOKEN.search(text)]  # fmt: skip
+    return max(timed, default=(onset, ""))[1]
 
 
 REJECTED = re.compile(

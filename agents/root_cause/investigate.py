@@ -59,7 +59,9 @@ async def investigate(
     trigger = f"load rising {rise:.1f}x" if rise else (
         f"a platform event ({platform[0][0][:80]})" if platform else
         f"what happened ({' '.join(happened.split())[:80]})" if happened else "")  # fmt: skip
-    incident = replace(incident, explained=bool(matched or platform or outside), trigger=trigger)
+    expiry = correlate.expired_at(events, incident.onset)
+    incident = replace(incident, explained=bool(matched or platform or outside or expiry),
+                       trigger=trigger)  # fmt: skip
     first = sorted(bundle.changes, key=lambda c: _preliminary(c, incident))
     detailed = [(c, _facts(c)) for c in await evidence.read_patches(tools, first, bundle)]
     if service is not None:
@@ -224,6 +226,7 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
         ceilings=correlate.ceilings([s for p in pages for s in p.series], at),
         buildups=correlate.buildups([s for p in pages for s in p.series], markers, at),
         configs=tuple(c for p in pages for c in p.configs),
+        failing=(*(f"{e.kind} {e.message}" for e in errors), *(f.text for f in failing)),
     )
 
 

@@ -41,6 +41,9 @@ _SCHEMA = re.compile(
     r"(^|/)V\d+(_\d+)*__\w+\.sql$|\.sql$|(^|/)schema\.(rb|prisma|sql)$",
     re.I,
 )
+# the schema a migration tool writes out after migrating (Rails, dbmate, pg_dump): a record of
+# what the change's migration does, loaded only into new databases, never run on the live one
+SCHEMA_DUMP = re.compile(r"(^|/)(schema\.rb|structure\.sql|schema\.sql)$", re.I)
 _DEPENDENCY = re.compile(
     r"(^|/)(requirements[^/]*\.txt|constraints\.txt|Pipfile(\.lock)?|poetry\.lock|uv\.lock|"
     r"pyproject\.toml|setup\.cfg|package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|"

@@ -47,7 +47,8 @@ FIRST_BAD = 0.3  # runs on its version failed where runs on the version before w
 NEAR_LINES = 3  # a stack frame this close to a changed line points at that change
 # Risks that lie in wait: a leak builds up for hours or days after the deploy; the others
 # show only when something sets them off (a failure to retry, a load rise to scale out for).
-GROWS = frozenset({"unbounded_collection", "unclosed_client", "unbounded_metric_labels"})
+GROWS = frozenset({"unbounded_collection", "unclosed_client", "unbounded_metric_labels",
+                   "goroutine_blocked_send"})  # fmt: skip
 TRIGGERED = frozenset({"retry_without_backoff", "scaling_bounds_changed", "query_in_loop",
                        "regex_backtracking", "pool_or_workers_lowered",
                        "bound_removed", "blocking_server_command",
@@ -92,6 +93,7 @@ class Incident:
     ceilings: tuple[correlate.Ceiling, ...] = ()  # limits the pages show being reached
     buildups: tuple[correlate.Buildup, ...] = ()  # resources a deploy started filling
     configs: tuple[ConfigValue, ...] = ()  # settings the pages show in effect
+    failing: tuple[str, ...] = ()  # the errors and ERROR log lines, as the pages show them
 
 
 @dataclass(frozen=True)
@@ -133,9 +135,13 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
         return Scored(change, facts, 0.0, (*reasons, why), found, category, when, why)
     gap = hours_before(when, change, incident.onset)
     total = _timing_score(when, change, incident.onset)
-    latent = _wrote_failing(facts, incident) or _latent(
-        found, incident, gap, facts, _after_another(when, last, incident)
-    )
+    after_another = _after_another(when, last, incident)
+    # a fault waiting for its input, unless a sudden onset came right after another deploy:
+    # what that deploy changed (the input the line now gets, from a caller or a callee) is
+    # the likelier trigger, and it is scored on its own
+    waited = "" if incident.abrupt and gap > 1 and after_another else _wrote_failing(
+        facts, incident)  # fmt: skip
+    latent = waited or _latent(found, incident, gap, facts, after_another)
     limit = _at_limit(facts, incident) or _built_up(marker, incident)
     if limit:
         total += AT_LIMIT
@@ -157,6 +163,11 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
         good, failed = correlate.label(bad.good), correlate.label(bad.bad)
         reasons.append(f"the failures began with its version: runs on {good} worked, runs on "
                        f"{failed} failed")  # fmt: skip
+    carried = "" if change.repo == incident.service_repo else correlate.failures_carry(
+        (change.sha, marker.sha if marker else None), incident.failing)  # fmt: skip
+    if carried:  # the service's own records carry its running build, whatever failed
+        total += FIRST_BAD
+        reasons.append(f"the failing records carry the build that shipped it: “{carried[:80]}”")
     total += _evidence(change, facts, found, incident, reasons, places)
     category = _category_where(places, facts) or category
     total *= _repo_weight(change, incident, reasons)
@@ -427,7 +438,9 @@ def _evidence(
         places.append((QUOTED, next((st.file for st in facts.statements), facts.files[0])))
         reasons.append(f"the errors name `{gone[0]}`, which its migration {gone[1]}")
     major = correlate.major_errors(incident.errors)
-    origin = [f"{e.kind} {' '.join(fr.file for fr in e.frames)}" for e in major]
+    # a connection reset or a timeout surfaces inside the client library whatever its version
+    origin = [f"{e.kind} {' '.join(fr.file for fr in e.frames)}" for e in major
+              if not _carried(f"{e.kind} {e.message}")]  # fmt: skip
     minor = {f"{e.kind} {e.message}" for e in incident.errors if e not in major}
     thrown = correlate.named_dependencies(facts, origin)
     named = thrown or correlate.named_dependencies(
@@ -674,6 +687,8 @@ _CALL_SITE = {
     "timeout": "of a timeout: where the time ran out, not why",
     "transport": "of a failed connection: where the call was made, not why it failed",
     "upstream": "of the called service's own failure: where the call was made, not why it failed",
+    "refused": "of the called service refusing the credentials: where the call was made, not "
+    "why they were refused",
     "logged": "a line that only logs the error: where it was reported, not why it happened",
 }
 # a logging call (or an argument of one): it reports an error, it does not raise it
@@ -694,6 +709,13 @@ UPSTREAM = re.compile(  # the called service failed: its answer, not the caller'
 )
 
 
+REFUSED = re.compile(  # the called service refused the credentials the call presented
+    r"\bHTTP 401\b|\b401 Unauthorized|\binvalid_client\b|\binvalid_grant\b|\bunauthorized_client"
+    r"\b|client authentication failed|authentication failed",
+    re.I,
+)
+
+
 def _call_site_only(frame: Frame, errors: Sequence[ErrorSignal]) -> str:
     """What the errors whose stack holds this frame say of it: "timeout" when they are all
     timeouts (a request killed by a deadline shows where it happened to be, not why it was
@@ -701,7 +723,9 @@ def _call_site_only(frame: Frame, errors: Sequence[ErrorSignal]) -> str:
     a name that did not resolve: raised where the call is made, whatever the call sends)
     and none is a programming error that line could have made; "upstream" when each is the
     called service's own failure (unavailable, internal error, 5xx, throttled), a timeout
-    or a failed connection; else "" (the frame counts)."""
+    or a failed connection; "refused" when each is the called service refusing the
+    credentials presented (401, `invalid_client`): what it refused is the credential, which
+    the code that sends it only carries; else "" (the frame counts)."""
     holding = [f"{e.kind} {e.message}" for e in errors if frame in e.frames]
     if not holding:
         return ""
@@ -712,8 +736,16 @@ def _call_site_only(frame: Frame, errors: Sequence[ErrorSignal]) -> str:
         return ""
     if any(TRANSPORT.search(t) for t in holding):
         return "transport"
+    if all(REFUSED.search(t) for t in holding):
+        return "refused"
     remote = all(UPSTREAM.search(t) or TIMEOUT.search(t) for t in holding)
     return "upstream" if remote and any(UPSTREAM.search(t) for t in holding) else ""
+
+
+def _carried(text: str) -> bool:
+    """An error the library only carried: a failed connection or a timeout, raised where
+    the socket or the deadline ran out, not a programming error the library made."""
+    return bool(TRANSPORT.search(text) or TIMEOUT.search(text)) and not PROGRAMMING.search(text)
 
 
 def _release_only(facts: ChangeFacts) -> bool:

@@ -36,8 +36,11 @@ def page_impact(pages: list[PageFacts]) -> Impact:
                 found = found.merged(Impact(error_ratio=high))
             elif _SATURATION.search(s.name):
                 found = found.merged(Impact(saturation=high))
-    back = any(p.onset.recovered_at for p in pages if p.onset)
-    if back and not correlate.ongoing(pages):  # a dip back while errors go on is no recovery
+    onsets = [p.onset for p in pages if p.onset]
+    problems = [o for o in onsets if o.problem]  # a dip back while errors go on is no recovery
+    back = (all(correlate.came_back(o, pages) for o in problems) if problems
+            else any(correlate.came_back(o, pages) for o in onsets))  # fmt: skip
+    if back:
         found = found.merged(Impact(recovered=True))
     return found
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from agents.root_cause.facts import diff
 from agents.root_cause.facts.types import ChangeFacts, Finding
-from agents.root_cause.kinds import file_kind
+from agents.root_cause.kinds import SCHEMA_DUMP, file_kind
 
 NAME = "dropped_index"
 SYMPTOMS = ("latency", "cpu", "timeouts", "connections", "locks")
@@ -44,7 +44,6 @@ _UP = re.compile(
 )
 _DOWN_FILE = re.compile(r"(^|/)[^/]*[._-]down\.sql$|(^|/)down\.sql$|(^|/)U\d+(_\d+)*__[^/]*$", _I)
 _INDEXISH = re.compile(r"index|\bdrop\s+key\b", re.I)  # a patch without the word drops no index
-_SCHEMA_DUMP = re.compile(r"(^|/)(schema\.rb|structure\.sql)$", _I)
 _COMMENT = re.compile(r"^\s*(#|//|--|/\*|\*)")
 _NAME = r"[\"'`]?([\w.]+)[\"'`]?"
 _DROPS: tuple[re.Pattern[str], ...] = tuple(
@@ -99,7 +98,7 @@ def detect(change: ChangeFacts) -> list[Finding]:
     if not drops:
         return []
     if any(not d.model for d in drops):
-        drops = [d for d in drops if not (d.model and _SCHEMA_DUMP.search(d.file))]
+        drops = [d for d in drops if not (d.model and SCHEMA_DUMP.search(d.file))]
     created = _created(change)
     kinds = {file: file_kind(file, patch) for file, patch in change.patches.items()}
     code = " ".join(

@@ -17,8 +17,10 @@ Catches, in added lines of migrations, SQL files and code that runs DDL:
 - a foreign key (or CHECK constraint) added without `NOT VALID` / `validate: false`;
 - `lock_timeout` removed or set to 0 (statements then wait for locks without limit).
 
-Ignores the same operations on a table created in the same change (it is empty), MySQL
-statements that ask for `ALGORITHM=INPLACE|INSTANT` or `LOCK=NONE`, rollback sections
+Ignores a schema dump (`schema.rb`, `structure.sql`, `schema.sql`) beside a migration in the
+same change (the dump records what the migration runs, with none of its options: pg_dump
+writes no CONCURRENTLY), the same operations on a table created in the same change (it is
+empty), MySQL statements that ask for `ALGORITHM=INPLACE|INSTANT` or `LOCK=NONE`, rollback sections
 (`def down`, `downgrade()`, `-- +goose Down`, `*.down.sql`), comments, docs and tests. Django
 `AlterField` is ignored (its old type is not in the diff). A migration marked to run outside a
 transaction (`disable_ddl_transaction!`, `atomic = False`, `autocommit_block()`,
@@ -34,7 +36,7 @@ from dataclasses import dataclass
 
 from agents.root_cause.facts import diff
 from agents.root_cause.facts.types import ChangeFacts, Finding
-from agents.root_cause.kinds import file_kind
+from agents.root_cause.kinds import SCHEMA_DUMP, file_kind
 
 NAME = "locking_ddl"
 SYMPTOMS = ("locks", "latency", "timeouts", "errors", "connections", "availability")
@@ -91,8 +93,12 @@ class Block:
 def detect(change: ChangeFacts) -> list[Finding]:
     created = _created_tables(change)
     found: list[Finding] = []
+    migrations = [f for f, p in change.patches.items()
+                  if file_kind(f, p) == "schema" and not SCHEMA_DUMP.search(f)]  # fmt: skip
     for file, patch in change.patches.items():
         if file_kind(file, patch) == "docs_tests" or _DOWN_FILE.search(file):
+            continue
+        if migrations and SCHEMA_DUMP.search(file):  # the dump records what they run
             continue
         lines = diff.parse(patch)
         in_transaction = not _NO_TRANSACTION.search(patch)

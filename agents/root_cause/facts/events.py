@@ -1,5 +1,6 @@
 """What happened when, in words: the text cells of time-table rows (an events list, a notes
-column beside the numbers) and time-stamped lines that carry no log level.
+column beside the numbers), time-stamped lines that carry no log level, and the expiry times
+of what a table lists (certificates, secrets, keys).
 
 These are read for what the platform or a provider did (a failover, an eviction, a node that
 went away) near the onset; levelled log records are `logs`' business.
@@ -36,7 +37,33 @@ def events(page: Page, tables: list[TimeTable], clock: Clock, source: str) -> li
             if stamp is not None and _WORDS.search(record):
                 out.append(LogLine("EVENT", shorten(record, 300), stamp, None, source))
     out += _blocks(page.texts, clock, source)
+    out += _expiries(page, clock, source)
     return out[:MAX_EVENTS]
+
+
+_EXPIRY = re.compile(r"expir|not[ _-]?after|valid[ _-]?(?:until|to|through)", re.I)
+
+
+def _expiries(page: Page, clock: Clock, source: str) -> list[LogLine]:
+    """Rows of a table with an expiry column (certificates, client secrets, API keys, tokens:
+    `expires_at`, `Not After`, `Valid until`): each is an event at its expiry time, in the
+    table's own words (`Client secrets prod-2024: expires 2025-03-01T08:00:00Z`), so that
+    what expired near the onset is read like any other event."""
+    out = []
+    for table in page.tables:
+        column = next((i for i, h in enumerate(table.header) if _EXPIRY.search(h)), None)
+        if column is None:
+            continue
+        for row in table.rows:
+            found = first_time(row[column], clock) if column < len(row) else None
+            if found is None or not found.has_date:
+                continue
+            name = row[0] if column else ""
+            caption = re.split(r"\s[·|]\s|\.\s|:\s", table.caption)[0][:40]  # its title
+            what = " ".join(f"{caption} {name}".split())
+            out.append(LogLine("EVENT", shorten(f"{what}: expires {row[column]}", 300),
+                               found.at, None, source))  # fmt: skip
+    return out
 
 
 BLOCK_LINES = 14  # a record written as a definition list: its label and value lines, at most

@@ -5,7 +5,8 @@ annotation cells of time tables (the row's time unless the cell writes its own),
 deploys (a caption or header saying deploy, release, rollout, revision, sync or change events;
 each row with a time and an identifier) and text lines (`rollout history`, `image <sha> since
 Mon 11:20`). A clause needs a time close to a deploy word (`image`, `sync`, `apply`, `merge`,
-`bump` only count beside a commit, PR or version); a deploy word without a time is no marker.
+`bump` and a deploy tool's name (Argo CD, Flux, Spinnaker, Helm) only count beside a commit, PR or
+version); a deploy word without a time is no marker.
 One marker per commit (or PR, or version): the one that says deploy rather than only naming an
 image, with a time of day rather than a day, the earliest of equals.
 """
@@ -30,7 +31,8 @@ _STRONG = re.compile(
 )
 _WEAK = re.compile(
     r"(?<![-=])\bimage\b|\brevision\b|\brev \d+\b|\bsync(?:ed)?\b|\bappl(?:y|ied)\b"
-    r"|\bmerged?\b|\bbump(?:ed)?\b|\bpromot(?:e|ed|ion)\b|\bcanary\b",
+    r"|\bmerged?\b|\bbump(?:ed)?\b|\bpromot(?:e|ed|ion)\b|\bcanary\b"
+    r"|\bargo ?cd\b|\bflux(?:cd)?\b|\bspinnaker\b|\bhelm\b",  # deploy tools, beside what they ship
     re.IGNORECASE,
 )
 _TABLE_CONTEXT = re.compile(

@@ -112,14 +112,33 @@ def page_onset(series: list[Series]) -> Onset | None:
         finest = min(_spacing(s) for s, _, _ in problems)
         close = [c for c in problems if _spacing(c[0]) <= _COARSER * finest]
         served = [c for c in close if not client_side(c[0].name)]
-        s, found, _ = min(
+        s, found, tier = min(
             served or close, key=lambda c: (c[0].points[c[1].index].at, c[2], -c[1].score)
         )
-        return _onset(s, found)
+        return _onset(*(_earlier_summary(problems, s, found) if tier > 1 else (s, found)))
     if others:
         s, found = max(others, key=lambda c: c[1].score)
         return replace(_onset(s, found), problem=False)
     return None
+
+
+def _earlier_summary(
+    problems: list[tuple[Series, Departure, int]], s: Series, found: Departure
+) -> tuple[Series, Departure]:
+    """A coarser table (15-minute or hourly rows beside a minute table) is a summary whose
+    buckets start before what they summarize, so it does not set the onset, except where
+    the fine table shows no errors departing (its bursts are single minutes, or only a
+    saturation series moved) and the summary's errors departed a whole bucket or more
+    before the fine table's onset and have not recovered since: the failures were already
+    there, and the fine table shows only their latest stretch (bursts every quarter hour
+    since the day before)."""
+    at = s.points[found.index].at
+    earlier = [
+        (c, d) for c, d, tier in problems
+        if d.recovered is None and tier == 1 and not client_side(c.name)
+        and c.points[d.index].at + timedelta(seconds=_spacing(c)) <= at
+    ]  # fmt: skip
+    return min(earlier, key=lambda c: c[0].points[c[1].index].at, default=(s, found))
 
 
 def departure(values: list[float], direction: int) -> Departure | None:
@@ -138,7 +157,25 @@ def departure(values: list[float], direction: int) -> Departure | None:
             if _blip(values, i, base, tol, sign):
                 continue
             return _measure(values, i, base, tol, sign)
+        if _flapped(values, i, base, tol, sign):
+            return _measure(values, i, base, tol, sign)
     return None
+
+
+_FLAP = 2  # points back at baseline, at most, between a first burst and the lasting departure
+
+
+def _flapped(values: list[float], i: int, base: float, tol: float, sign: int) -> bool:
+    """One point past the tolerance, back for a point or two, then a lasting departure of
+    the same size: it began with the first burst (pods a deploy restarted in between, a
+    retry that briefly cleared it), not at the run after it."""
+    if (values[i] - base) * sign <= tol:
+        return False
+    for j in range(i + 2, min(i + 2 + _FLAP, len(values) - _RUN + 1)):
+        if all((v - base) * sign > tol for v in values[j : j + _RUN]):
+            later = max((v - base) * sign for v in values[j:])
+            return (values[i] - base) * sign >= _STEP * later
+    return False
 
 
 def _blip(values: list[float], i: int, base: float, tol: float, sign: int) -> bool:
