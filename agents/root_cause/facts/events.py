@@ -47,7 +47,7 @@ _EXPIRY = re.compile(r"expir|not[ _-]?after|valid[ _-]?(?:until|to|through)", re
 def _expiries(page: Page, clock: Clock, source: str) -> list[LogLine]:
     """Rows of a table with an expiry column (certificates, client secrets, API keys, tokens:
     `expires_at`, `Not After`, `Valid until`): each is an event at its expiry time, in the
-    table's own words (`Client secrets prod-2024: expires 2025-03-01T08:00:00Z`), so that
+    table's own words (`Signing keys partner-a: expires 2025-03-01T08:00:00Z`), so that
     what expired near the onset is read like any other event."""
     out = []
     for table in page.tables:
