@@ -900,7 +900,7 @@ PG_BUMP = {"package.json": '@@ -8,2 +8,2 @@\n-    "pg": "8.11.0",\n+    "pg": "8
 
 
 def test_a_reset_or_timeout_raised_inside_a_library_does_not_tie_its_upgrade() -> None:
-    frame = Frame("/app/node_modules/pg/lib/client.js", 350)
+    frame = Frame("/srv/node_modules/pg/lib/connection.js", 132)
     reset = (ErrorSignal("ECONNRESET", "read ECONNRESET", 90, frames=(frame,)),)
     broken = (ErrorSignal("TypeError", "Cannot read properties of undefined (reading 'rows')",
                           90, frames=(frame,)),)  # fmt: skip
