@@ -1016,7 +1016,11 @@ def vendor_quota(texts: Iterable[str]) -> str:
 def expiries(texts: Iterable[str]) -> list[str]:
     """The texts that say a credential or certificate expired (at most two); a caller's own
     token refused on one request (a bearer token, a JWT's claims, a session) is routine."""
-    return [t for t in texts if EXPIRED.search(t) and not _CALLERS_TOKEN.search(t)][:2]
+    return [t for t in texts if _credential_expired(t)][:2]
+
+
+def _credential_expired(text: str) -> bool:
+    return bool(EXPIRED.search(text)) and not _CALLERS_TOKEN.search(text)
 
 
 EXPIRY_BEFORE = timedelta(hours=2)  # what expired this long before the onset may have set it off
@@ -1030,7 +1034,7 @@ def expired_at(events: Iterable[tuple[datetime, str]], onset: datetime) -> str:
     later. The latest such event, in its words."""
     timed = [(at, text) for at, text in events
              if onset - EXPIRY_BEFORE <= at <= onset + DEPLOY_SLACK
-             and EXPIRED.search(text) and not _CALLERS_TOKEN.search(text)]  # fmt: skip
+             and _credential_expired(text)]  # fmt: skip
     return max(timed, default=(onset, ""))[1]
 
 

@@ -207,7 +207,8 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
     if bad is not None and bad.at < at:
         at = bad.at
     logs = [line.text for p in pages for line in p.logs if line.level in ("ERROR", "FATAL", "WARN")]
-    texts = (alert.name, alert_text(alert), *(f"{e.kind} {e.message}" for e in errors), *logs)
+    said = [f"{e.kind} {e.message}" for e in errors]
+    texts = (alert.name, alert_text(alert), *said, *logs)
     named = [*texts, *(onset.series for onset in [onset] if onset)]
     return Incident(
         start=alert.starts_at,
@@ -226,7 +227,7 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
         ceilings=correlate.ceilings([s for p in pages for s in p.series], at),
         buildups=correlate.buildups([s for p in pages for s in p.series], markers, at),
         configs=tuple(c for p in pages for c in p.configs),
-        failing=(*(f"{e.kind} {e.message}" for e in errors), *(f.text for f in failing)),
+        failing=(*said, *(f.text for f in failing)),
     )
 
 

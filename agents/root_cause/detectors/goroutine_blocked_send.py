@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from agents.root_cause.detectors._lines import code_lines
+from agents.root_cause.detectors._lines import code_lines, indent
 from agents.root_cause.facts.types import ChangeFacts, Finding, Line
 
 NAME = "goroutine_blocked_send"
@@ -84,19 +84,15 @@ _FOR = re.compile(r"^\s*for\b")
 
 def _in_loop(lines: list[Line], n: int) -> bool:
     """The line sits in a `for` block: the goroutine it starts is started many times."""
-    level = _indent(lines[n].text)
+    level = indent(lines[n].text)
     for line in reversed(lines[:n]):
-        if line.text.strip() and _indent(line.text) < level:
+        if line.text.strip() and indent(line.text) < level:
             if _FOR.match(line.text):
                 return True
-            level = _indent(line.text)
+            level = indent(line.text)
             if level == 0:
                 return False
     return False
-
-
-def _indent(text: str) -> int:
-    return len(text) - len(text.lstrip())
 
 
 def _select_cases(lines: list[Line]) -> list[list[Line]]:
@@ -104,18 +100,18 @@ def _select_cases(lines: list[Line]) -> list[list[Line]]:
     case: the select does not wait)."""
     groups: list[list[Line]] = []
     current: list[Line] | None = None
-    indent = 0
+    opened = 0
     for line in lines:
         text = line.text
         if _SELECT.match(text):
-            current, indent = [], len(text) - len(text.lstrip())
+            current, opened = [], indent(text)
             groups.append(current)
             continue
         if current is None:
             continue
-        level = len(text) - len(text.lstrip())
-        if text.strip() == "}" and level <= indent:
+        level = indent(text)
+        if text.strip() == "}" and level <= opened:
             current = None
-        elif level <= indent + 1 and (_CASE.match(text) or _DEFAULT.match(text)):
+        elif level <= opened + 1 and (_CASE.match(text) or _DEFAULT.match(text)):
             current.append(line)
     return groups
