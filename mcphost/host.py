@@ -8,6 +8,7 @@ and the tail of its stderr.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import tempfile
 import time
@@ -90,7 +91,10 @@ class ToolHost:
             for name, server in self._servers.items():
                 await self._start(name, server)
         except BaseException:
-            await self._stack.aclose()
+            # a server that died may also fail its own teardown (its stdin already closed):
+            # that is a consequence; the start failure is what the user needs to read
+            with contextlib.suppress(Exception):
+                await self._stack.aclose()
             raise
         return self
 
