@@ -105,6 +105,47 @@ def test_a_load_balancers_timeout_in_an_ingress_is_an_infrastructure_change() ->
     assert scored(change(51, -10, limit), inc).category == "infrastructure_change"
 
 
+def test_a_raised_timeout_does_not_fit_timeouts_but_a_lowered_one_does() -> None:
+    raised = {"config/prod.yaml": "@@ -4,3 +4,3 @@\n client:\n-  timeout: 2s\n+  timeout: 8s\n"}
+    inc = incident()  # calls time out
+    assert scored(change(41, -40, TIMEOUT), inc).score > scored(change(42, -40, raised), inc).score
+    assert not any("fits the symptoms" in r for r in scored(change(42, -40, raised), inc).reasons)
+    slow = incident(symptoms=frozenset({"latency", "connections"}))  # held longer: it may fit
+    assert any("timeout 2s → 8s" in r for r in scored(change(42, -40, raised), slow).reasons)
+    idle = {"deploy/ingress.yaml": "@@ -4,3 +4,3 @@\n lb:\n-  idle_timeout_seconds: 60\n"
+            "+  idle_timeout_seconds: 600\n"}  # fmt: skip
+    resets = incident(symptoms=frozenset({"availability", "errors"}))  # past the backend's
+    assert any("fits the symptoms" in r for r in scored(change(43, -40, idle), resets).reasons)
+
+
+def test_a_containers_raised_memory_fits_only_pods_left_unplaced() -> None:
+    raised = {"deploy/values.yaml": "@@ -5,3 +5,3 @@\n resources:\n  requests:\n"
+              "-    memory: 256Mi\n+    memory: 384Mi\n"}  # fmt: skip
+    crash = incident(symptoms=frozenset({"crash", "availability", "errors"}),
+                     texts=("container app exited with code 1; memory request 384Mi",))  # fmt: skip
+    s = scored(change(43, -60, raised), crash)
+    assert not any("fits the symptoms" in r or "quote" in r for r in s.reasons), s.reasons
+    pending = incident(symptoms=frozenset({"scheduling", "availability"}))
+    assert any("fits the symptoms" in r for r in scored(change(43, -60, raised), pending).reasons)
+    lowered = {"deploy/values.yaml": "@@ -5,3 +5,3 @@\n resources:\n  limits:\n"
+               "-    memory: 1Gi\n+    memory: 384Mi\n"}  # fmt: skip
+    oom = incident(symptoms=frozenset({"memory", "crash"}),
+                   texts=("OOMKilled: container app, memory limit 384Mi",))  # fmt: skip
+    s = scored(change(44, -60, lowered), oom)
+    assert any("quote" in r for r in s.reasons) and any("fits the symptoms" in r for r in s.reasons)
+    heap = {"deploy/values.yaml": "@@ -5,2 +5,2 @@\n jvm:\n-  heap: 1g\n+  heap: 3g\n"}
+    assert any("fits the symptoms" in r for r in scored(change(45, -60, heap), oom).reasons)
+
+
+def test_a_timeout_raised_inside_a_library_does_not_tie_its_upgrade() -> None:
+    bump = {"requirements.txt": "@@ -1,2 +1,2 @@\n-dbdriver==1.4.0\n+dbdriver==1.5.0\n"}
+    slow = incident(texts=("dbdriver.exceptions.QueryCanceledError: canceling statement due "
+                           "to statement timeout",))  # fmt: skip
+    assert not any("names dbdriver" in r for r in scored(change(46, -600, bump), slow).reasons)
+    broken = incident(texts=("dbdriver.exceptions.InterfaceError: cannot encode argument $1",))
+    assert any("names dbdriver" in r for r in scored(change(46, -600, bump), broken).reasons)
+
+
 def test_a_change_deployed_after_the_onset_is_ruled_out_whatever_it_does() -> None:
     late = change(42, -10, TIMEOUT)
     s = scored(late, incident((DeployMarker(at(3), "deploy", pr=42),)))

@@ -34,7 +34,7 @@ from agents.root_cause.facts.types import (
     SettingChange,
     SettingFamily,
 )
-from agents.root_cause.symptoms import KIND_SYMPTOMS, SETTING_SYMPTOMS, fit
+from agents.root_cause.symptoms import KIND_SYMPTOMS, RAISED_SYMPTOMS, SETTING_SYMPTOMS, fit
 from core.state import CauseCategory
 
 PLAUSIBLE = 0.3  # a change scoring less is shown as unlikely, never offered as an option
@@ -48,7 +48,7 @@ NEAR_LINES = 3  # a stack frame this close to a changed line points at that chan
 # Risks that lie in wait: a leak builds up for hours or days after the deploy; the others
 # show only when something sets them off (a failure to retry, a load rise to scale out for).
 GROWS = frozenset({"unbounded_collection", "unclosed_client", "unbounded_metric_labels",
-                   "goroutine_blocked_send"})  # fmt: skip
+                   "goroutine_blocked_send", "maintenance_disabled"})  # fmt: skip
 TRIGGERED = frozenset({"retry_without_backoff", "scaling_bounds_changed", "query_in_loop",
                        "regex_backtracking", "pool_or_workers_lowered",
                        "bound_removed", "blocking_server_command",
@@ -409,7 +409,7 @@ def _evidence(
         reasons.append(f"changes the code of what fails: {file} (fits the symptoms {how:.1f})")
     stale = [(s, c) for s in facts.settings if (c := correlate.not_in_effect(s, incident.configs))]
     settings = [
-        (s, fit(SETTING_SYMPTOMS[s.family], set(incident.symptoms), incident.primary)
+        (s, fit(setting_symptoms(s), set(incident.symptoms), incident.primary)
          * (1.0 if s.direction in ("lowered", "raised", "changed") else 0.5))
         for s in facts.settings
         if s.family != "other" and all(s is not x for x, _ in stale)
@@ -425,7 +425,8 @@ def _evidence(
             places.append((0.3 * how, best.file))
             reasons.append(f"sets {best.key} {best.before or '∅'} → {best.after or '∅'} "
                            f"({best.family}; fits the symptoms {how:.1f})")  # fmt: skip
-    quoted = correlate.quoted_settings(facts.added, incident.texts)
+    quoted = [q for q in correlate.quoted_settings(facts.added, incident.texts)
+              if _quote_fits(q, facts.settings, incident)]  # fmt: skip
     if quoted:
         q = quoted[0]
         total += QUOTED
@@ -444,7 +445,7 @@ def _evidence(
     minor = {f"{e.kind} {e.message}" for e in incident.errors if e not in major}
     thrown = correlate.named_dependencies(facts, origin)
     named = thrown or correlate.named_dependencies(
-        facts, [t for t in incident.texts if t not in minor]
+        facts, [t for t in incident.texts if t not in minor and not _carried(t)]
     )
     if named:
         total += 0.3 if thrown else 0.1
@@ -740,6 +741,42 @@ def _call_site_only(frame: Frame, errors: Sequence[ErrorSignal]) -> str:
         return "refused"
     remote = all(UPSTREAM.search(t) or TIMEOUT.search(t) for t in holding)
     return "upstream" if remote and any(UPSTREAM.search(t) for t in holding) else ""
+
+
+def setting_symptoms(setting: SettingChange) -> tuple[str, ...]:
+    """The symptoms a changed setting can produce, by the way it moved: a timeout raised
+    cannot make calls time out, nor can a container's memory or CPU raised kill or throttle
+    it (`RAISED_SYMPTOMS`); a runtime's heap raised inside the container is not the
+    container's own resource (a heap grown past the limit gets the container killed), nor is
+    a connection's idle lifetime a call's deadline."""
+    if (
+        setting.direction == "raised"
+        and setting.family in RAISED_SYMPTOMS
+        and not (
+            setting.family in ("memory", "cpu")
+            and _RUNTIME_KEY.search(setting.key)
+            or _LIFETIME_KEY.search(setting_words(setting.key))
+        )
+    ):
+        return RAISED_SYMPTOMS[setting.family]
+    return SETTING_SYMPTOMS[setting.family]
+
+
+# how long an idle connection is kept: raised on one side past the other's, it reuses a
+# connection the other side already closed (resets, 502s), so it keeps every symptom
+_LIFETIME_KEY = re.compile(r"idle|keep_?alive|linger|max_?age|lifetime|max_?conn(ection)?_?age")
+
+
+def _quote_fits(
+    quoted: correlate.Quoted, settings: Sequence[SettingChange], incident: Incident
+) -> bool:
+    """A value the failures quote ties the change only where the setting, moved the way the
+    change moved it, can produce the symptoms: a pod's raised memory request listed beside
+    a crash is its configuration, shown, not what crashed it."""
+    moved = [s for s in settings if s.file == quoted.file and s.key.endswith(quoted.key)]
+    return not moved or any(
+        fit(setting_symptoms(s), set(incident.symptoms), incident.primary) for s in moved
+    )
 
 
 def _carried(text: str) -> bool:

@@ -17,6 +17,7 @@ from agents.root_cause.facts.types import SettingFamily
 FAMILIES = (
     "latency", "timeouts", "errors", "connections", "memory", "cpu", "disk", "tls", "dns",
     "throttling", "locks", "crash", "availability", "queue", "cache", "data", "contract", "auth",
+    "scheduling",
 )  # fmt: skip
 
 _WORDS: tuple[tuple[str, str], ...] = (
@@ -25,7 +26,9 @@ _WORDS: tuple[tuple[str, str], ...] = (
     ("connections", r"connection|pool|too many clients|max_?connections|maxclients|"
                     r"econnrefused|connect(ion)? refused|sockets?|hikari|goaway|"
                     r"too_many_pings|enhance_your_calm|reset by peer|connection reset"),
-    ("memory", r"oom|out of memory|memory|heap|gc overhead|garbage|rss|evicted.*memory"),
+    # a pod's resources shown beside a failure (`memory limit 512Mi`) are its configuration
+    ("memory", r"oom|out of memory|memory(?!\s*(?:limit|request)s?\s*[:=]?\s*\d)|heap|"
+               r"gc overhead|garbage|rss|evicted.*memory"),
     ("cpu", r"\bcpu\b|throttled cpu|load average|saturat|backtrack|event loop lag"),
     ("disk", r"disk|volume|inode|no space|filesystem|pvc|storage full|diskpressure"),
     ("tls", r"tls|ssl|certificate|x509|handshake|cert_|unable to get local issuer"),
@@ -42,6 +45,9 @@ _WORDS: tuple[tuple[str, str], ...] = (
     ("auth", r"access ?denied|permission ?denied|\bforbidden\b|\b403\b|unauthori[sz]ed|"
              r"not authori[sz]ed|insufficient (privilege|permission)|is not allowed to|"
              r"cannot \w+ resource|implicit ?deny|explicit ?deny"),
+    # a pod that cannot be placed: what a larger request (or a full node, a quota) causes
+    ("scheduling", r"\bpending\b|failedscheduling|unschedulable|insufficient (cpu|memory)|"
+                   r"forbidden: exceeded quota|didn't match|node\(s\) had"),
     ("data", r"stale|inconsisten|replication|replica lag|duplicate|corrupt|wrong"),
     # a payload whose shape the reader did not expect (a caller validating a response)
     ("contract", r"validation ?error|zoderror|schema (validation|mismatch)|unmarshal|"
@@ -51,6 +57,12 @@ _WORDS: tuple[tuple[str, str], ...] = (
                  r"cannot (parse|decode)|decod\w* error"),
 )  # fmt: skip
 _PATTERNS = [(family, re.compile(words, re.I)) for family, words in _WORDS]
+NEGATED = re.compile(
+    r"\b(?:no|not|zero|without|never|0)\s+(?:an?\s+)?(?:oom\w*|out of memory|crash\w*|"
+    r"restarts?|evictions?|probe failures?|throttling|timeouts?|5xx|errors?|pending)\b",
+    re.I,
+)
+"""A symptom said not to have happened (`no OOMKilled`, `0 restarts`): a page ruling it out."""
 
 SETTING_SYMPTOMS: dict[SettingFamily, tuple[str, ...]] = {
     "timeout": ("timeouts", "latency", "errors", "availability"),
@@ -60,10 +72,18 @@ SETTING_SYMPTOMS: dict[SettingFamily, tuple[str, ...]] = {
     "backoff": ("latency", "cpu", "connections", "throttling", "queue", "errors"),
     "pool": ("connections", "timeouts", "latency", "errors", "availability"),
     "workers": ("latency", "queue", "cpu", "memory", "connections", "timeouts"),
-    "memory": ("memory", "crash", "availability"),
-    "cpu": ("cpu", "latency", "throttling", "crash"),
-    "replicas": ("availability", "latency", "cpu", "connections", "queue"),
-    "autoscaling": ("availability", "latency", "cpu", "connections", "throttling", "queue"),
+    "memory": ("memory", "crash", "availability", "scheduling"),
+    "cpu": ("cpu", "latency", "throttling", "crash", "scheduling"),
+    "replicas": ("availability", "latency", "cpu", "connections", "queue", "scheduling"),
+    "autoscaling": (
+        "availability",
+        "latency",
+        "cpu",
+        "connections",
+        "throttling",
+        "queue",
+        "scheduling",
+    ),
     "ttl": ("cache", "latency", "cpu", "connections", "data"),
     "cache_key": ("cache", "latency", "cpu", "connections", "memory"),
     "cache_size": ("memory", "cache", "latency"),
@@ -81,6 +101,19 @@ SETTING_SYMPTOMS: dict[SettingFamily, tuple[str, ...]] = {
 }
 """Which symptoms a changed setting of each family can produce."""
 
+RAISED_SYMPTOMS: dict[SettingFamily, tuple[str, ...]] = {
+    # a longer timeout cannot make a call time out: it holds the call, its thread and its
+    # connection longer
+    "timeout": ("latency", "connections", "queue", "memory"),
+    # a container given more memory or CPU is neither killed nor throttled for it: a larger
+    # request may leave pods unplaced (`scheduling`)
+    "memory": ("scheduling",),
+    "cpu": ("scheduling",),
+}
+"""Where raising a setting can produce fewer symptoms than changing it (the container's own
+resources: a runtime's heap raised inside an unchanged limit is another matter; the caller
+decides which)."""
+
 KIND_SYMPTOMS: dict[str, tuple[str, ...]] = {
     "schema": ("locks", "latency", "timeouts", "errors", "connections", "cpu"),
     "dependency": ("errors", "tls", "crash", "latency", "memory", "timeouts"),
@@ -91,7 +124,7 @@ KIND_SYMPTOMS: dict[str, tuple[str, ...]] = {
 
 def families(texts: Iterable[str]) -> set[str]:
     """The symptom families named in these texts (alert, error types, log lines, series)."""
-    text = " ".join(texts)
+    text = NEGATED.sub(" ", " ".join(texts))
     return {family for family, pattern in _PATTERNS if pattern.search(text)}
 
 
