@@ -45,6 +45,8 @@ def logs_of(*blocks: str) -> tuple[LogLine, ...]:
         ("status: SERVFAIL, id: 7731", "SERVFAIL"),
         ("status: NXDOMAIN", "NXDOMAIN"),
         ("container exit reason OOMKilled", "OOMKilled"),
+        ("dial tcp 10.2.3.0: ECONNREFUSED", "ECONNREFUSED"),
+        ("exit code 137, 3 OOMKilled", "OOMKilled"),
         ("Back-off restarting: CrashLoopBackOff", "CrashLoopBackOff"),
         ("pod api-7f9 status Evicted: the node had condition DiskPressure", "Evicted"),
         ("upstream said 503 Service Unavailable", "HTTP 503"),
@@ -83,6 +85,8 @@ def test_kinds(written: str, kind: str) -> None:
         'No "too many connections", no statement timeouts, no restarts',  # what did not happen
         "finished without lock timeout",
         "never a connection reset",
+        "reason / exit code: 44 of 44 terminations · no OOMKilled",
+        "0 Evicted, 0 CrashLoopBackOff in 24 h",
     ],
 )
 def test_not_kinds(written: str) -> None:

@@ -139,8 +139,11 @@ def errors(page: Page, clock: Clock, source: str) -> list[ErrorSignal]:
     ]  # fmt: skip
 
 
-# prose saying it did not happen: `no "too many connections"`, `without a lock timeout`
-_DENIED = re.compile(r"\b(no|not|nor|without|never|zero)\W{0,3}((a|an|any)\s)?\W{0,2}$", re.I)
+# prose saying it did not happen: `no "too many connections"`, `without a lock timeout`, `no
+# OOMKilled`, `0 Evicted`
+_DENIED = re.compile(
+    r"(?:\b(?:no|not|nor|without|never|zero)|(?<![\w.:,])0)\W{0,3}((a|an|any)\s)?\W{0,2}$", re.I
+)
 
 
 def kinds_in(text: str) -> list[tuple[str, int, int]]:
@@ -150,7 +153,8 @@ def kinds_in(text: str) -> list[tuple[str, int, int]]:
         for m in pattern.finditer(text):
             if any(s < m.end() and m.start() < e for _, s, e in spans):
                 continue
-            if pattern is _PHRASES and _DENIED.search(text[max(0, m.start() - 16) : m.start()]):
+            denied = _DENIED.search(text[max(0, m.start() - 16) : m.start()])
+            if denied and pattern in (_PHRASES, _CODES):
                 continue  # `no "too many connections"`, `without statement timeouts`
             spans.append((_kind(pattern, m), m.start(), m.end()))
     panic = _PANIC.search(text)
