@@ -520,6 +520,15 @@ def test_other_expiries_are_not_credentials() -> None:
     assert correlate.expiries(["API key for the geocoder expired at 09:00"]) != []
 
 
+def test_an_expiry_said_of_what_is_normal_is_the_baseline_not_the_incident() -> None:
+    baseline = ("Share of answers that are 401. Normal is 0.4%: expired tokens of mobile "
+                "clients, renewed on the next call.")  # fmt: skip
+    assert correlate.expiries([baseline]) == []
+    assert correlate.expiries(["Expired keys are usually rotated by the vault agent."]) == []
+    assert correlate.expiries([f"{baseline} The signing key expired at 09:02."]) != []
+    assert correlate.expiries(["the license expires today; usually renewed by ops"]) != []
+
+
 def test_a_series_departure_is_told_with_what_its_table_is_of() -> None:
     offset = Series("node-7", "s", (Point(at(0), 0.0003),), "p",
                     caption="Clock offset vs NTP (node:clock_offset) · per node")  # fmt: skip

@@ -1020,7 +1020,23 @@ def expiries(texts: Iterable[str]) -> list[str]:
 
 
 def _credential_expired(text: str) -> bool:
-    return bool(EXPIRED.search(text)) and not _CALLERS_TOKEN.search(text)
+    """Whether the text says a credential expired, other than in a sentence about what is
+    normal (`Normal is 0.3%: expired tokens, refreshed`): the baseline, not the incident."""
+    if _CALLERS_TOKEN.search(text):
+        return False
+    return any(not _BASELINE.search(_sentence(text, m.start())) for m in EXPIRED.finditer(text))
+
+
+_BASELINE = re.compile(r"\b(normal(ly)?|usual(ly)?|typical(ly)?|baseline|routine(ly)?|"
+                       r"as expected|every day|always)\b", re.I)  # fmt: skip
+_SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n")
+
+
+def _sentence(text: str, at: int) -> str:
+    """The sentence of `text` that holds position `at`."""
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
+    end = _SENTENCE_END.search(text, at)
+    return text[start : end.end() if end else len(text)]
 
 
 EXPIRY_BEFORE = timedelta(hours=2)  # what expired this long before the onset may have set it off
