@@ -138,6 +138,19 @@ def test_vendor_status_in_a_table_cell_and_a_status_host() -> None:
     assert "Payments API" in notice.components
 
 
+def test_a_vendor_naming_its_own_load_balancers_and_region_is_no_cloud_provider() -> None:
+    page = "\n".join([
+        text("Quillmark status", "all times UTC"),
+        heading("Elevated errors for SDK connections in the EU region"),
+        text("Identified - A configuration change to the load balancers in front of our EU "
+             "delivery service caused errors; rolling back region by region.",
+             "Beginning at 09:38 UTC, SDK requests fail with 503 responses."),
+    ])  # fmt: skip
+    [notice] = facts_of(page, url="https://status.quillmark.example.com/").notices
+    assert notice.kind == "vendor"
+    assert facts_of(cloud_status_page(), url=STATUS_URL).notices[0].kind == "cloud"
+
+
 def test_cdn_notice() -> None:
     page = text(
         "edgecache status",

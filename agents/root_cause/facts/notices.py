@@ -74,9 +74,11 @@ _KIND_WORDS: dict[NoticeKind, re.Pattern[str]] = {
         r"\bdns\b|resolution|resolver|nameserver|authoritative|servfail|nxdomain|dnssec", re.I
     ),
     "cdn": re.compile(r"\bcdn\b|edge network|cache purge|points? of presence|origin pull", re.I),
+    # what a cloud provider sells; not what any provider runs on (its load balancers, its
+    # regions), which a software vendor's status page names as often
     "cloud": re.compile(
         r"\bcloud\b|compute|service health|\bvms?\b|instances|kubernetes|object storage"
-        r"|availability zone|\bzones?\b|load balanc|\bregion\b",
+        r"|availability zone|\bzones?\b",
         re.I,
     ),
 }
