@@ -9,6 +9,7 @@ from agents.root_cause.evidence import (
     _queued,
     dashboard_urls,
     linked_pages,
+    page_subject,
     searched_pages,
 )
 from core.state import Alert
@@ -72,6 +73,12 @@ LISTING = """\
   - listitem [ref=e11]:
     - link "shop-api.html" [ref=e12] [cursor=pointer]:
       - /url: /shop-api.html
+  - listitem [ref=e15]:
+    - link "geocodia-status.html" [ref=e16] [cursor=pointer]:
+      - /url: /geocodia-status.html
+  - listitem [ref=e17]:
+    - link "status-overview.html" [ref=e18] [cursor=pointer]:
+      - /url: /status-overview.html
   - listitem [ref=e13]:
     - link "elsewhere" [ref=e14] [cursor=pointer]:
       - /url: http://127.0.0.1:9999/cache-redis-admin.html
@@ -86,6 +93,18 @@ def test_a_search_finds_the_page_of_the_dependency_shown_failing_then_the_servic
     found = searched_pages(LISTING, INDEX, READ, said, "shop-api")
     assert found == ["http://127.0.0.1:4100/cache-redis.html",
                      "http://127.0.0.1:4100/shop-api-logs.html"]  # fmt: skip
+
+
+def test_a_search_finds_a_page_about_what_fails_whatever_kind_of_page_it_is() -> None:
+    said = ["[Geocodia] WARN: error in stream connection (will retry): i/o timeout"]
+    assert searched_pages(LISTING, INDEX, READ, said, "") == [
+        "http://127.0.0.1:4100/geocodia-status.html"
+    ]
+    assert page_subject("geocodia-status") == "geocodia"
+    assert page_subject("orders-db-table-health") == "orders-db"
+    assert page_subject("status-geocodia") == "geocodia"
+    assert page_subject("status-overview") == "status-overview"  # all kind: nothing to strip
+    assert searched_pages(LISTING, INDEX, READ, ["status overview failing"], "") == []
 
 
 def test_a_search_reads_no_page_named_after_nothing_failing() -> None:

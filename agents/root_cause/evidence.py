@@ -142,8 +142,9 @@ def searched_pages(
         name = _page_name(url)
         if len(name) < 4 or _RUNBOOK.search(url):
             continue
-        token = re.compile(rf"(?<![a-z0-9_-]){re.escape(name)}(?![a-z0-9_-])")
-        if any(token.search(line) for line in failing):
+        tokens = [re.compile(rf"(?<![a-z0-9_-]){re.escape(n)}(?![a-z0-9_-])")
+                  for n in {name, page_subject(name)} if len(n) >= 4]  # fmt: skip
+        if any(token.search(line) for token in tokens for line in failing):
             named.append(url)
         elif service and (name == service.lower() or name.startswith(service.lower() + "-")):
             own.append(url)
@@ -162,6 +163,22 @@ def _as_guidance(facts: PageFacts) -> PageFacts:
     series are no evidence of this incident; its settings and hosts still are."""
     return replace(facts, errors=(), logs=(), events=(), notices=(), onset=None, series=(),
                    outcomes=(), markers=())  # fmt: skip
+
+
+_PAGE_KIND = re.compile(r"status|health|overview|dashboards?|logs?|metrics|tables?|events|"
+                        r"console|details|incidents")  # fmt: skip
+
+
+def page_subject(name: str) -> str:
+    """What a page is about, without the words that say what kind of page it is: a vendor's
+    status page `acme-status` is about `acme`, `orders-db-table-health` about `orders-db`."""
+    parts = name.split("-")
+    while len(parts) > 1 and _PAGE_KIND.fullmatch(parts[-1]):
+        parts.pop()
+    while len(parts) > 1 and _PAGE_KIND.fullmatch(parts[0]):
+        parts.pop(0)
+    subject = "-".join(parts)
+    return name if _PAGE_KIND.fullmatch(subject) else subject
 
 
 def _page_name(url: str) -> str:
