@@ -305,6 +305,29 @@ def test_a_removed_override_falls_back_to_the_value_the_diff_shows_elsewhere() -
     assert ("net.core.somaxconn", "65535", "4096", "lowered") in got
 
 
+def test_a_resource_moved_into_a_module_takes_the_defaults_its_call_does_not_pass() -> None:
+    stack = ('@@ -1,5 +1,5 @@\n-resource "aws_sqs_queue" "jobs" {\n-  name = "jobs"\n'
+             "-  visibility_timeout_seconds = 900\n-  delay_seconds = 5\n-}\n"
+             '+module "jobs" {\n+  source = "../modules/queue"\n+  name = "jobs"\n'
+             "+  delay_seconds = 5\n+}\n")  # fmt: skip
+    module = ('@@ -1,4 +1,4 @@\n resource "aws_sqs_queue" "this" {\n   name = var.name\n'
+              "-  visibility_timeout_seconds = 900\n+  visibility_timeout_seconds = "
+              "var.visibility_timeout_seconds\n }\n")  # fmt: skip
+    variables = ('@@ -3,4 +3,4 @@\n variable "visibility_timeout_seconds" {\n   type = number\n'
+                 "   default = 45\n }\n")  # fmt: skip
+    got = _settings_of({"stacks/jobs/queues.tf": stack, "modules/queue/main.tf": module,
+                        "modules/queue/variables.tf": variables})  # fmt: skip
+    assert ("visibility_timeout_seconds", "900", "45", "lowered") in got
+    passed = stack.replace("+  delay_seconds = 5\n", "+  visibility_timeout_seconds = 900\n")
+    got = _settings_of({"stacks/jobs/queues.tf": passed, "modules/queue/main.tf": module,
+                        "modules/queue/variables.tf": variables})  # fmt: skip
+    assert not [g for g in got if g[0] == "visibility_timeout_seconds" and g[2] == "45"]
+    unseen = _settings_of({"stacks/jobs/queues.tf": stack, "modules/queue/main.tf": module})
+    assert ("visibility_timeout_seconds", "900", "var.visibility_timeout_seconds", "changed") in (
+        unseen
+    )
+
+
 @pytest.mark.parametrize(
     "patches",
     [

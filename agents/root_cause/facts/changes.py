@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from agents.root_cause import kinds
 from agents.root_cause.facts import diff
-from agents.root_cause.facts.settings import moved, settings, unchanged
+from agents.root_cause.facts.settings import module_defaults, moved, settings, unchanged
 from agents.root_cause.facts.types import ChangeFacts, DependencyChange, Line, Statement
 
 _VERSION = r"[\^~>=<! ]*v?\d+(?:\.[\w-]+)*(?:[-+][\w.]+)?"
@@ -88,7 +88,7 @@ def change_facts(ref: str, files: Sequence[str], patches: Mapping[str, str]) -> 
         files=tuple(files or patches),
         added=tuple(added),
         removed=tuple(removed),
-        settings=tuple(moved(setting_changes, shown)),
+        settings=tuple(module_defaults(moved(setting_changes, shown), patches)),
         dependencies=tuple(dependencies),
         statements=tuple(statements),
         patches=dict(patches),

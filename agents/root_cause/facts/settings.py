@@ -13,7 +13,7 @@ CPU in cores (`500m`). The family comes from the key and the keys it is nested u
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from agents.root_cause.facts.diff import DiffLine
@@ -238,6 +238,52 @@ def moved(found: list[SettingChange], context: list[SettingChange]) -> list[Sett
         elif (one := merged[s.key]) is not None and one not in out:
             out.append(one)
     return out
+
+
+_VAR_REF = re.compile(r"^var\.(?P<name>\w+)$")
+
+
+def module_defaults(found: list[SettingChange], patches: Mapping[str, str]) -> list[SettingChange]:
+    """Terraform settings whose new value is a module's variable (`var.visibility_timeout`)
+    that no module call in the change passes: the value production gets is that variable's
+    `default`, where the change shows it (added or unchanged lines of its `variable` block).
+    A resource moved into a shared module loses what it set and takes the module's default."""
+    out: list[SettingChange] = []
+    for s in found:
+        ref = _VAR_REF.match(s.after or "")
+        value = _default(ref["name"], patches) if ref and s.file.endswith(".tf") else None
+        if value is None or ref is None or _passed(ref["name"], patches):
+            out.append(s)
+            continue
+        old, new = number(s.before, s.family), number(value, s.family)
+        out.append(replace(s, after=value, before_number=old, after_number=new,
+                           direction=_direction(s.before, value, old, new)))  # fmt: skip
+    return out
+
+
+def _default(name: str, patches: Mapping[str, str]) -> str | None:
+    for file, patch in patches.items():
+        if not file.endswith(".tf"):
+            continue
+        inside = False
+        for line in patch.splitlines():
+            if line.startswith("-"):
+                continue
+            text = line[1:] if line[:1] in ("+", " ") else line
+            if re.match(rf'\s*variable\s+"{re.escape(name)}"\s*\{{', text):
+                inside = True
+            elif inside and re.match(r"\s*variable\s+\"", text):
+                inside = False
+            elif inside and (m := re.match(r"\s*default\s*=\s*\"?([^\s\"#]+)", text)):
+                return m[1]
+    return None
+
+
+def _passed(name: str, patches: Mapping[str, str]) -> bool:
+    """Whether an added line of the change's Terraform sets `name = …` (a module call
+    passing the variable), other than the module's own use of it (`name = var.name`)."""
+    setting = re.compile(rf"^\+\s*{re.escape(name)}\s*=(?!\s*var\.{re.escape(name)}\b)", re.M)
+    return any(setting.search(p) for f, p in patches.items() if f.endswith(".tf"))
 
 
 def _moved(was: SettingChange, now: SettingChange) -> SettingChange:
