@@ -520,6 +520,21 @@ def test_other_expiries_are_not_credentials() -> None:
     assert correlate.expiries(["API key for the geocoder expired at 09:00"]) != []
 
 
+def test_a_duration_that_passes_a_value_after_a_change_went_live_is_found() -> None:
+    # a point a minute up to at(0); the change went live at at(-4)
+    p95 = series("process p95", [12, 13, 12, 14, 31, 13, 38, 40], unit="s")
+    p99 = series("api p99", [900, 950, 980, 1200, 1400, 1500, 1600, 1700], unit="ms")
+    oldest = series("oldest message", [20, 22, 21, 70, 80, 90, 95, 99], unit="s")
+    found = correlate.durations([p95, p99, oldest, series("requests", [1, 2, 3, 4])])
+    assert [d.name for d in found] == ["process p95", "api p99"]  # an age bounds nothing
+    hit = correlate.crossed(found, 30.0, at(-4), at(0))
+    assert hit is not None and hit[0].name == "process p95" and hit[1] == at(-3)
+    assert correlate.crossed(found, 1.1, at(-4), at(0)) is not None  # 1.2 s > 1.1 s
+    assert correlate.crossed(found, 60.0, at(-4), at(0)) is None  # never passed
+    assert correlate.crossed(found, 10.0, at(-4), at(0)) is None  # over it already before
+    assert correlate.crossed(found, 30.0, at(-8), at(0)) is None  # nothing before it went live
+
+
 def test_an_expiry_said_of_what_is_normal_is_the_baseline_not_the_incident() -> None:
     baseline = ("Share of answers that are 401. Normal is 0.4%: expired tokens of mobile "
                 "clients, renewed on the next call.")  # fmt: skip

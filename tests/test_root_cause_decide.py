@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from agents.root_cause.change import Change
-from agents.root_cause.correlate import Ceiling, Growth, Timing
+from agents.root_cause.correlate import Ceiling, Duration, Growth, Timing
 from agents.root_cause.facts.changes import change_facts
 from agents.root_cause.facts.types import DeployMarker, ErrorSignal, Frame, Notice
 from agents.root_cause.logic import (
@@ -135,6 +135,26 @@ def test_a_containers_raised_memory_fits_only_pods_left_unplaced() -> None:
     assert any("quote" in r for r in s.reasons) and any("fits the symptoms" in r for r in s.reasons)
     heap = {"deploy/values.yaml": "@@ -5,2 +5,2 @@\n jvm:\n-  heap: 1g\n+  heap: 3g\n"}
     assert any("fits the symptoms" in r for r in scored(change(45, -60, heap), oom).reasons)
+
+
+def test_a_lowered_timeout_that_what_it_bounds_passed_keeps_its_weight_for_hours() -> None:
+    patch = (
+        '@@ -2,3 +2,3 @@\n resource "q" "jobs" {\n'
+        "-  visibility_timeout_seconds = 600\n+  visibility_timeout_seconds = 40\n"
+    )
+    queue = {"infra/queues.tf": patch}
+    points = tuple(
+        (at(m), v) for m, v in ((-300, 20.0), (-280, 22.0), (-120, 41.0), (-10, 25.0), (0, 52.0))
+    )
+    crossing = Duration("process p95", points)
+    dup = incident(symptoms=frozenset({"data", "queue"}), durations=(crossing,))
+    s = scored(change(47, -290, queue), dup)
+    assert any(r.startswith("what it bounds passed the value it set") for r in s.reasons), s
+    assert s.category == "infrastructure_change"  # what Terraform sets is the cloud's
+    assert any("fits the symptoms 1.0" in r for r in s.reasons)  # a redelivery: duplicates
+    under = Duration("process p95", tuple((t, v / 3) for t, v in points))
+    s = scored(change(47, -290, queue), replace(dup, durations=(under,)))
+    assert not any(r.startswith("what it bounds passed") for r in s.reasons)
 
 
 def test_a_timeout_raised_inside_a_library_does_not_tie_its_upgrade() -> None:

@@ -642,6 +642,47 @@ def ceilings(series: Iterable[Series], onset: datetime | None) -> tuple[Ceiling,
 
 
 @dataclass(frozen=True)
+class Duration:
+    """A series of durations (latency, processing time), in seconds."""
+
+    name: str
+    points: tuple[tuple[datetime, float], ...]
+
+
+# a count of timeouts, or an age (how long the oldest message waited, a lag, an uptime):
+# nothing a timeout cuts off
+_NOT_BOUNDED = re.compile(r"timeouts?\b|timed out|\bage\b|oldest|\blag\b|uptime|since|"
+                          r"\bttl\b|expir", re.I)  # fmt: skip
+_SECONDS = {"s": 1.0, "sec": 1.0, "ms": 0.001, "µs": 1e-6, "us": 1e-6, "min": 60.0, "m": 60.0}
+
+
+def durations(series: Iterable[Series]) -> tuple[Duration, ...]:
+    """The series the pages show in units of time, in seconds: what a timeout bounds, when
+    its name is neither a count of timeouts nor an age."""
+    out: list[Duration] = []
+    for s in series:
+        scale = _SECONDS.get(s.unit.strip().lower())
+        if scale is None or _NOT_BOUNDED.search(s.name):
+            continue
+        out.append(Duration(s.name, tuple((p.at, p.value * scale) for p in s.points)))
+    return tuple(out)
+
+
+def crossed(
+    durations: Iterable[Duration], value: float, since: datetime, onset: datetime
+) -> tuple[Duration, datetime] | None:
+    """The duration that stayed under `value` (seconds) before `since` (when a timeout set to
+    `value` went live) and passed it after, by the onset; with when it first did: from then
+    on the timeout cuts off what it bounds."""
+    for d in durations:
+        before = [v for at, v in d.points if at < since]
+        over = [at for at, v in d.points if since <= at <= onset + DEPLOY_SLACK and v >= value]
+        if before and max(before) < value and over:
+            return d, over[0]
+    return None
+
+
+@dataclass(frozen=True)
 class Growth:
     """A resource that filled steadily over the whole window: no step, rising from the start."""
 

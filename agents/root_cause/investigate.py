@@ -227,6 +227,7 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
         ceilings=correlate.ceilings([s for p in pages for s in p.series], at),
         buildups=correlate.buildups([s for p in pages for s in p.series], markers, at),
         configs=tuple(c for p in pages for c in p.configs),
+        durations=correlate.durations(s for p in pages for s in p.series),
         failing=(*said, *(f.text for f in failing)),
     )
 

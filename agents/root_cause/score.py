@@ -72,6 +72,10 @@ _INFRA_KEY = re.compile(r"ingress|load.?balancer|(?<![a-z])[aen]lb(?![a-z])|anno
                         r"istio|service.?mesh|target.?group|cron.?job|concurrency.?policy",
                         re.I)  # fmt: skip
 
+# infrastructure as code: what it sets are the cloud resources' attributes (a queue's
+# visibility timeout, a database's parameters), not the application's configuration
+_IAC_FILE = re.compile(r"\.(tf|tfvars|hcl)$|(^|/)(cloudformation|pulumi)/|\.cfn\.ya?ml$", re.I)
+
 
 @dataclass(frozen=True)
 class Incident:
@@ -93,6 +97,7 @@ class Incident:
     ceilings: tuple[correlate.Ceiling, ...] = ()  # limits the pages show being reached
     buildups: tuple[correlate.Buildup, ...] = ()  # resources a deploy started filling
     configs: tuple[ConfigValue, ...] = ()  # settings the pages show in effect
+    durations: tuple[correlate.Duration, ...] = ()  # latencies and processing times
     failing: tuple[str, ...] = ()  # the errors and ERROR log lines, as the pages show them
 
 
@@ -142,7 +147,12 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
     waited = "" if incident.abrupt and gap > 1 and after_another else _wrote_failing(
         facts, incident)  # fmt: skip
     latent = waited or _latent(found, incident, gap, facts, after_another)
-    limit = _at_limit(facts, incident) or _built_up(marker, incident)
+    live = marker.at if marker is not None else change.merged_at
+    limit = (
+        _at_limit(facts, incident)
+        or _passed_timeout(facts, incident, live)
+        or _built_up(marker, incident)
+    )
     if limit:
         total += AT_LIMIT
         latent = latent or limit
@@ -324,10 +334,11 @@ def change_category(change: Change, facts: ChangeFacts | None) -> CauseCategory:
 def _config_or_infra(settings: Iterable[SettingChange]) -> CauseCategory | None:
     """A config change when most of the recognised settings are the application's (its
     timeouts, pools, flags...), else an infrastructure change (replicas, limits, the load
-    balancer's and the ingress's own settings); None when none is recognised."""
+    balancer's and the ingress's own settings, whatever Terraform or CloudFormation sets);
+    None when none is recognised."""
     given = list(settings)
-    infra = [s for s in given if _INFRA_KEY.search(s.key)]
-    own = [s for s in given if s.family != "other" and not _INFRA_KEY.search(s.key)]
+    infra = [s for s in given if _INFRA_KEY.search(s.key) or _IAC_FILE.search(s.file)]
+    own = [s for s in given if s.family != "other" and s not in infra]
     if not own and not infra:
         return None
     app = sum(s.family in APP_CONFIG or _RUNTIME_KEY.search(s.key) is not None for s in own)
@@ -652,6 +663,27 @@ def _at_limit(facts: ChangeFacts | None, incident: Incident) -> str:
     return ""
 
 
+def _passed_timeout(facts: ChangeFacts | None, incident: Incident, live: datetime) -> str:
+    """A timeout the change lowered that what it bounds passed at the onset: a latency or a
+    processing time under the new value before, over it from then on. A shortened timeout
+    shows only when the time it bounds grows past it (a daily peak, a slow dependency),
+    however long after it went live."""
+    if facts is None or not incident.durations:
+        return ""
+    for s in facts.settings:
+        if s.family != "timeout" or s.direction != "lowered" or not s.after_number:
+            continue
+        if _LIFETIME_KEY.search(setting_words(s.key)):
+            continue  # an idle connection's lifetime bounds no call
+        hit = correlate.crossed(incident.durations, s.after_number, live, incident.onset)
+        if hit is not None:
+            d, at = hit
+            return (f"what it bounds passed the value it set: {' '.join(d.name.split())[:40]} "
+                    f"over {s.after} from {at:%H:%M}, under it before (its {s.key} "
+                    f"{s.before} → {s.after})")  # fmt: skip
+    return ""
+
+
 def _startup_config(facts: ChangeFacts | None) -> bool:
     """The change sets application settings in configuration files (values, ConfigMaps,
     env files, properties), and nothing else that runs."""
@@ -748,7 +780,8 @@ def setting_symptoms(setting: SettingChange) -> tuple[str, ...]:
     cannot make calls time out, nor can a container's memory or CPU raised kill or throttle
     it (`RAISED_SYMPTOMS`); a runtime's heap raised inside the container is not the
     container's own resource (a heap grown past the limit gets the container killed), nor is
-    a connection's idle lifetime a call's deadline."""
+    a connection's idle lifetime a call's deadline; a queue's visibility timeout (an ack
+    deadline, a poll interval) cut below the processing time redelivers messages."""
     if (
         setting.direction == "raised"
         and setting.family in RAISED_SYMPTOMS
@@ -759,9 +792,15 @@ def setting_symptoms(setting: SettingChange) -> tuple[str, ...]:
         )
     ):
         return RAISED_SYMPTOMS[setting.family]
+    if setting.family == "timeout" and _DELIVERY_KEY.search(setting_words(setting.key)):
+        return (*SETTING_SYMPTOMS["timeout"], "data", "queue")
     return SETTING_SYMPTOMS[setting.family]
 
 
+# how long a consumer holds a message before the queue hands it to another: cut below the
+# time processing takes, each message is delivered again and again (duplicates, a backlog)
+_DELIVERY_KEY = re.compile(r"visibility|ack_?deadline|max_?poll_?interval|lease_?(duration|time)|"
+                           r"lock_?duration|redeliver|unacked")  # fmt: skip
 # how long an idle connection is kept: raised on one side past the other's, it reuses a
 # connection the other side already closed (resets, 502s), so it keeps every symptom
 _LIFETIME_KEY = re.compile(r"idle|keep_?alive|linger|max_?age|lifetime|max_?conn(ection)?_?age")
