@@ -1,5 +1,6 @@
-"""A client, connection or file opened in added code and not closed on every path: each
-error or early exit leaks one (memory grows, the server's connection limit is reached).
+"""A client, connection or file opened in added code (or a connection checked out of a pool)
+and not closed on every path: each error or early exit leaks one (memory grows, the server's
+connection limit is reached, the pool runs dry).
 
 Catches a client constructor or `connect`/`open` call whose closing call (`close`, `quit`,
 `disconnect`, `release`, `end`, `dispose`) is missing, or runs only on the success path
@@ -20,7 +21,10 @@ SYMPTOMS = ("connections", "memory", "crash", "availability")
 _OPEN = re.compile(
     r"createClient\(|new (Redis|Client|Pool|Socket|FileInputStream|Jedis)\b|redis\.Redis\(|"
     r"Redis\.from_url\(|\.connect\(|create_engine\(|\bopen\(|sql\.Open\(|net\.Dial\(|"
-    r"psycopg2?\.connect\(|pymysql\.connect\(|new pg\.Client\(|new Kafka\w*\("
+    r"psycopg2?\.connect\(|pymysql\.connect\(|new pg\.Client\(|new Kafka\w*\(|"
+    # a connection checked out of a pool: not returned, the pool runs dry
+    r"\.getConnection\(|\bpool\.(?:acquire|connect|getConnection)\(|\.getResource\(|"
+    r"\.checkout\("
 )
 _MANAGED = re.compile(r"^\s*(with|async with)\b|\busing\s*\(|\btry\s*\(|\bdefer\b")
 _CLOSE = re.compile(r"\.(quit|close|Close|disconnect|release|end|dispose|shutdown)\(")
