@@ -43,6 +43,8 @@ def alert(name: str, summary: str = "", **labels: str) -> Alert:
         ("p99 2.4s against an SLO of 600ms", "latency_over_slo", 4.0),
         ("certificate expires in 47h 59m", "hours_left", 47.0),
         ("container was OOMKilled 4 times in the last hour", "restarts", 4.0),
+        ("billing-api 403 ratio 12.5% over 10m", "error_ratio", 12.5),
+        ("share of answers with status 429: 8%", "error_ratio", 8.0),
     ],
 )
 def test_measures_in_alert_text(text: str, measure: str, value: float) -> None:
@@ -51,7 +53,14 @@ def test_measures_in_alert_text(text: str, measure: str, value: float) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["deployed 3 times today", "disk at 40%", "released v2.5% of the time", "the weather is fine"],
+    [
+        "deployed 3 times today",
+        "disk at 40%",
+        "released v2.5% of the time",
+        "the weather is fine",
+        "p99 420 ms, 30% above last week",
+        "HTTP 200 share 99%",
+    ],
 )
 def test_no_measure_where_the_text_states_none(text: str) -> None:
     found = from_text(text)
