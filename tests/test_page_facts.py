@@ -479,6 +479,22 @@ def test_a_coarser_tables_departure_that_recovered_or_came_later_does_not_set_it
     assert onset is not None and (onset.at, onset.series) == (at("10:08"), "Connections in use")
 
 
+def test_a_latency_creeping_up_day_by_day_began_days_before_the_fine_tables_peak() -> None:
+    fine = make_series("read IOPS", [900, 910, 905, 900, 920, 915, 905, 910, 2100, 2500, 2900,
+                                     2950])  # fmt: skip
+    daily = Series("p99", "ms", tuple(Point(at("00:00") - timedelta(days=7 - i), v) for i, v in
+                                      enumerate([190, 205, 198, 290, 410, 560, 700, 860])),
+                   "dashboard:0")  # fmt: skip
+    onset = page_onset([fine, daily])
+    assert onset is not None and (onset.at, onset.series) == (at("00:00") - timedelta(days=4),
+                                                              "p99")  # fmt: skip
+    # the fine table's own latency saying when it began wins over a daily summary
+    fine_latency = make_series("p99", [190, 200, 195, 190, 205, 198, 190, 200, 700, 800, 860,
+                                       870])  # fmt: skip
+    onset = page_onset([fine_latency, daily])
+    assert onset is not None and onset.at == at("10:08")
+
+
 def test_errors_departing_in_the_fine_table_say_when_they_began_whatever_the_summary() -> None:
     fine = make_series("5xx", [0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9])
     coarse = quarter_hours("Failed requests", at("07:00"), [0, 0, 0, 0, 0, 0.1, 0.2, 0.1, 0.2,

@@ -115,7 +115,7 @@ def page_onset(series: list[Series]) -> Onset | None:
         s, found, tier = min(
             served or close, key=lambda c: (c[0].points[c[1].index].at, c[2], -c[1].score)
         )
-        return _onset(*(_earlier_summary(problems, s, found) if tier > 1 else (s, found)))
+        return _onset(*(_earlier_summary(problems, s, found, tier) if tier > 1 else (s, found)))
     if others:
         s, found = max(others, key=lambda c: c[1].score)
         return replace(_onset(s, found), problem=False)
@@ -123,19 +123,20 @@ def page_onset(series: list[Series]) -> Onset | None:
 
 
 def _earlier_summary(
-    problems: list[tuple[Series, Departure, int]], s: Series, found: Departure
+    problems: list[tuple[Series, Departure, int]], s: Series, found: Departure, fine: int
 ) -> tuple[Series, Departure]:
-    """A coarser table (15-minute or hourly rows beside a minute table) is a summary whose
-    buckets start before what they summarize, so it does not set the onset, except where
-    the fine table shows no errors departing (its bursts are single minutes, or only a
-    saturation series moved) and the summary's errors departed a whole bucket or more
-    before the fine table's onset and have not recovered since: the failures were already
-    there, and the fine table shows only their latest stretch (bursts every quarter hour
-    since the day before)."""
+    """A coarser table (15-minute, hourly or daily rows beside a finer table) is a summary
+    whose buckets start before what they summarize, so it does not set the onset, except
+    where the fine table's onset is of a less direct kind (`fine`: latency or saturation
+    moved, no errors; saturation moved, no latency) and the summary's errors or latency of a
+    more direct kind departed a whole bucket or more before the fine table's onset and have
+    not recovered since: the problem was already there, and the fine table shows only its
+    latest stretch (bursts every quarter hour since the day before; a latency creeping up
+    day by day, the fine table showing this evening's peak)."""
     at = s.points[found.index].at
     earlier = [
         (c, d) for c, d, tier in problems
-        if d.recovered is None and tier == 1 and not client_side(c.name)
+        if d.recovered is None and tier < fine and not client_side(c.name)
         and c.points[d.index].at + timedelta(seconds=_spacing(c)) <= at
     ]  # fmt: skip
     return min(earlier, key=lambda c: c[0].points[c[1].index].at, default=(s, found))
