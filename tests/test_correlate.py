@@ -594,6 +594,16 @@ def test_a_failover_replication_stall_or_pressure_eviction_is_a_platform_signal(
         assert correlate.platform_signals([share]) == [], share
 
 
+def test_a_subnet_out_of_addresses_is_a_capacity_signal() -> None:
+    for text in ("Warning FailedCreatePodSandBox: failed to assign an IP address to container",
+                 "ipamd: InsufficientFreeAddressesInSubnet for subnet-0a1b",
+                 "subnet eu-1b exhausted: 0 of 4091 addresses free"):  # fmt: skip
+        assert correlate.platform_signals([text]) == [(text, "capacity")], text
+    for text in ("assigned IP address 10.2.3.4 to pod api-7f9", "subnet eu-1b: 1,204 free",
+                 "the address book is full of customers"):  # fmt: skip
+        assert correlate.platform_signals([text]) == [], text
+
+
 def test_a_providers_maintenance_under_way_is_a_platform_signal_one_announced_is_not() -> None:
     for text in ("13:01:47 system_event cache.example.com Maintenance started on instance c-1",
                  "Scheduled maintenance in progress for db-prod (minor version upgrade)",

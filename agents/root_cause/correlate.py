@@ -881,6 +881,10 @@ PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most tell
                 r"OverconstrainedAllocationRequest|AllocationFailed", re.I), "platform_failure"),
     (re.compile(r"insufficient (cpu|memory|pods)|exceeded quota|quota exceeded|"
                 r"resourcequota|at max(imum)? (node|size)", re.I), "capacity"),
+    # a subnet out of addresses for new pods or nodes (the VPC CNI, a cloud's IP allocation)
+    (re.compile(r"InsufficientFreeAddressesInSubnet|failed to assign an IP address|no (free|"
+                r"available) (ip )?addresses|ip addresses? (exhausted|exhaustion)|\bsubnet\b"
+                r"[^.;|]{0,60}?\b(exhausted|out of (ip )?addresses|no free)", re.I), "capacity"),
     # a NAT gateway out of source ports for new connections (SNAT port exhaustion)
     (re.compile(r"\b(nat|snat)\b[^.;|]{0,60}?\b(port (allocation|exhaust\w*)|out of (source )?"
                 r"ports|OUT_OF_RESOURCES|ports? (in use|exhausted))|ErrorPortAllocation|"
