@@ -314,6 +314,8 @@ def test_cluster_state_becomes_markers_signals_events_and_the_workload() -> None
         "only the workload's unhealthy pods"  # fmt: skip
     texts = [e.text for e in page.events]
     assert any("BackOff" in t and "(×14)" in t for t in texts)
+    backoff = next(e for e in page.events if "BackOff" in e.text)
+    assert backoff.at == START - timedelta(minutes=9), "a repeated warning began at its first"
     assert any("node-b DiskPressure=True" in t for t in texts)
     assert not any("node-a" in t for t in texts), "healthy conditions are no events"
     assert any("Available=False" in t for t in texts)
@@ -321,6 +323,21 @@ def test_cluster_state_becomes_markers_signals_events_and_the_workload() -> None
     assert (w.namespace, w.name, w.replicas, w.ready, w.revision) == ("pay", "ledger-api", 3, 1, 8)
     assert w.revisions == (7, 8) and w.rolled_out_at == START - timedelta(minutes=12)
     assert bundle.evidence[-1].kind == "kubernetes"
+
+
+def test_a_long_id_in_an_event_gives_way_to_its_reason() -> None:
+    sandbox = "fe624dc472ae895f703fbfed81cda4c989fff8e1ff8c256185789ee75ff657cc"
+    events = {"events": [
+        {"type": "Warning", "reason": "FailedCreatePodSandBox", "object": "Pod/ledger-api-6f7a8b9c0-zzzzz",
+         "message": f'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to '
+                    f'set up network for sandbox "{sandbox}": plugin type="vpc-cni" failed '
+                    f'(add): add cmd: failed to assign an IP address to container',
+         "count": 3, "first": _at(-4), "last": _at(-1)}]}  # fmt: skip
+    bundle, _ = run(FakeTools(cluster(**{"kubernetes.list_events": events})),
+                    alert(namespace="pay", deployment="ledger-api"))  # fmt: skip
+    [event] = [e for e in bundle.pages[0].events if "PodSandBox" in e.text]
+    assert "fe624dc472ae…" in event.text and sandbox not in event.text
+    assert event.text.endswith("failed to assign an IP address to container (×3)")
 
 
 def test_pending_pods_and_evictions_are_signals() -> None:

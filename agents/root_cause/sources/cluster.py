@@ -196,16 +196,23 @@ def _container(pod: KubePodDetail, c: KubeContainer) -> list[ErrorSignal]:
     return out
 
 
+_LONG_ID = re.compile(r"\b([0-9a-f]{12})[0-9a-f]{20,}\b")
+
+
 async def _events(tools: Tools, where: Target, found: _Read) -> None:
     args = {"namespace": where.namespace, "warnings_only": True,
             "since_minutes": EVENTS_SINCE_MIN, "limit": 100}  # fmt: skip
     events = (await read(tools, "kubernetes.list_events", args, KubeEventList)).events
     for e in events:
-        text = f"{e.type} {e.reason} {e.object}: {e.message}"
+        # a sandbox's or container's 64-hex id says nothing and would push the reason out
+        message = _LONG_ID.sub(r"\1…", e.message)
+        text = f"{e.type} {e.reason} {e.object}: {message}"
         if e.count > 1:
             text += f" (×{e.count})"
         found.lines.append(text[:300])
-        at = _time(e.last) or _time(e.first)
+        # when it began: a warning repeated until now happened from its first time on (a pod
+        # that cannot get an IP since the scale-out), not only at its latest
+        at = _time(e.first) or _time(e.last)
         found.events.append(LogLine("EVENT", text[:300], at, e.count, SOURCE))
 
 
