@@ -328,7 +328,8 @@ def test_cluster_state_becomes_markers_signals_events_and_the_workload() -> None
 def test_a_long_id_in_an_event_gives_way_to_its_reason() -> None:
     sandbox = "fe624dc472ae895f703fbfed81cda4c989fff8e1ff8c256185789ee75ff657cc"
     events = {"events": [
-        {"type": "Warning", "reason": "FailedCreatePodSandBox", "object": "Pod/ledger-api-6f7a8b9c0-zzzzz",
+        {"type": "Warning", "reason": "FailedCreatePodSandBox",
+         "object": "Pod/ledger-api-6f7a8b9c0-zzzzz",
          "message": f'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to '
                     f'set up network for sandbox "{sandbox}": plugin type="vpc-cni" failed '
                     f'(add): add cmd: failed to assign an IP address to container',
