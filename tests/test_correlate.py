@@ -161,19 +161,6 @@ def test_a_series_climbing_before_its_onset_is_not_flat_before_it() -> None:
     assert correlate.flat_before(onset, [])  # not shown: nothing says otherwise
 
 
-def test_a_series_that_goes_on_climbing_after_its_onset_builds_up() -> None:
-    onset = Onset(at(0), "p99", 200.0, 860.0, None, "dashboard:0", step=86400.0)
-    day = 60 * 24
-    creep = Series("p99", "ms", tuple(Point(at(day * i), v) for i, v in enumerate(
-        [300, 420, 580, 700, 860])), "dashboard:0")  # fmt: skip
-    step = Series("p99", "ms", tuple(Point(at(day * i), v) for i, v in enumerate(
-        [700, 860, 850, 870, 860])), "dashboard:0")  # fmt: skip
-    page = PageFacts(source="dashboard:0", url="u", title="t", series=(creep,))
-    assert correlate.builds_up(onset, [page])
-    assert not correlate.builds_up(onset, [replace(page, series=(step,))])
-    assert not correlate.builds_up(onset, [])
-
-
 # --- a stack frame's file among a change's files ---------------------------------------------
 
 

@@ -16,7 +16,6 @@ inputs written for it (docs/diagnosis.md, "Correlations").
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -113,10 +112,9 @@ def failures_began(
     after it, the failures began at that first failure, after the deploy; where the pages
     time no failure inside the bucket, nothing says the failures came before the deploy (an
     hourly row at 14:00 holds a deploy at 14:22 and the rise it began), and they began with
-    the first deploy inside it, when the series was flat before the bucket and did not go on
-    climbing point after point (a series already climbing for hours crossed its tolerance
-    there by arithmetic, and one that keeps climbing for days builds up: neither is what was
-    deployed within the bucket); else the row's time stands."""
+    the first deploy inside it, when the series was flat before the bucket (a series already
+    climbing for hours crossed its tolerance there by arithmetic, not because of what was
+    deployed within it); else the row's time stands."""
     step = timedelta(seconds=onset.step)
     if step <= DEPLOY_SLACK:
         return onset.at
@@ -137,24 +135,6 @@ def flat_before(onset: Onset, pages: Sequence[PageFacts]) -> bool:
     if len(before) < 2:
         return True
     return max(before) - min(before) <= 0.1 * abs(onset.peak - onset.baseline)
-
-
-CLIMBS = 3  # rises in a row after the onset's point that make a departure a build-up
-
-
-def builds_up(onset: Onset, pages: Sequence[PageFacts]) -> bool:
-    """The onset's series kept rising, point after point, for `CLIMBS` points or more after
-    its first departing one (a latency creeping up day by day, a table bloating): a build-up
-    whose start the first point only bounds, not a step a deploy inside it made."""
-    shown = next((s for p in pages if p.source == onset.source for s in p.series
-                  if s.name == onset.series), None)  # fmt: skip
-    after = [p.value for p in shown.points if p.at >= onset.at] if shown else []
-    rises = 0
-    for a, b in itertools.pairwise(after):
-        if (b - a) * (1 if onset.peak >= onset.baseline else -1) <= 0:
-            break
-        rises += 1
-    return rises >= CLIMBS
 
 
 RECOVERED_BEFORE = timedelta(minutes=30)  # a departure over this long before the alert fired

@@ -202,7 +202,7 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
         timed = [
             _naive(t, onset.at) for t in (*(e.at for e in errors), *(f.at for f in failing)) if t
         ]
-        flat = correlate.flat_before(onset, pages) and not correlate.builds_up(onset, pages)
+        flat = correlate.flat_before(onset, pages)
         at = correlate.failures_began(onset, timed, markers, flat)
     if bad is not None and bad.at < at:
         at = bad.at
