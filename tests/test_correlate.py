@@ -536,8 +536,8 @@ def test_a_duration_that_passes_a_value_after_a_change_went_live_is_found() -> N
 
 
 def test_an_expiry_said_of_what_is_normal_is_the_baseline_not_the_incident() -> None:
-    baseline = ("Share of answers that are 401. Normal is 0.4%: expired tokens of mobile "
-                "clients, renewed on the next call.")  # fmt: skip
+    baseline = ("Share of answers that are 401. Usual level 0.5 %, sessions whose token "
+                "expired are renewed by the app.")  # fmt: skip
     assert correlate.expiries([baseline]) == []
     assert correlate.expiries(["Expired keys are usually rotated by the vault agent."]) == []
     assert correlate.expiries([f"{baseline} The signing key expired at 09:02."]) != []

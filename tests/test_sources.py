@@ -326,7 +326,7 @@ def test_cluster_state_becomes_markers_signals_events_and_the_workload() -> None
 
 
 def test_a_long_id_in_an_event_gives_way_to_its_reason() -> None:
-    sandbox = "fe624dc472ae895f703fbfed81cda4c989fff8e1ff8c256185789ee75ff657cc"
+    sandbox = "3b9d0c7e51a24f86aa0e92c4d7b1f3e5c8a6d2b0e4f7193a5c2d8e6b0f1a4c79"
     events = {"events": [
         {"type": "Warning", "reason": "FailedCreatePodSandBox",
          "object": "Pod/ledger-api-6f7a8b9c0-zzzzz",
@@ -337,7 +337,7 @@ def test_a_long_id_in_an_event_gives_way_to_its_reason() -> None:
     bundle, _ = run(FakeTools(cluster(**{"kubernetes.list_events": events})),
                     alert(namespace="pay", deployment="ledger-api"))  # fmt: skip
     [event] = [e for e in bundle.pages[0].events if "PodSandBox" in e.text]
-    assert "fe624dc472ae…" in event.text and sandbox not in event.text
+    assert "3b9d0c7e51a2…" in event.text and sandbox not in event.text
     assert event.text.endswith("failed to assign an IP address to container (×3)")
 
 
