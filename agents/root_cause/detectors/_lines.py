@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from agents.root_cause.facts.diff import DiffLine
 from agents.root_cause.facts.types import ChangeFacts, Line
 from agents.root_cause.kinds import file_kind
 
@@ -24,3 +25,35 @@ def indent(text: str) -> int:
 
 def searcher(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(pattern, flags)
+
+
+# A migration's rollback section (`def down`, `downgrade()`, `-- +goose Down`, knex's
+# `exports.down`, Go's `func Down…`) and the section that starts the forward one again.
+_DOWN = re.compile(
+    r"^\s*(def\s+(down|downgrade|backwards)\b|--\s*\+goose\s+Down|--\s*migrate:down|exports\.down"
+    r"\b|(export\s+)?(async\s+)?function\s+down\b|(public\s+)?(async\s+)?down\s*\(|down\s*[:=]\s*"
+    r"(async\s*)?(\(|function)|func\s+[Dd]own\w*\(|--\s*!Downs?\b|#\s*---\s*!Downs?\b)",
+    re.I,
+)
+_UP = re.compile(
+    r"^\s*(def\s+(up|change|upgrade|forwards)\b|--\s*\+goose\s+Up|--\s*migrate:up|exports\.up\b|"
+    r"(export\s+)?(async\s+)?function\s+up\b|(public\s+)?(async\s+)?up\s*\(|up\s*[:=]\s*"
+    r"(async\s*)?(\(|function)|func\s+[Uu]p\w*\(|--\s*!Ups\b|#\s*---\s*!Ups\b)",
+    re.I,
+)
+DOWN_FILE = re.compile(r"(^|/)[^/]*[._-]down\.sql$|(^|/)down\.sql$|(^|/)U\d+(_\d+)*__[^/]*$", re.I)
+"""A migration file that only rolls back (`*.down.sql`, Flyway's `U__` undo scripts)."""
+
+
+def in_rollback(lines: list[DiffLine]) -> list[bool]:
+    """For each line of a patch, whether it sits in a migration's rollback section (what runs
+    when the migration is undone, not when it is applied)."""
+    out = []
+    down = False
+    for d in lines:
+        if _DOWN.match(d.text):
+            down = True
+        elif _UP.match(d.text):
+            down = False
+        out.append(down or bool(re.search(r"\.down\s*\{", d.text)))
+    return out

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agents.root_cause.detectors._lines import DOWN_FILE, in_rollback
 from agents.root_cause.facts import diff
 from agents.root_cause.facts.types import ChangeFacts, Finding
 from agents.root_cause.kinds import SCHEMA_DUMP, file_kind
@@ -30,19 +31,6 @@ NAME = "dropped_index"
 SYMPTOMS = ("latency", "cpu", "timeouts", "connections", "locks")
 _I = re.I
 
-_DOWN = re.compile(
-    r"^\s*(def\s+(down|downgrade|backwards)\b|--\s*\+goose\s+Down|--\s*migrate:down|exports\.down"
-    r"\b|(export\s+)?(async\s+)?function\s+down\b|(public\s+)?(async\s+)?down\s*\(|down\s*[:=]\s*"
-    r"(async\s*)?(\(|function)|func\s+[Dd]own\w*\(|--\s*!Downs?\b|#\s*---\s*!Downs?\b)",
-    _I,
-)
-_UP = re.compile(
-    r"^\s*(def\s+(up|change|upgrade|forwards)\b|--\s*\+goose\s+Up|--\s*migrate:up|exports\.up\b|"
-    r"(export\s+)?(async\s+)?function\s+up\b|(public\s+)?(async\s+)?up\s*\(|up\s*[:=]\s*"
-    r"(async\s*)?(\(|function)|func\s+[Uu]p\w*\(|--\s*!Ups\b|#\s*---\s*!Ups\b)",
-    _I,
-)
-_DOWN_FILE = re.compile(r"(^|/)[^/]*[._-]down\.sql$|(^|/)down\.sql$|(^|/)U\d+(_\d+)*__[^/]*$", _I)
 _INDEXISH = re.compile(r"index|\bdrop\s+key\b", re.I)  # a patch without the word drops no index
 _COMMENT = re.compile(r"^\s*(#|//|--|/\*|\*)")
 _NAME = r"[\"'`]?([\w.]+)[\"'`]?"
@@ -90,7 +78,7 @@ def detect(change: ChangeFacts) -> list[Finding]:
     for file, patch in change.patches.items():
         if not _INDEXISH.search(patch) or file_kind(file, patch) == "docs_tests":
             continue
-        if _DOWN_FILE.search(file):
+        if DOWN_FILE.search(file):
             continue
         lines = diff.parse(patch)
         drops += _statement_drops(file, lines)
@@ -137,25 +125,12 @@ def _finding(drop: Drop, created: list[tuple[str, str, tuple[str, ...]]], code: 
 
 def _statement_drops(file: str, lines: list[diff.DiffLine]) -> list[Drop]:
     out = []
-    for i, (d, down) in enumerate(zip(lines, _down(lines), strict=True)):
+    for i, (d, down) in enumerate(zip(lines, in_rollback(lines), strict=True)):
         if d.sign != "+" or down or not _INDEXISH.search(d.text) or _COMMENT.match(d.text):
             continue
         drop = _drop(file, d.new, _joined(lines, i))
         if drop:
             out.append(drop)
-    return out
-
-
-def _down(lines: list[diff.DiffLine]) -> list[bool]:
-    """For each line, whether it sits in a rollback section (`def down`, `-- +goose Down`)."""
-    out = []
-    down = False
-    for d in lines:
-        if _DOWN.match(d.text):
-            down = True
-        elif _UP.match(d.text):
-            down = False
-        out.append(down or bool(re.search(r"\.down\s*\{", d.text)))
     return out
 
 
@@ -255,9 +230,9 @@ def _created(change: ChangeFacts) -> list[tuple[str, str, tuple[str, ...]]]:
         for file, patch in change.patches.items()
         if _INDEXISH.search(patch)
         and file_kind(file, patch) != "docs_tests"
-        and not _DOWN_FILE.search(file)
+        and not DOWN_FILE.search(file)
         for lines in [diff.parse(patch)]
-        for i, (d, down) in enumerate(zip(lines, _down(lines), strict=True))
+        for i, (d, down) in enumerate(zip(lines, in_rollback(lines), strict=True))
         if d.sign == "+" and not down and _INDEXISH.search(d.text)
     ]
     for text in texts:

@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from agents.root_cause.detectors._lines import DOWN_FILE, in_rollback
 from agents.root_cause.facts import diff
 from agents.root_cause.facts.types import ChangeFacts, Finding
 from agents.root_cause.kinds import SCHEMA_DUMP, file_kind
@@ -48,19 +49,6 @@ _NO_TRANSACTION = re.compile(
     r":false|runInTransaction\s*=\s*\"?false|transactional\s*=\s*False",
     _I,
 )
-_DOWN = re.compile(
-    r"^\s*(def\s+(down|downgrade|backwards)\b|--\s*\+goose\s+Down|--\s*migrate:down|exports\.down"
-    r"\b|(export\s+)?(async\s+)?function\s+down\b|(public\s+)?(async\s+)?down\s*\(|down\s*[:=]\s*"
-    r"(async\s*)?(\(|function)|func\s+[Dd]own\w*\(|--\s*!Downs?\b|#\s*---\s*!Downs?\b)",
-    _I,
-)
-_UP = re.compile(
-    r"^\s*(def\s+(up|change|upgrade|forwards)\b|--\s*\+goose\s+Up|--\s*migrate:up|exports\.up\b|"
-    r"(export\s+)?(async\s+)?function\s+up\b|(public\s+)?(async\s+)?up\s*\(|up\s*[:=]\s*"
-    r"(async\s*)?(\(|function)|func\s+[Uu]p\w*\(|--\s*!Ups\b|#\s*---\s*!Ups\b)",
-    _I,
-)
-_DOWN_FILE = re.compile(r"(^|/)[^/]*[._-]down\.sql$|(^|/)down\.sql$|(^|/)U\d+(_\d+)*__[^/]*$", _I)
 _COMMENT = re.compile(r"^\s*(#|//|--|/\*|\*(?!\s*FROM))")
 _START = re.compile(
     r"\b(CREATE\s+(UNIQUE\s+)?INDEX|ALTER\s+TABLE|UPDATE\s+[\w.\"]+\s+SET|add_index|add_reference|"
@@ -96,7 +84,7 @@ def detect(change: ChangeFacts) -> list[Finding]:
     migrations = [f for f, p in change.patches.items()
                   if file_kind(f, p) == "schema" and not SCHEMA_DUMP.search(f)]  # fmt: skip
     for file, patch in change.patches.items():
-        if file_kind(file, patch) == "docs_tests" or _DOWN_FILE.search(file):
+        if file_kind(file, patch) == "docs_tests" or DOWN_FILE.search(file):
             continue
         if migrations and SCHEMA_DUMP.search(file):  # the dump records what they run
             continue
@@ -383,15 +371,7 @@ def _lock_timeout(file: str, lines: list[diff.DiffLine]) -> list[Finding]:
 
 def _blocks(lines: list[diff.DiffLine]) -> Iterator[Block]:
     """The added statements and calls outside rollback sections, continuation lines joined."""
-    down = False
-    added: list[tuple[diff.DiffLine, bool]] = []
-    for d in lines:
-        if _DOWN.match(d.text):
-            down = True
-        elif _UP.match(d.text):
-            down = False
-        if d.sign == "+":
-            added.append((d, down or bool(re.search(r"\.down\s*\{", d.text))))
+    added = [(d, down) for d, down in zip(lines, in_rollback(lines), strict=True) if d.sign == "+"]
     i = 0
     while i < len(added):
         d, is_down = added[i]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from agents.root_cause import kinds
+from agents.root_cause.detectors._lines import DOWN_FILE, in_rollback
 from agents.root_cause.facts import diff
 from agents.root_cause.facts.types import ChangeFacts, Finding
 
@@ -52,18 +53,6 @@ _MYSQL_OFF = re.compile(
     rf"\b(?:STATS_AUTO_RECALC\s*=?\s*0\b|innodb_stats_auto_recalc\b[\"']?\s*[=:]\s*{_OFF}(?![\w.]))",
     re.I,
 )
-_DOWN = re.compile(
-    r"^\s*(def\s+(down|downgrade|backwards)\b|--\s*\+goose\s+Down|--\s*migrate:down|"
-    r"exports\.down\b|(export\s+)?(async\s+)?function\s+down\b|(public\s+)?(async\s+)?down\s*\(|"
-    r"func\s+[Dd]own\w*\()",
-    re.I,
-)
-_UP = re.compile(
-    r"^\s*(def\s+(up|change|upgrade|forwards)\b|--\s*\+goose\s+Up|--\s*migrate:up|exports\.up\b|"
-    r"(export\s+)?(async\s+)?function\s+up\b|(public\s+)?(async\s+)?up\s*\(|func\s+[Uu]p\w*\()",
-    re.I,
-)
-_DOWN_FILE = re.compile(r"(^|/)[^/]*[._-]down\.sql$|(^|/)down\.sql$|(^|/)U\d+(_\d+)*__[^/]*$", re.I)
 _NOT_PRODUCTION = re.compile(
     r"(^|[/._-])(dev|development|local|test|tests|testing|ci|example|examples|sample|e2e|qa|"
     r"staging|docker-compose)([/._-]|$)",
@@ -78,7 +67,7 @@ def detect(change: ChangeFacts) -> list[Finding]:
         if kinds.file_kind(file, patch) == "docs_tests" or _NOT_PRODUCTION.search(file):
             continue
         if (
-            _DOWN_FILE.search(file)
+            DOWN_FILE.search(file)
             or "autovacuum" not in patch.lower()
             and ("recalc" not in patch.lower())
         ):
@@ -96,16 +85,9 @@ def detect(change: ChangeFacts) -> list[Finding]:
 
 def _added_up(patch: str) -> list[diff.DiffLine]:
     """The added lines that are not comments and not in a migration's rollback section."""
-    out: list[diff.DiffLine] = []
-    down = False
-    for d in diff.parse(patch):
-        if _DOWN.match(d.text):
-            down = True
-        elif _UP.match(d.text):
-            down = False
-        if d.sign == "+" and not down and not _COMMENT.match(d.text):
-            out.append(d)
-    return out
+    lines = diff.parse(patch)
+    return [d for d, down in zip(lines, in_rollback(lines), strict=True)
+            if d.sign == "+" and not down and not _COMMENT.match(d.text)]  # fmt: skip
 
 
 def _off(text: str, above: list[diff.DiffLine], removed: list[str]) -> str:
