@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from agents.root_cause.facts.numbers import family as unit_family
 from agents.root_cause.facts.onset import classify, client_side
 from agents.root_cause.facts.settings import FAMILIES as SETTING_FAMILIES
 from agents.root_cause.facts.settings import family, key_words, number, pairs
@@ -653,7 +654,6 @@ class Duration:
 # nothing a timeout cuts off
 _NOT_BOUNDED = re.compile(r"timeouts?\b|timed out|\bage\b|oldest|\blag\b|uptime|since|"
                           r"\bttl\b|expir", re.I)  # fmt: skip
-_SECONDS = {"s": 1.0, "sec": 1.0, "ms": 0.001, "µs": 1e-6, "us": 1e-6, "min": 60.0, "m": 60.0}
 
 
 def durations(series: Iterable[Series]) -> tuple[Duration, ...]:
@@ -661,10 +661,10 @@ def durations(series: Iterable[Series]) -> tuple[Duration, ...]:
     its name is neither a count of timeouts nor an age."""
     out: list[Duration] = []
     for s in series:
-        scale = _SECONDS.get(s.unit.strip().lower())
-        if scale is None or _NOT_BOUNDED.search(s.name):
+        unit = unit_family(s.unit)
+        if unit is None or unit[0] != "time" or _NOT_BOUNDED.search(s.name):
             continue
-        out.append(Duration(s.name, tuple((p.at, p.value * scale) for p in s.points)))
+        out.append(Duration(s.name, tuple((p.at, p.value * unit[1]) for p in s.points)))
     return tuple(out)
 
 
