@@ -209,6 +209,7 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
     logs = [line.text for p in pages for line in p.logs if line.level in ("ERROR", "FATAL", "WARN")]
     said = [f"{e.kind} {e.message}" for e in errors]
     texts = (alert.name, alert_text(alert), *said, *logs)
+    series = [s for p in pages for s in p.series]
     named = [*texts, *(onset.series for onset in [onset] if onset)]
     return Incident(
         start=alert.starts_at,
@@ -224,10 +225,10 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
         abrupt=bool(
             onset and onset.abrupt and onset.at <= at <= onset.at + timedelta(seconds=onset.step)
         ),
-        ceilings=correlate.ceilings([s for p in pages for s in p.series], at),
-        buildups=correlate.buildups([s for p in pages for s in p.series], markers, at),
+        ceilings=correlate.ceilings(series, at),
+        buildups=correlate.buildups(series, markers, at),
         configs=tuple(c for p in pages for c in p.configs),
-        durations=correlate.durations(s for p in pages for s in p.series),
+        durations=correlate.durations(series),
         failing=(*said, *(f.text for f in failing)),
     )
 
