@@ -66,16 +66,14 @@ def detect(change: ChangeFacts) -> list[Finding]:
     for file, patch in change.patches.items():
         if kinds.file_kind(file, patch) == "docs_tests" or _NOT_PRODUCTION.search(file):
             continue
-        if (
-            DOWN_FILE.search(file)
-            or "autovacuum" not in patch.lower()
-            and ("recalc" not in patch.lower())
-        ):
+        lower = patch.lower()
+        if DOWN_FILE.search(file) or not ("autovacuum" in lower or "recalc" in lower):
             continue
-        added = _added_up(patch)
+        lines = diff.parse(patch)
+        added = _added_up(lines)
         if any(_TABLE_ON.search(d.text) or _RESET.search(d.text) for d in added):
             continue  # paused for a load and restored in the same change
-        removed = [d.text for d in diff.parse(patch) if d.sign == "-"]
+        removed = [d.text for d in lines if d.sign == "-"]
         for i, d in enumerate(added):
             message = _off(d.text, added[max(0, i - 3) : i], removed)
             if message:
@@ -83,9 +81,8 @@ def detect(change: ChangeFacts) -> list[Finding]:
     return found
 
 
-def _added_up(patch: str) -> list[diff.DiffLine]:
+def _added_up(lines: list[diff.DiffLine]) -> list[diff.DiffLine]:
     """The added lines that are not comments and not in a migration's rollback section."""
-    lines = diff.parse(patch)
     return [d for d, down in zip(lines, in_rollback(lines), strict=True)
             if d.sign == "+" and not down and not _COMMENT.match(d.text)]  # fmt: skip
 
