@@ -174,6 +174,30 @@ def test_families_from_the_key_then_the_keys_above_it() -> None:
     assert family(["server", "keepAliveTimeout"]) == "keepalive"
 
 
+def test_a_breakers_keys_are_the_breaker_family_named_instances_included() -> None:
+    """A circuit breaker's or a mesh's outlier detection's thresholds, windows and open
+    durations; its named `instances` are not replicas, its limiter's timeout is a timeout."""
+    breaker = [
+        ["resilience4j", "circuitbreaker", "instances", "inventory", "failure-rate-threshold"],
+        ["circuitbreaker", "instances", "inventory", "slow-call-duration-threshold"],
+        [
+            "circuitbreaker",
+            "instances",
+            "inventory",
+            "permitted-number-of-calls-in-half-open-state",
+        ],
+        ["circuitbreaker", "configs", "default", "minimumNumberOfCalls"],
+        ["trafficPolicy", "outlierDetection", "consecutive5xxErrors"],
+        ["trafficPolicy", "outlierDetection", "baseEjectionTime"],
+        ["breaker", "errorThresholdPercentage"],
+    ]
+    for path in breaker:
+        assert family(path) == "breaker", path
+    assert family(["timelimiter", "instances", "inventory", "timeout-duration"]) == "timeout"
+    assert family(["deployment", "instances"]) == "replicas"
+    assert family(["http", "client", "max-connections"]) == "pool"
+
+
 def test_the_fields_of_a_log_or_metric_call_are_no_settings() -> None:
     """`key=value` arguments of a call that logs, traces or counts are a record's fields."""
     for line in ('info!(attempt = 2, backoff_ms = backoff.as_millis() as u64, "retrying");',

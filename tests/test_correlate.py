@@ -356,6 +356,37 @@ def series(name: str, values: list[float], unit: str = "/s") -> Series:
                                     enumerate(values)), "p")  # fmt: skip
 
 
+def test_a_series_that_moved_from_one_level_to_another_is_a_step() -> None:
+    (step,) = correlate.steps([series("cache servers", [5, 5, 5, 5, 7, 8, 8, 8], unit="")])
+    assert (step.before, step.after, step.at) == (5, 8, at(-3))
+    (shrunk,) = correlate.steps([series("pool max", [30, 30, 20, 20], unit="")])
+    assert (shrunk.before, shrunk.after) == (30, 20)
+    for values, unit in (([100, 110, 95, 105, 320, 410], "/s"),  # a rate wobbles
+                         ([40, 40, 40, 80, 80, 80], "%"),  # a share is no count
+                         ([5, 5, 5, 8], ""),  # one point at the new level
+                         ([5, 5, 8, 8, 5, 5], ""),  # back where it was
+                         ([5, 5, 6, 7, 6, 7, 8, 8], ""),  # a long wander between
+                         ([5, 5, 12, 8, 8], "")):  # fmt: skip
+        assert correlate.steps([series("x", [float(v) for v in values], unit)]) == (), values
+
+
+def test_a_setting_the_pages_show_taking_effect_after_it_merged() -> None:
+    patch = {"deploy/values-prod.yaml": "@@ -3,3 +3,3 @@\n cache:\n-  replicaCount: 5\n"
+             "+  replicaCount: 8\n"}  # fmt: skip
+    facts = change_facts("PR #61", list(patch), patch)
+    shown = correlate.steps([series("cache servers", [5, 5, 5, 8, 8, 8], unit="")])
+    found = correlate.took_effect(facts.settings, shown, at(-20), at(0))
+    assert found is not None and found[0].key.endswith("replicaCount") and found[1].at == at(-2)
+    assert correlate.took_effect(facts.settings, shown, at(10), at(0)) is None  # merged later
+    assert correlate.took_effect(facts.settings, shown, at(-20), at(-30)) is None  # after onset
+    other = correlate.steps([series("cache servers", [5, 5, 5, 6, 6, 6], unit="")])
+    assert correlate.took_effect(facts.settings, other, at(-20), at(0)) is None
+    flag = {"config/prod.env": "@@ -1 +1 @@\n-NEW_CHECKOUT=0\n+NEW_CHECKOUT=1\n"}
+    counter = correlate.steps([series("orders failed", [0, 0, 0, 1, 1, 1], unit="")])
+    flagged = change_facts("PR #62", list(flag), flag)
+    assert correlate.took_effect(flagged.settings, counter, at(-20), at(0)) is None
+
+
 def test_a_load_series_that_multiplied_at_the_onset_is_a_load_rise() -> None:
     rise = correlate.rising_load([series("requests /s", [100, 110, 95, 105, 320, 410])], at(-1))[0]
     assert rise >= 3.5
@@ -591,6 +622,33 @@ def test_a_subnet_out_of_addresses_is_a_capacity_signal() -> None:
         assert correlate.platform_signals([text]) == [], text
 
 
+def test_an_autoscaler_without_its_metrics_is_a_platform_failure() -> None:
+    for text in (
+        "Warning FailedGetResourceMetric horizontalpodautoscaler/web failed to get cpu "
+        "utilization: unable to get metrics for resource cpu: no metrics returned",
+        "unable to fetch metrics from resource metrics API: the server is currently unable to "
+        "handle the request (get pods.metrics.k8s.io)",
+        "apiservice v1beta1.metrics.k8s.io Available=False FailedDiscoveryCheck",
+        "hpa/web conditions: AbleToScale True, ScalingActive False",
+    ):
+        assert [kind for _, kind in correlate.platform_signals([text])] == ["platform_failure"]
+    for text in ("hpa/web scaled from 4 to 9 replicas: cpu resource utilization above target",
+                 "metrics.k8s.io served 1,204 requests", "ScalingActive True, ScalingLimited False",
+                 "the metrics API returned cpu 412m for pod web-7f9"):  # fmt: skip
+        assert correlate.platform_signals([text]) == [], text
+
+
+def test_the_mesh_proxy_container_killed_is_a_platform_failure_the_service_container_not() -> None:
+    for text in ("OOMKilled container istio-proxy of pod web-7f9 ended with exit code 137",
+                 "Back-off restarting failed container linkerd-proxy: CrashLoopBackOff",
+                 "container envoy-sidecar terminated: OOMKilled (limit 256Mi)"):  # fmt: skip
+        assert [kind for _, kind in correlate.platform_signals([text])] == ["platform_failure"]
+    for text in ("OOMKilled container web of pod web-7f9 ended with exit code 137",
+                 "container istio-proxy ready, 0 restarts",
+                 "istio-proxy memory 61 MiB of 256Mi"):  # fmt: skip
+        assert correlate.platform_signals([text]) == [], text
+
+
 def test_a_providers_maintenance_under_way_is_a_platform_signal_one_announced_is_not() -> None:
     for text in ("13:01:47 system_event cache.example.com Maintenance started on instance c-1",
                  "Scheduled maintenance in progress for db-prod (minor version upgrade)",
@@ -659,6 +717,8 @@ def test_the_most_telling_platform_signal_is_named_by_its_own_clause() -> None:
     assert len(found["capacity"]) <= correlate.CLAUSE
     gone = correlate.platform_signals(["Warning NodeNotReady node/ip-10-0-9-1 Node is not ready"])
     assert gone == [("Warning NodeNotReady node/ip-10-0-9-1 Node is not ready", "platform_failure")]
+    hung = "node ip-10-0-9-1 Ready=False KubeletNotReady: PLEG is not healthy"
+    assert correlate.platform_signals([hung]) == [(hung, "platform_failure")]
 
 
 def test_the_schedulers_preemption_note_and_taint_names_are_no_platform_failure() -> None:

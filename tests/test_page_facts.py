@@ -295,6 +295,20 @@ def test_recovered_series_sets_recovered_at() -> None:
     assert (onset.at, onset.recovered_at) == (at("10:09"), at("10:11"))
 
 
+def test_fewer_failures_while_nothing_succeeds_is_no_recovery() -> None:
+    """A batch's run rejected whole, then a trickle of retries rejected too: fewer attempts,
+    every one failing. Where successes go on beside the trickle, it recovered."""
+    rejected = make_series("rejected", [0, 0, 0, 0, 0, 684, 2, 6, 32, 12, 16, 38])
+    accepted = make_series("accepted", [0.0] * 12)
+    onset = page_onset([rejected, accepted])
+    assert onset is not None and onset.at == at("10:05") and onset.recovered_at is None
+    served = make_series("accepted", [0, 0, 0, 0, 0, 0, 690, 710, 700, 705, 698, 702])
+    onset = page_onset([rejected, served])
+    assert onset is not None and onset.recovered_at is not None
+    onset = page_onset([rejected])  # nothing says how the attempts went
+    assert onset is not None and onset.recovered_at is not None
+
+
 def test_falling_series_counts_when_lower_is_worse() -> None:
     values = [96.0, 95.8, 96.1, 95.9, 96.0, 61.0, 31.0, 30.5, 30.0]
     onset = page_onset([make_series("Listing cache hit", values, "%")])

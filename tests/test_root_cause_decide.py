@@ -8,9 +8,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from agents.root_cause.change import Change
-from agents.root_cause.correlate import Ceiling, Duration, Growth, Timing
+from agents.root_cause.correlate import Ceiling, Duration, Growth, Timing, steps
 from agents.root_cause.facts.changes import change_facts
-from agents.root_cause.facts.types import DeployMarker, ErrorSignal, Frame, Notice
+from agents.root_cause.facts.types import DeployMarker, ErrorSignal, Frame, Notice, Point, Series
 from agents.root_cause.logic import (
     HOW_CHARS,
     CauseAnswer,
@@ -116,6 +116,41 @@ def test_a_raised_timeout_does_not_fit_timeouts_but_a_lowered_one_does() -> None
             "+  idle_timeout_seconds: 600\n"}  # fmt: skip
     resets = incident(symptoms=frozenset({"availability", "errors"}))  # past the backend's
     assert any("fits the symptoms" in r for r in scored(change(43, -40, idle), resets).reasons)
+
+
+def test_a_tightened_circuit_breaker_fits_fast_failures_as_application_config() -> None:
+    breaker = {"src/main/resources/application.yml": "@@ -30,5 +30,5 @@\n resilience4j:\n"
+               "  circuitbreaker:\n   instances:\n    inventory:\n"
+               "-     failure-rate-threshold: 50\n+     failure-rate-threshold: 10\n"}  # fmt: skip
+    failing = incident(
+        symptoms=frozenset({"errors", "availability"}),
+        texts=("CallNotPermittedException: CircuitBreaker 'inventory' is OPEN",),
+    )
+    s = scored(change(47, -30, breaker), failing)
+    assert any("failure-rate-threshold 50 → 10 (breaker; fits the symptoms" in r
+               for r in s.reasons), s.reasons  # fmt: skip
+    assert s.category == "config_change"
+    disk = incident(symptoms=frozenset({"disk"}), texts=("no space left on device",))
+    assert not any("fits the symptoms" in r for r in scored(change(47, -30, breaker), disk).reasons)
+
+
+def test_a_change_no_page_shows_deployed_went_live_when_the_pages_show_it_in_effect() -> None:
+    def counted(values: list[float]) -> tuple[Series, ...]:
+        points = tuple(Point(at(i - 8), v) for i, v in enumerate(values))
+        return (Series("cache servers", "", points, "dashboard:0"),)
+
+    scale = {"deploy/values-prod.yaml": "@@ -3,3 +3,3 @@\n cache:\n-  replicaCount: 5\n"
+             "+  replicaCount: 8\n"}  # fmt: skip
+    earlier = (DeployMarker(at(-60), "deploy", pr=60),)
+    shown = incident(earlier, symptoms=frozenset({"latency", "cpu"}),
+                     steps=steps(counted([5, 5, 5, 5, 8, 8, 8, 8])))  # fmt: skip
+    s = scored(change(61, -15, scale), shown)
+    assert s.timing.deployed_at == at(-4) and s.timing.last_before_onset, s.reasons
+    assert any("take effect: cache servers 5 → 8" in r for r in s.reasons), s.reasons
+    apart = incident(earlier, symptoms=frozenset({"latency", "cpu"}),
+                     steps=steps(counted([5, 5, 5, 5, 6, 6, 6, 6])))  # fmt: skip
+    s = scored(change(61, -15, scale), apart)
+    assert s.timing.deployed_at is None and not any("take effect" in r for r in s.reasons)
 
 
 def test_a_containers_raised_memory_fits_only_pods_left_unplaced() -> None:

@@ -739,6 +739,70 @@ def _filling(s: Series) -> bool:
 
 
 @dataclass(frozen=True)
+class Step:
+    """A series that held one value, then another from `at` on: a count moved (servers in a
+    client's list, replicas, a pool's size), what a setting looks like as it takes effect."""
+
+    name: str
+    before: float
+    after: float
+    at: datetime
+
+
+STEP_POINTS = 2  # points at each level, at least
+STEP_TRANSITION = 3  # points between the levels, at most (pods picking the change up in turn)
+
+
+def steps(series: Iterable[Series]) -> tuple[Step, ...]:
+    """The series that are one level and then another: their first value held for
+    `STEP_POINTS` points or more, their last value held as long, and at most
+    `STEP_TRANSITION` points between, each between the two levels. Rates, latencies and
+    shares wobble and are no step; percentages are left out."""
+    out: list[Step] = []
+    for s in series:
+        points = sorted(s.points, key=lambda p: p.at)
+        values = [p.value for p in points]
+        if s.unit == "%" or len(values) < 2 * STEP_POINTS or values[0] == values[-1]:
+            continue
+        first, last = values[0], values[-1]
+        head = next(i for i, v in enumerate(values) if v != first)
+        tail = next(i for i, v in enumerate(reversed(values)) if v != last)
+        middle = values[head : len(values) - tail]
+        low, high = min(first, last), max(first, last)
+        if (head >= STEP_POINTS and tail >= STEP_POINTS and len(middle) <= STEP_TRANSITION
+                and all(low <= v <= high for v in middle)):  # fmt: skip
+            out.append(Step(s.name, first, last, points[head].at))
+    return tuple(out)
+
+
+def took_effect(
+    settings: Iterable[SettingChange],
+    shown: Iterable[Step],
+    merged_at: datetime,
+    onset: datetime,
+) -> tuple[SettingChange, Step] | None:
+    """A setting the pages show taking effect by the onset: a series that moved from its
+    value before to its value after (a server count from 5 to 8, a pool's size from 30 to
+    20), after the change merged. Where no deploy of the change is shown, that is when it
+    went live. Values under 2 are left out (a flag's 0 → 1 is any counter's first event)."""
+    shown = list(shown)
+    for setting in settings:
+        before = number(setting.before, setting.family)
+        after = number(setting.after, setting.family)
+        if before is None or after is None or before == after or max(before, after) < 2:
+            continue
+        for step in shown:
+            if (_same(step.before, before) and _same(step.after, after)
+                    and merged_at - DEPLOY_SLACK <= step.at <= onset + DEPLOY_SLACK):  # fmt: skip
+                return setting, step
+    return None
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 0.01 * max(abs(a), abs(b))
+
+
+@dataclass(frozen=True)
 class Buildup:
     """A resource flat until a deploy and rising steadily from it: what the deploy started."""
 
@@ -834,8 +898,22 @@ PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most tell
                 re.I), "platform_failure"),
     # a node that went away; not the scheduler's "preemption: 0/N nodes are available" (it
     # only says evicting lower-priority pods would not help) nor a taint it names
-    (re.compile(r"(?<![/.-])\bnode\s*not\s*ready|\bnotready\b|node\s*lost|\bpreempted\b|"
-                r"spot (instance )?interruption", re.I), "platform_failure"),
+    (re.compile(r"(?<![/.-])\bnode\s*not\s*ready|\bnotready\b|KubeletNotReady|node\s*lost|"
+                r"\bpreempted\b|spot (instance )?interruption", re.I), "platform_failure"),
+    # the autoscaler cannot read the metrics it scales on (the resource metrics API down):
+    # it holds the replicas where they were, whatever the load does
+    (re.compile(r"FailedGetResourceMetric|FailedComputeMetricsReplicas|FailedGet(Pods|Object|"
+                r"External)Metric|unable to (get|fetch) metrics (for resource|from (the )?"
+                r"resource metrics API)|metrics\.k8s\.io[^.;|]{0,60}?\b(unavailable|unable to "
+                r"handle|FailedDiscoveryCheck|MissingEndpoints)|ScalingActive\W{0,3}False",
+                re.I), "platform_failure"),
+    # the mesh's proxy injected beside the service's container killed or crashing: the
+    # platform's part, with the platform's limits, whatever the service's code does
+    (re.compile(r"\b(OOMKilled|CrashLoopBackOff|exit code 137|out of memory)\b[^.;|]{0,60}?"
+                r"\bcontainer\W{0,3}(istio-proxy|linkerd-proxy|envoy(-sidecar)?|consul-dataplane|"
+                r"kuma-sidecar)\b|\bcontainer\W{0,3}(istio-proxy|linkerd-proxy|envoy(-sidecar)?|"
+                r"consul-dataplane|kuma-sidecar)\b[^.;|]{0,60}?\b(OOMKilled|CrashLoopBackOff|exit "
+                r"code 137|out of memory)", re.I), "platform_failure"),
     # hosts whose clocks drifted (tokens "used before issued", TLS "not yet valid")
     (re.compile(r"\bclock (skew|drift|offset)s?\b[^;]{0,60}?(-|−|\+)?\d+(\.\d+)?\s?(ms|s)\b|"
                 r"\bclocks? (is |are )?not (synchroni[sz]\w*|in sync)|not synchroni[sz]ing|"

@@ -14,7 +14,14 @@ from agents.root_cause.change import Change
 from agents.root_cause.facts.changes import change_facts
 from agents.root_cause.facts.types import ChangeFacts, Onset, PageFacts
 from agents.root_cause.logic import Findings
-from agents.root_cause.score import Incident, Scored, hours_before, none_evidence, score
+from agents.root_cause.score import (
+    Incident,
+    Scored,
+    hours_before,
+    in_effect,
+    none_evidence,
+    score,
+)
 from agents.root_cause.sources import read_sources, target
 from agents.root_cause.symptoms import families
 from agents.shared.alerts import alert_text
@@ -66,6 +73,8 @@ async def investigate(
     detailed = [(c, _facts(c)) for c in await evidence.read_patches(tools, first, bundle)]
     if service is not None:
         detailed += await _blame(tools, service.repo, incident, detailed, since, bundle)
+    live = [m for c, facts in detailed if (m := in_effect(c, facts, incident))]
+    incident = replace(incident, markers=(*incident.markers, *live))
     scored = [score(c, facts, incident) for c, facts in detailed]
     onset = correlate.onset_of(bundle.pages, alert.starts_at)
     recovered = correlate.recovered(onset, bundle.pages)
@@ -229,6 +238,7 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
         buildups=correlate.buildups(series, markers, at),
         configs=tuple(c for p in pages for c in p.configs),
         durations=correlate.durations(series),
+        steps=correlate.steps(series),
         failing=(*said, *(f.text for f in failing)),
     )
 

@@ -59,7 +59,7 @@ FILLS = 0.2  # ...and what the change set governs how much of that resource is h
 LATENT_TIMING = 0.2  # the timing a latent risk keeps when it was live long before the onset
 APP_CONFIG = {"timeout", "keepalive", "retry", "backoff", "pool", "workers", "ttl", "cache_key",
               "cache_size", "batch", "log_level", "sampling", "flag", "tls", "rate_limit",
-              "retention"}  # fmt: skip
+              "retention", "breaker"}  # fmt: skip
 # a memory setting of the runtime inside the container (the JVM's heap), not the container's
 _RUNTIME_KEY = re.compile(r"heap|xmx|xms|jvm|java_?(tool_)?opts|max_?ram|gomemlimit|"
                           r"max[_-]old[_-]space", re.I)  # fmt: skip
@@ -98,6 +98,7 @@ class Incident:
     buildups: tuple[correlate.Buildup, ...] = ()  # resources a deploy started filling
     configs: tuple[ConfigValue, ...] = ()  # settings the pages show in effect
     durations: tuple[correlate.Duration, ...] = ()  # latencies and processing times
+    steps: tuple[correlate.Step, ...] = ()  # series that moved from one level to another
     failing: tuple[str, ...] = ()  # the errors and ERROR log lines, as the pages show them
 
 
@@ -127,7 +128,12 @@ class NoneEvidence:
 
 def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scored:
     marker = correlate.marker_for(change.sha, change.number, incident.markers)
-    last = correlate.last_deploy_before(incident.onset, incident.markers)
+    effect = None
+    if marker is None or marker.source == IN_EFFECT:
+        effect = _in_effect(change, facts, incident)
+        marker = _effect_marker(change, effect[1]) if effect else None
+    shown = (*incident.markers, *([marker] if effect and marker else []))
+    last = correlate.last_deploy_before(incident.onset, shown)
     when = correlate.timing(change.merged_at, marker, incident.onset, last)
     reasons = [_when(change, when, incident.onset)]
     found = tuple(detect(facts)) if facts else ()
@@ -167,6 +173,14 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
         total += FILLS
         reasons.append(fills)
     places: list[tuple[float, str]] = []
+    if effect is not None:
+        setting, step = effect
+        total += QUOTED
+        places.append((QUOTED, setting.file))
+        name = " ".join(step.name.split())[:50]
+        reasons.append(f"the pages show what it sets take effect: {name} {step.before:g} → "
+                       f"{step.after:g} at {step.at:%H:%M}, as its "
+                       f"{setting.key} {setting.before} → {setting.after}")  # fmt: skip
     bad = incident.first_bad
     if bad is not None and marker is not None and marker == bad.bad:
         total += FIRST_BAD
@@ -196,6 +210,31 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
         total *= 0.3
         reasons.append("only moves an image tag: it releases changes listed on their own")
     return Scored(change, facts, round(min(total, 1.0), 3), tuple(reasons), found, category, when)
+
+
+IN_EFFECT = "the pages, showing what it sets in effect"  # a marker no page shows as a deploy
+
+
+def in_effect(change: Change, facts: ChangeFacts | None, incident: Incident) -> DeployMarker | None:
+    """When a change no page shows deployed went live, as the pages show what it sets in
+    effect (a count that moved from its value before to its value after): a deploy for the
+    other changes too (the last one before the onset is then not theirs)."""
+    effect = _in_effect(change, facts, incident)
+    return _effect_marker(change, effect[1]) if effect else None
+
+
+def _effect_marker(change: Change, step: correlate.Step) -> DeployMarker:
+    return DeployMarker(step.at, f"{step.name} {step.before:g} → {step.after:g}",
+                        sha=change.sha, pr=change.number, source=IN_EFFECT)  # fmt: skip
+
+
+def _in_effect(
+    change: Change, facts: ChangeFacts | None, incident: Incident
+) -> tuple[SettingChange, correlate.Step] | None:
+    shown = [m for m in incident.markers if m.source != IN_EFFECT]
+    if facts is None or correlate.marker_for(change.sha, change.number, shown):
+        return None
+    return correlate.took_effect(facts.settings, incident.steps, change.merged_at, incident.onset)
 
 
 def none_evidence(

@@ -97,6 +97,9 @@ SETTING_SYMPTOMS: dict[SettingFamily, tuple[str, ...]] = {
     "probe": ("availability", "crash"),
     "image": ("availability", "crash", "errors"),
     "retention": ("disk", "data"),
+    # a breaker that opens fails calls fast (503s, "not permitted"); one that never opens
+    # lets a slow dependency hold threads and connections
+    "breaker": ("errors", "availability", "latency", "connections"),
     "other": (),
 }
 """Which symptoms a changed setting of each family can produce."""

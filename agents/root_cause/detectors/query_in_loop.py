@@ -3,8 +3,9 @@ round trip per item and holds its connection throughout.
 
 Catches a `for`/`while`/`forEach`/`map`/`each` line followed within a few lines by a query
 call (ORM filters and gets, `execute`, `fetch*`, `find`, raw `SELECT`). Ignores queries
-before the loop, loops in tests and docs, and loops over a constant handful of items
-written out in the line (`for x in (a, b)`).
+before the loop, loops in tests and docs, loops over a constant handful of items written
+out in the line (`for x in (a, b)`), and lookups in a mapping the change builds itself
+(`totals = {}` … `totals.get(line.id, 0)`: a dict, not a database).
 """
 
 from __future__ import annotations
@@ -24,19 +25,26 @@ _LITERAL_LOOP = re.compile(r"\bin\s*[(\[][^)\]]*,[^)\]]*[)\]]\s*:")
 _QUERY = re.compile(
     r"\.query\b|\bselect\(|\.execute\(|\.filter_by\(|\.filter\(|\.scalars?\(|\.find(One|_by|By\w*)?\(|"
     r"\bSELECT\b|\.fetch(one|all|row|val)?\(|objects\.(get|filter)\(|\.where\(|\.first\(|"
-    r"\.get\(\s*\w+\.id|QueryRow(Context)?\(|\.Query(Context)?\(|\bdb\.\w+\(|repository\.\w+\("
+    r"\.get\(\s*\w+\.id\s*\)|QueryRow(Context)?\(|\.Query(Context)?\(|\bdb\.\w+\(|repository\.\w+\("
 )
 WINDOW = 6
+# a name the change binds to a mapping of its own: its `.get(…)` is no query
+_MAPPING = re.compile(
+    r"(?P<name>\w+)\s*(?::[^=]*)?(?::?=)\s*(\{\s*\}|dict\(|defaultdict\(|Counter\(|new (Hash|Tree|"
+    r"Linked)?Map\b|make\(map\[|map\[[^\]]*\][\w.*]*\{)"
+)
 
 
 def detect(change: ChangeFacts) -> list[Finding]:
     found = []
     for file, lines in code_lines(change).items():
+        mappings = {m.group("name") for line in lines if (m := _MAPPING.search(line.text))}
         for i, loop in enumerate(lines):
             if not _LOOP.search(loop.text) or _LITERAL_LOOP.search(loop.text):
                 continue
             body = [b for b in lines[i + 1 : i + 1 + WINDOW] if b.line - loop.line <= WINDOW]
-            query = next((b for b in body if _QUERY.search(b.text)), None)
+            query = next((b for b in body if _QUERY.search(b.text)
+                          and not _lookup(b.text, mappings)), None)  # fmt: skip
             if query is not None:
                 found.append(
                     Finding(
@@ -51,3 +59,14 @@ def detect(change: ChangeFacts) -> list[Finding]:
                 )
                 break
     return found
+
+
+def _lookup(text: str, mappings: set[str]) -> bool:
+    """The line's only query-like call is `.get` on a mapping the change builds."""
+    if not mappings:
+        return False
+    owner = re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(mappings)))})\s*$")
+    calls = list(_QUERY.finditer(text))
+    return bool(calls) and all(
+        m.group().startswith(".get(") and owner.search(text[: m.start()]) for m in calls
+    )

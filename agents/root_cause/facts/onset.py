@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from statistics import median
 
 from agents.root_cause.facts.types import Onset, Series
@@ -115,11 +115,37 @@ def page_onset(series: list[Series]) -> Onset | None:
         s, found, tier = min(
             served or close, key=lambda c: (c[0].points[c[1].index].at, c[2], -c[1].score)
         )
-        return _onset(*(_earlier_summary(problems, s, found, tier) if tier > 1 else (s, found)))
+        onset = _onset(*(_earlier_summary(problems, s, found, tier) if tier > 1 else (s, found)))
+        back = onset.recovered_at
+        if back is not None and tier == 1 and _nothing_succeeds(s, back, series):
+            return replace(onset, recovered_at=None)
+        return onset
     if others:
         s, found = max(others, key=lambda c: c[1].score)
         return replace(_onset(s, found), problem=False)
     return None
+
+
+_SUCCEEDED = re.compile(r"success|succeeded|\bok\b|accept|\b2xx\b|\b2\d\d\b|complete|"
+                        r"deliver|processed")  # fmt: skip
+
+
+def _nothing_succeeds(failures: Series, since: datetime, series: list[Series]) -> bool:
+    """Failures fewer again, but still every attempt failing: where they go on, a count of
+    successes timed alike (the same table's column) stays at zero. Fewer failures then is
+    fewer attempts (a batch's run over, clients giving up), not a recovery."""
+    after = {p.at: p.value for p in failures.points if p.at >= since}
+    if not any(v > 0 for v in after.values()):
+        return False
+    for other in series:
+        if other is failures or classify(other.name)[0] == 1:
+            continue
+        if not _SUCCEEDED.search(other.name.lower()):
+            continue
+        same = [p.value for p in other.points if p.at in after]
+        if len(same) == len(after) and all(v == 0 for v in same):
+            return True
+    return False
 
 
 def _earlier_summary(

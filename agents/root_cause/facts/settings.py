@@ -46,6 +46,14 @@ _SKIP_KEYS = {"if", "for", "while", "return", "def", "class", "func", "import", 
 
 _FAMILY_PATTERNS: tuple[tuple[SettingFamily, str], ...] = (
     ("probe", r"(readiness|liveness|startup)_?probe|healthcheck|health_check"),
+    # when a client stops calling a dependency it judges unhealthy (a circuit breaker, a
+    # mesh's outlier detection): its thresholds, windows and open-state durations
+    (
+        "breaker",
+        r"circuit_?breakers?|(^|_)breaker|outlier_?detection|failure_?rate_?threshold|"
+        r"slow_?call|minimum_?number_?of_?calls|sliding_?window|(half_)?open_?state|ejection|"
+        r"error_?threshold|consecutive_?\w*errors",
+    ),
     ("tls", r"tls|ssl|verify|insecure|ca_?(bundle|file|cert)|certificate|reject_?unauthorized"),
     ("backoff", r"backoff|jitter|retry_?(delay|interval|wait)|wait_?between"),
     ("retry", r"retr(y|ies)|max_?attempts|attempts"),
@@ -108,7 +116,9 @@ _BYTES = {"k": 1e3, "K": 1e3, "KB": 1e3, "M": 1e6, "MB": 1e6, "G": 1e9, "GB": 1e
           "GiB": 1024**3, "Ti": 1024**4, "TiB": 1024**4, "b": 1, "B": 1}  # fmt: skip
 
 
-_CONTEXT: tuple[SettingFamily, ...] = ("probe",)  # a block that gives its keys their meaning
+# a block that gives its keys their meaning: a probe's `timeoutSeconds`, a breaker's named
+# `instances`
+_CONTEXT: tuple[SettingFamily, ...] = ("probe", "breaker")
 
 
 def family(path: Iterable[str]) -> SettingFamily:

@@ -147,7 +147,7 @@ class PageFacts:
 SettingFamily = Literal[
     "timeout", "keepalive", "retry", "backoff", "pool", "workers", "memory", "cpu", "replicas",
     "autoscaling", "ttl", "cache_key", "cache_size", "batch", "log_level", "sampling",
-    "schedule", "flag", "tls", "rate_limit", "probe", "image", "retention", "other",
+    "schedule", "flag", "tls", "rate_limit", "probe", "image", "retention", "breaker", "other",
 ]  # fmt: skip
 Direction = Literal["lowered", "raised", "changed", "added", "removed"]
 
