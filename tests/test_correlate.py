@@ -392,6 +392,15 @@ def test_a_load_series_that_multiplied_at_the_onset_is_a_load_rise() -> None:
     assert rise >= 3.5
 
 
+def test_a_queues_backlog_is_no_load_whatever_the_queue_is_called() -> None:
+    for name in ("orders.requests ready", "payment-requests messages unacked",
+                 "requests queue depth", "search requests pending", "requests.dlq"):  # fmt: skip
+        rising = series(name, [0, 0, 0, 0, 9000, 40000])
+        assert correlate.rising_load([rising], at(-1)) == (0.0, ""), name
+    arriving = series("orders.requests published /s", [100, 110, 95, 105, 420, 510])
+    assert correlate.rising_load([arriving], at(-1))[0] >= 3.5
+
+
 def test_the_rise_names_the_series_that_rose_most() -> None:
     flat = series("requests /s (api)", [100, 110, 95, 105, 120, 110])
     bot = series("sessions from partner-app /s", [10, 12, 11, 10, 90, 140])

@@ -114,6 +114,17 @@ def test_a_search_reads_no_page_named_after_nothing_failing() -> None:
     assert searched_pages(LISTING, INDEX, READ, said, "checkout") == []
 
 
+def test_a_search_reads_the_pages_of_what_the_service_depends_on_after_its_own() -> None:
+    said = ["shop-api 5xx ratio 8% failing: publish timed out"]
+    found = searched_pages(LISTING, INDEX, READ, said, "shop-api", ["billing-db", "geo"])
+    assert found == ["http://127.0.0.1:4100/shop-api-logs.html",
+                     "http://127.0.0.1:4100/billing-db.html"]  # fmt: skip
+    # a dependency's runbook is no page of what happened; a name too short to tell is none
+    assert searched_pages(LISTING, INDEX, READ, [], "", ["cache-redis", "db"]) == [
+        "http://127.0.0.1:4100/cache-redis.html"
+    ]
+
+
 def test_a_search_never_leaves_the_server_nor_rereads_a_page_nor_takes_a_runbook() -> None:
     said = ["cache-redis-admin errors 12/s", "shop-api 5xx ratio 8% failing",
             "runbook-cache-redis timeout"]  # fmt: skip

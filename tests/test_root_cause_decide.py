@@ -1020,3 +1020,19 @@ def test_failing_records_carrying_an_upstream_build_tie_its_change() -> None:
     assert not any(r.startswith("the failing records carry") for r in mine.reasons)
     quiet = scored(producer, incident((marker,), upstream_repos=frozenset({"corp/rates"})))
     assert tied.score > quiet.score
+
+
+def test_a_false_alarm_does_not_stand_while_the_failures_go_on() -> None:
+    said = CauseAnswer.model_validate(
+        {
+            "cause": "none",
+            "category": "false_alarm",
+            "explanation": "Nothing is wrong.",
+            "confidence": "low",
+        }
+    )
+    quiet = findings([])
+    assert decide(said, quiet).category == "false_alarm"
+    going = replace(quiet, ongoing=True)
+    record = decide(said, going)
+    assert record.category != "false_alarm" and "still under way" in record.decided_why

@@ -593,8 +593,11 @@ def _rise(s: Series, onset: datetime | None) -> float:
 
 
 # a per-request measure or a duration is no load ("DB time / request", "p99 per call")
+# ...nor a queue's backlog (`<queue>.requests ready`: messages waiting, not arriving)
 NOT_LOAD = re.compile(r"(/|\bper)\s*(request|call|query|session|user|visit)s?\b|\bp\d{2}\b|"
-                      r"latency|duration|(?<!same )\btime\b|percentile", re.I)  # fmt: skip
+                      r"latency|duration|(?<!same )\btime\b|percentile|\bready\b|unacked|"
+                      r"backlog|\bdepth\b|\blag\b|pending|queued|waiting|dead.?letter|\bdlq\b",
+                      re.I)  # fmt: skip
 # load that reaches the origin past a cache: it rises when the cache stops absorbing it
 BEHIND_CACHE = re.compile(r"\borigin\b|\bmiss(es)?\b|\bpass(es)?\b|\bbypass|"
                           r"\bbackend\b|\bshield\b", re.I)  # fmt: skip

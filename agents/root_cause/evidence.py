@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -127,17 +128,26 @@ def _server(url: str) -> str:
 
 
 def searched_pages(
-    listing: str, index: str, read: list[str], said: list[str], service: str
+    listing: str,
+    index: str,
+    read: list[str],
+    said: list[str],
+    service: str,
+    depends: Sequence[str] = (),
 ) -> list[str]:
     """Dashboard search: the pages a dashboards list (`listing`, the snapshot of the page at
     `index`) holds that the pages read point an SRE at, the way one searches Grafana for the
     failing dependency's dashboard. First the pages named after something the pages read
     show failing (a name, such as `orders-db`, on a line that also says error, timeout,
-    refused...), then the alerting service's own pages (`<service>-logs`); a page named
+    refused...), then the alerting service's own pages (`<service>-logs`), then the pages of
+    what the service depends on, as the catalog says (`depends`: the broker or database it
+    calls, whose own dashboard shows what its clients only see as timeouts); a page named
     after nothing failing is not read, nor is a runbook (the alert names its own)."""
     failing = [line.lower() for line in said if _FAILING.search(line.lower())]
+    deps = [d.lower() for d in depends if len(d) >= 4]
     named: list[str] = []
     own: list[str] = []
+    called: list[str] = []
     for url in linked_pages(listing, read, base=index):
         name = _page_name(url)
         if len(name) < 4 or _RUNBOOK.search(url):
@@ -148,7 +158,9 @@ def searched_pages(
             named.append(url)
         elif service and (name == service.lower() or name.startswith(service.lower() + "-")):
             own.append(url)
-    return [*named, *own]
+        elif any(page_subject(name) == d or name.startswith(d + "-") for d in deps):
+            called.append(url)
+    return [*named, *own, *called]
 
 
 _FAILING = re.compile(
@@ -188,7 +200,9 @@ def _page_name(url: str) -> str:
     return re.sub(r"\.(html?|txt|json)$", "", last, flags=re.I).lower()
 
 
-async def _search(tools: Tools, urls: list[str], said: list[str], service: str) -> list[str]:
+async def _search(
+    tools: Tools, urls: list[str], said: list[str], service: str, depends: Sequence[str]
+) -> list[str]:
     """The pages the dashboards list at the first page's server root points at; nothing
     when that root is not a list or cannot be read (the search is a bonus, never a cost)."""
     index = urljoin(urls[0], "/")
@@ -197,10 +211,12 @@ async def _search(tools: Tools, urls: list[str], said: list[str], service: str) 
         listing = as_text(await call(tools, "playwright.browser_snapshot", {}))
     except (ToolFailed, ToolReplyError):
         return []
-    return searched_pages(listing, index, urls, said, service)
+    return searched_pages(listing, index, urls, said, service, depends)
 
 
-async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle, service: str = "") -> None:
+async def read_dashboards(
+    tools: Tools, alert: Alert, bundle: Bundle, service: str = "", depends: Sequence[str] = ()
+) -> None:
     """The pages the alert links to, then the pages those link to on the same server, then
     (before any runbook) the pages a search of the dashboards list finds, at most MAX_PAGES
     in all."""
@@ -210,7 +226,7 @@ async def read_dashboards(tools: Tools, alert: Alert, bundle: Bundle, service: s
     for i in range(MAX_PAGES):
         if not searched and i > 0 and (i >= len(urls) or _RUNBOOK.search(urls[i])):
             searched = True
-            urls = _queued(urls, i - 1, await _search(tools, urls, said, service))
+            urls = _queued(urls, i - 1, await _search(tools, urls, said, service, depends))
         if i >= len(urls):
             break
         url = urls[i]

@@ -39,8 +39,9 @@ async def investigate(
     tools: Tools, alert: Alert, tri: Triage, catalog: Mapping[str, Service]
 ) -> tuple[Findings, evidence.Bundle]:
     bundle = evidence.Bundle()
-    await evidence.read_dashboards(tools, alert, bundle, tri.service or "")
     service = catalog.get(tri.service) if tri.service else None
+    depends = service.depends_on if service else ()
+    await evidence.read_dashboards(tools, alert, bundle, tri.service or "", depends)
     workloads = await read_sources(tools, alert, target(alert, service, tri.service), bundle)
     upstream = _upstream_repos(service, catalog)
     repos = [service.repo, *upstream] if service else []
@@ -109,6 +110,7 @@ async def investigate(
         signals=bundle.signals,
         workloads=tuple(workloads),
         changes_since=since,
+        ongoing=correlate.ongoing(bundle.pages),
     )
     return found, bundle
 

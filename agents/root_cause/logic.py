@@ -94,6 +94,7 @@ class Findings:
     signals: list[str] = field(default_factory=list)
     workloads: tuple[Workload, ...] = ()  # the alert's deployments, as the cluster reported them
     changes_since: datetime | None = None  # where the change window started
+    ongoing: bool = False  # a problem series the pages show departed and not back
 
     @classmethod
     def split(cls, scored: list[Scored], **rest: Any) -> Findings:
@@ -306,6 +307,8 @@ def decide(answer: CauseAnswer | None, found: Findings) -> RootCause:
     chosen = next((s for s in found.top if s.change.ref == pick), None)
     if answer is not None and by == "model":
         category = _category(answer.category, chosen, found)
+        if _not_false_alarm(answer.category, chosen, found):
+            why += "; it said false alarm, but the pages show the failures still under way"
         explanation = _explained(answer)
         confidence = (CONFIDENCE[answer.confidence] if answer.confidence
                       else _confidence(chosen, found))  # fmt: skip
@@ -496,12 +499,22 @@ def _category(category: CauseCategory, chosen: Scored | None, found: Findings) -
     change's own kind (from its files and what the evidence points at in it); for no change,
     the kind of what explains the incident (a notice, a platform event, load, an expiry). A
     change made outside the recorded repos is still a change, so the model's change
-    category stands for `none` when nothing else names one."""
+    category stands for `none` when nothing else names one; a false alarm does not stand
+    while the pages show the failures still under way."""
     if chosen is not None:
         return chosen.category
     if category in CHANGE_CATEGORIES:
         return category
+    if _not_false_alarm(category, chosen, found):
+        return "capacity"  # the ranking's own word for no change when nothing names a kind
     return found.none.category or category
+
+
+def _not_false_alarm(category: CauseCategory, chosen: Scored | None, found: Findings) -> bool:
+    """The model said false alarm for no change, which nothing in the evidence says, while
+    the pages show the failures still under way."""
+    return chosen is None and category == "false_alarm" and found.ongoing and (
+        found.none.category is None)  # fmt: skip
 
 
 def _confidence(chosen: Scored | None, found: Findings) -> float:
