@@ -46,8 +46,14 @@ _SLO = re.compile(r"\b(?:slo|target|objective|threshold)\b[^.;]{0,20}?(\d+(?:\.\
 _LEFT = re.compile(r"(\d+(?:\.\d+)?)\s*(h|hours?|d|days?)\b(?:\s*\d+\s*m)?\s*(left|remaining)?",
                    re.I)  # fmt: skip
 _FREE_WORDS = re.compile(r"\s*(free|available|left|remaining)\b", re.I)
-_RATIO = re.compile(
-    r"\b(?:error|failure|5xx|4\d\d|throttl\w*)\s+(?:ratio|rate)\b[^.\d]{0,40}?\b(0?\.\d+)\b", re.I
+# a percentage the text sets as a goal or a limit, not one it measured (`SLO 99.9% of requests
+# without 5xx`, `(threshold 0.5%)`, `error budget 0.1%`)
+_TARGET = re.compile(
+    r"\b(slo|sla|target|objective|threshold|budget|goal)s?\b\W{0,3}(of\s+)?$", re.I
+)
+_RATIO = re.compile(  # a fraction (`error rate 0.54`), not a percentage (`5xx ratio 0.80%`)
+    r"\b(?:error|failure|5xx|4\d\d|throttl\w*)\s+(?:ratio|rate)\b[^.\d]{0,40}?\b(0?\.\d+)\b(?!\s*%)",
+    re.I,
 )
 _RESTARTS = re.compile(
     r"(?:restart\w*|oomkilled|killed|crash\w*|terminated)\D{0,30}?(\d+)\s*times|"
@@ -119,6 +125,8 @@ def from_text(text: str) -> Impact:
         before = text[max(0, match.start() - 40) : match.start()]
         after = text[match.end() : match.end() + 25]
         context = before + " " + after
+        if _TARGET.search(before):
+            continue
         if _FREE_WORDS.match(after):
             found = found.merged(Impact(saturation=round(100 - value, 3)))
         elif _SUCCESS_WORDS.search(before[-25:]):
