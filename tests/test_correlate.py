@@ -357,8 +357,8 @@ def series(name: str, values: list[float], unit: str = "/s") -> Series:
 
 
 def test_a_series_that_moved_from_one_level_to_another_is_a_step() -> None:
-    (step,) = correlate.steps([series("cache servers", [5, 5, 5, 5, 7, 8, 8, 8], unit="")])
-    assert (step.before, step.after, step.at) == (5, 8, at(-3))
+    (step,) = correlate.steps([series("upstream hosts", [4, 4, 4, 4, 5, 6, 6, 6], unit="")])
+    assert (step.before, step.after, step.at) == (4, 6, at(-3))
     (shrunk,) = correlate.steps([series("pool max", [30, 30, 20, 20], unit="")])
     assert (shrunk.before, shrunk.after) == (30, 20)
     for values, unit in (([100, 110, 95, 105, 320, 410], "/s"),  # a rate wobbles
@@ -371,15 +371,15 @@ def test_a_series_that_moved_from_one_level_to_another_is_a_step() -> None:
 
 
 def test_a_setting_the_pages_show_taking_effect_after_it_merged() -> None:
-    patch = {"deploy/values-prod.yaml": "@@ -3,3 +3,3 @@\n cache:\n-  replicaCount: 5\n"
-             "+  replicaCount: 8\n"}  # fmt: skip
+    patch = {"deploy/values-prod.yaml": "@@ -3,3 +3,3 @@\n queue:\n-  replicaCount: 6\n"
+             "+  replicaCount: 2\n"}  # fmt: skip
     facts = change_facts("PR #61", list(patch), patch)
-    shown = correlate.steps([series("cache servers", [5, 5, 5, 8, 8, 8], unit="")])
+    shown = correlate.steps([series("consumers", [6, 6, 6, 2, 2, 2], unit="")])
     found = correlate.took_effect(facts.settings, shown, at(-20), at(0))
     assert found is not None and found[0].key.endswith("replicaCount") and found[1].at == at(-2)
     assert correlate.took_effect(facts.settings, shown, at(10), at(0)) is None  # merged later
     assert correlate.took_effect(facts.settings, shown, at(-20), at(-30)) is None  # after onset
-    other = correlate.steps([series("cache servers", [5, 5, 5, 6, 6, 6], unit="")])
+    other = correlate.steps([series("consumers", [6, 6, 6, 3, 3, 3], unit="")])
     assert correlate.took_effect(facts.settings, other, at(-20), at(0)) is None
     flag = {"config/prod.env": "@@ -1 +1 @@\n-NEW_CHECKOUT=0\n+NEW_CHECKOUT=1\n"}
     counter = correlate.steps([series("orders failed", [0, 0, 0, 1, 1, 1], unit="")])

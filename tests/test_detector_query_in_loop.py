@@ -63,16 +63,16 @@ def test_a_repository_find_inside_a_java_for_each() -> None:
 
 def test_a_lookup_in_a_dict_the_change_builds_is_no_query() -> None:
     patch = """\
-@@ -10,3 +10,9 @@ def with_totals(out):
-+    received: dict[UUID, Decimal] = {}
-+    for r in out.receipts:
-+        received[r.line_id] = received.get(r.line_id, Decimal(0)) + r.qty
-+    for line in out.lines:
-+        line.received = received.get(line.id)
-+        line.open = line.qty - line.received
-     return out
+@@ -10,3 +10,9 @@ def with_stock(basket):
++    on_hand: dict[str, int] = {}
++    for move in basket.moves:
++        on_hand[move.sku] = on_hand.get(move.sku, 0) + move.qty
++    for item in basket.items:
++        item.available = on_hand.get(item.id)
++        item.short = item.qty - item.available
+     return basket
 """
-    assert findings({"app/orders/schemas.py": patch}) == []
+    assert findings({"app/baskets/stock.py": patch}) == []
 
 
 def test_one_query_before_the_loop_is_no_finding() -> None:

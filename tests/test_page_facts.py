@@ -298,11 +298,11 @@ def test_recovered_series_sets_recovered_at() -> None:
 def test_fewer_failures_while_nothing_succeeds_is_no_recovery() -> None:
     """A batch's run rejected whole, then a trickle of retries rejected too: fewer attempts,
     every one failing. Where successes go on beside the trickle, it recovered."""
-    rejected = make_series("rejected", [0, 0, 0, 0, 0, 684, 2, 6, 32, 12, 16, 38])
+    rejected = make_series("rejected", [0, 0, 0, 0, 0, 1210, 5, 3, 41, 9, 22, 17])
     accepted = make_series("accepted", [0.0] * 12)
     onset = page_onset([rejected, accepted])
     assert onset is not None and onset.at == at("10:05") and onset.recovered_at is None
-    served = make_series("accepted", [0, 0, 0, 0, 0, 0, 690, 710, 700, 705, 698, 702])
+    served = make_series("accepted", [0, 0, 0, 0, 0, 0, 1190, 1205, 1198, 1202, 1187, 1210])
     onset = page_onset([rejected, served])
     assert onset is not None and onset.recovered_at is not None
     onset = page_onset([rejected])  # nothing says how the attempts went

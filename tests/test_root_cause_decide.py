@@ -137,18 +137,18 @@ def test_a_tightened_circuit_breaker_fits_fast_failures_as_application_config() 
 def test_a_change_no_page_shows_deployed_went_live_when_the_pages_show_it_in_effect() -> None:
     def counted(values: list[float]) -> tuple[Series, ...]:
         points = tuple(Point(at(i - 8), v) for i, v in enumerate(values))
-        return (Series("cache servers", "", points, "dashboard:0"),)
+        return (Series("backend pool members", "", points, "dashboard:0"),)
 
-    scale = {"deploy/values-prod.yaml": "@@ -3,3 +3,3 @@\n cache:\n-  replicaCount: 5\n"
-             "+  replicaCount: 8\n"}  # fmt: skip
+    scale = {"deploy/values-prod.yaml": "@@ -3,3 +3,3 @@\n search:\n-  replicaCount: 3\n"
+             "+  replicaCount: 6\n"}  # fmt: skip
     earlier = (DeployMarker(at(-60), "deploy", pr=60),)
     shown = incident(earlier, symptoms=frozenset({"latency", "cpu"}),
-                     steps=steps(counted([5, 5, 5, 5, 8, 8, 8, 8])))  # fmt: skip
+                     steps=steps(counted([3, 3, 3, 3, 6, 6, 6, 6])))  # fmt: skip
     s = scored(change(61, -15, scale), shown)
     assert s.timing.deployed_at == at(-4) and s.timing.last_before_onset, s.reasons
-    assert any("take effect: cache servers 5 → 8" in r for r in s.reasons), s.reasons
+    assert any("take effect: backend pool members 3 → 6" in r for r in s.reasons), s.reasons
     apart = incident(earlier, symptoms=frozenset({"latency", "cpu"}),
-                     steps=steps(counted([5, 5, 5, 5, 6, 6, 6, 6])))  # fmt: skip
+                     steps=steps(counted([3, 3, 3, 3, 4, 4, 4, 4])))  # fmt: skip
     s = scored(change(61, -15, scale), apart)
     assert s.timing.deployed_at is None and not any("take effect" in r for r in s.reasons)
 

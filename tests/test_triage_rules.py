@@ -45,7 +45,7 @@ def alert(name: str, summary: str = "", **labels: str) -> Alert:
         ("container was OOMKilled 4 times in the last hour", "restarts", 4.0),
         ("billing-api 403 ratio 12.5% over 10m", "error_ratio", 12.5),
         ("share of answers with status 429: 8%", "error_ratio", 8.0),
-        ("5xx ratio 0.80% over 15m (threshold 0.5%). SLO 99.9% of requests", "error_ratio", 0.8),
+        ("5xx ratio 0.65% over 10m (threshold 0.4%). SLO 99.95% monthly", "error_ratio", 0.65),
         ("error rate 0.4% (a percentage, not a fraction)", "error_ratio", 0.4),
     ],
 )
@@ -62,7 +62,7 @@ def test_measures_in_alert_text(text: str, measure: str, value: float) -> None:
         "the weather is fine",
         "p99 420 ms, 30% above last week",
         "HTTP 200 share 99%",
-        "SLO 99.9% of requests without 5xx",
+        "SLO: 99.95% of requests succeed",
         "alert when the 5xx ratio passes its threshold 2% for 10m",
         "error budget: 0.1% of requests may fail",
         "availability target of 99.95% over 30 days",

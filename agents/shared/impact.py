@@ -46,12 +46,12 @@ _SLO = re.compile(r"\b(?:slo|target|objective|threshold)\b[^.;]{0,20}?(\d+(?:\.\
 _LEFT = re.compile(r"(\d+(?:\.\d+)?)\s*(h|hours?|d|days?)\b(?:\s*\d+\s*m)?\s*(left|remaining)?",
                    re.I)  # fmt: skip
 _FREE_WORDS = re.compile(r"\s*(free|available|left|remaining)\b", re.I)
-# a percentage the text sets as a goal or a limit, not one it measured (`SLO 99.9% of requests
-# without 5xx`, `(threshold 0.5%)`, `error budget 0.1%`)
+# a percentage the text sets as a goal or a limit, not one it measured (`SLO: 99.95% of
+# requests succeed`, `(threshold 0.4%)`, `error budget 0.1%`)
 _TARGET = re.compile(
     r"\b(slo|sla|target|objective|threshold|budget|goal)s?\b\W{0,3}(of\s+)?$", re.I
 )
-_RATIO = re.compile(  # a fraction (`error rate 0.54`), not a percentage (`5xx ratio 0.80%`)
+_RATIO = re.compile(  # a fraction (`error rate 0.54`), not a percentage (`5xx ratio 0.65%`)
     r"\b(?:error|failure|5xx|4\d\d|throttl\w*)\s+(?:ratio|rate)\b[^.\d]{0,40}?\b(0?\.\d+)\b(?!\s*%)",
     re.I,
 )

@@ -1,5 +1,5 @@
 """Two collections of one row eager-loaded with joins in one query: the database returns one
-row per combination (lines × receipts, say), a cartesian product. With a handful of each in
+row per combination (items × shipments, say), a cartesian product. With a handful of each in
 tests it is fast; for the largest rows in production it is millions of rows to send, map and
 de-duplicate: memory (pods killed), latency and CPU grow with the product, on the endpoints
 that load the biggest entities.

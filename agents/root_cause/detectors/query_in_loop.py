@@ -5,7 +5,7 @@ Catches a `for`/`while`/`forEach`/`map`/`each` line followed within a few lines 
 call (ORM filters and gets, `execute`, `fetch*`, `find`, raw `SELECT`). Ignores queries
 before the loop, loops in tests and docs, loops over a constant handful of items written
 out in the line (`for x in (a, b)`), and lookups in a mapping the change builds itself
-(`totals = {}` … `totals.get(line.id, 0)`: a dict, not a database).
+(`totals = {}` … `totals.get(item.id)`: a dict, not a database).
 """
 
 from __future__ import annotations
