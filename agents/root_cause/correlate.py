@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from math import isclose
 
 from agents.root_cause.facts.numbers import family as unit_family
 from agents.root_cause.facts.onset import classify, client_side
@@ -795,14 +796,11 @@ def took_effect(
         if before is None or after is None or before == after or max(before, after) < 2:
             continue
         for step in shown:
-            if (_same(step.before, before) and _same(step.after, after)
+            if (isclose(step.before, before, rel_tol=0.01)
+                    and isclose(step.after, after, rel_tol=0.01)
                     and merged_at - DEPLOY_SLACK <= step.at <= onset + DEPLOY_SLACK):  # fmt: skip
                 return setting, step
     return None
-
-
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 0.01 * max(abs(a), abs(b))
 
 
 @dataclass(frozen=True)
@@ -888,6 +886,12 @@ def _caption(s: Series) -> str:
     return re.split(r"\s\(|\s{2,}| · ", s.caption.strip(), maxsplit=1)[0][:48]
 
 
+# a mesh's proxy container, and the words for it killed or crash-looping
+_PROXY = (
+    r"\bcontainer\W{0,3}(istio-proxy|linkerd-proxy|envoy(-sidecar)?|consul-dataplane|"
+    r"kuma-sidecar)\b"
+)
+_DOWN = r"\b(OOMKilled|CrashLoopBackOff|exit code 137|out of memory)"
 PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most telling first
     (re.compile(r"\bevict|disk\s*pressure|memory\s*pressure|pid\s*pressure", re.I),
      "platform_failure"),
@@ -912,11 +916,8 @@ PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most tell
                 re.I), "platform_failure"),
     # the mesh's proxy injected beside the service's container killed or crashing: the
     # platform's part, with the platform's limits, whatever the service's code does
-    (re.compile(r"\b(OOMKilled|CrashLoopBackOff|exit code 137|out of memory)\b[^.;|]{0,60}?"
-                r"\bcontainer\W{0,3}(istio-proxy|linkerd-proxy|envoy(-sidecar)?|consul-dataplane|"
-                r"kuma-sidecar)\b|\bcontainer\W{0,3}(istio-proxy|linkerd-proxy|envoy(-sidecar)?|"
-                r"consul-dataplane|kuma-sidecar)\b[^.;|]{0,60}?\b(OOMKilled|CrashLoopBackOff|exit "
-                r"code 137|out of memory)", re.I), "platform_failure"),
+    (re.compile(rf"{_DOWN}\b[^.;|]{{0,60}}?{_PROXY}|{_PROXY}[^.;|]{{0,60}}?{_DOWN}", re.I),
+     "platform_failure"),
     # hosts whose clocks drifted (tokens "used before issued", TLS "not yet valid")
     (re.compile(r"\bclock (skew|drift|offset)s?\b[^;]{0,60}?(-|−|\+)?\d+(\.\d+)?\s?(ms|s)\b|"
                 r"\bclocks? (is |are )?not (synchroni[sz]\w*|in sync)|not synchroni[sz]ing|"

@@ -132,7 +132,7 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
     if marker is None or marker.source == IN_EFFECT:
         effect = _in_effect(change, facts, incident)
         marker = _effect_marker(change, effect[1]) if effect else None
-    shown = (*incident.markers, *([marker] if effect and marker else []))
+    shown = (*incident.markers, marker) if effect and marker else incident.markers
     last = correlate.last_deploy_before(incident.onset, shown)
     when = correlate.timing(change.merged_at, marker, incident.onset, last)
     reasons = [_when(change, when, incident.onset)]

@@ -19,6 +19,11 @@ def code_lines(change: ChangeFacts) -> dict[str, list[Line]]:
     return dict(out)
 
 
+COMMENT = re.compile(r"^\s*(#|//|/\*|\*|--)")
+"""A comment line in the common languages (`#`, `//`, a block comment's lines, SQL's `--`);
+detectors that read other syntaxes (XML, INI) keep their own."""
+
+
 def indent(text: str) -> int:
     return len(text) - len(text.lstrip())
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from agents.root_cause import kinds
+from agents.root_cause.detectors._lines import COMMENT
 from agents.root_cause.facts.types import ChangeFacts, Finding
 
 NAME = "blocking_server_command"
@@ -35,13 +36,12 @@ _KEYS = re.compile(
 _FLUSH = re.compile(r"""\.(?:flushall|flushdb|FlushAll|FlushDB)\(|["'](?:FLUSHALL|FLUSHDB)["']""")
 _ASYNC = re.compile(r"async", re.I)
 _NOT_A_CLIENT = re.compile(r"(?<![\w.])(Object|Reflect|Map|dict|os\.environ|self\.__dict__)\.")
-_COMMENT = re.compile(r"^\s*(#|//|/\*|\*|--)")
 
 
 def detect(change: ChangeFacts) -> list[Finding]:
     found: list[Finding] = []
     for line in change.added:
-        if kinds.file_kind(line.file) == "docs_tests" or _COMMENT.match(line.text):
+        if kinds.file_kind(line.file) == "docs_tests" or COMMENT.match(line.text):
             continue
         code = line.text.strip()
         if _KEYS.search(code) and not _NOT_A_CLIENT.search(code):

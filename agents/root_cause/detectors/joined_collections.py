@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from agents.root_cause.detectors._lines import code_lines
+from agents.root_cause.detectors._lines import COMMENT, code_lines
 from agents.root_cause.facts.types import ChangeFacts, Finding, Line
 
 NAME = "joined_collections"
@@ -33,13 +33,12 @@ _JPQL = re.compile(r"join\s+fetch\s+(\w+)\.(\w+)", re.I)
 _EF = re.compile(r"(?<!Then)Include\(\s*(\w+)\s*=>\s*\1\.(\w+)")
 _EF_SPLIT = re.compile(r"AsSplitQuery\(")
 _AR = re.compile(r"\beager_load\(([^)]*)\)|\bincludes\(([^)]*)\)\.references\(")
-_COMMENT = re.compile(r"^\s*(#|//|/\*|\*|--)")
 
 
 def detect(change: ChangeFacts) -> list[Finding]:
     found = []
     for file, code in code_lines(change).items():
-        hit = _joined([x for x in code if not _COMMENT.match(x.text)])
+        hit = _joined([x for x in code if not COMMENT.match(x.text)])
         if hit is not None:
             line, names = hit
             found.append(Finding(

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from agents.root_cause import kinds
+from agents.root_cause.detectors._lines import COMMENT
 from agents.root_cause.facts import diff
 from agents.root_cause.facts.types import ChangeFacts, Finding
 
@@ -37,7 +38,6 @@ _QUOTED = re.compile(r"[\"'](?P<v>[^\"']+)[\"']")
 _BARE_REF = re.compile(r"(?<![\w.${\"'/:-])(?P<v>[a-z_][\w-]*(?:\.[\w-]+)+)(?![\w\"'}/])")
 _DENY = re.compile(r"\b(?:effect|Effect)\b[\"']?\s*[:=]\s*[\"']?Deny\b")
 _REVOKE = re.compile(r"^\s*REVOKE\s+(?P<what>.+?)\s*;?\s*$", re.I)
-_COMMENT = re.compile(r"^\s*(#|//|/\*|\*|--)")
 SHOWN = 2  # items named per part of the message
 
 
@@ -55,7 +55,7 @@ def detect(change: ChangeFacts) -> list[Finding]:
     for file, patch in change.patches.items():
         if kinds.file_kind(file, patch) == "docs_tests":
             continue
-        lines = [d for d in diff.parse(patch) if not _COMMENT.match(d.text)]
+        lines = [d for d in diff.parse(patch) if not COMMENT.match(d.text)]
         old = _grants([d.text for d in lines if d.sign != "+"])
         new = _grants([d.text for d in lines if d.sign != "-"])
         parts = _narrowed(old, new)

@@ -38,13 +38,13 @@ _MAPPING = re.compile(
 def detect(change: ChangeFacts) -> list[Finding]:
     found = []
     for file, lines in code_lines(change).items():
-        mappings = {m.group("name") for line in lines if (m := _MAPPING.search(line.text))}
+        owner = _owner({m.group("name") for line in lines if (m := _MAPPING.search(line.text))})
         for i, loop in enumerate(lines):
             if not _LOOP.search(loop.text) or _LITERAL_LOOP.search(loop.text):
                 continue
             body = [b for b in lines[i + 1 : i + 1 + WINDOW] if b.line - loop.line <= WINDOW]
             query = next((b for b in body if _QUERY.search(b.text)
-                          and not _lookup(b.text, mappings)), None)  # fmt: skip
+                          and not _lookup(b.text, owner)), None)  # fmt: skip
             if query is not None:
                 found.append(
                     Finding(
@@ -61,11 +61,17 @@ def detect(change: ChangeFacts) -> list[Finding]:
     return found
 
 
-def _lookup(text: str, mappings: set[str]) -> bool:
-    """The line's only query-like call is `.get` on a mapping the change builds."""
+def _owner(mappings: set[str]) -> re.Pattern[str] | None:
+    """The names of the change's own mappings, as the receiver of a call ends them."""
     if not mappings:
+        return None
+    return re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(mappings)))})\s*$")
+
+
+def _lookup(text: str, owner: re.Pattern[str] | None) -> bool:
+    """The line's only query-like call is `.get` on a mapping the change builds."""
+    if owner is None:
         return False
-    owner = re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(mappings)))})\s*$")
     calls = list(_QUERY.finditer(text))
     return bool(calls) and all(
         m.group().startswith(".get(") and owner.search(text[: m.start()]) for m in calls

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from agents.root_cause import kinds
+from agents.root_cause.detectors._lines import COMMENT
 from agents.root_cause.facts.types import ChangeFacts, Finding, Line
 
 NAME = "unbounded_metric_labels"
@@ -49,14 +50,13 @@ _ASSIGNED = re.compile(
     r"^\s*(?:const|let|var|val|final\s+\w+|String|\w+\s*:=|)\s*(?P<name>route|path|endpoint|uri"
     r"|url|handler|operation|label)\s*(?::\s*\w+\s*)?(?::=|=)(?!=)"
 )
-_COMMENT = re.compile(r"^\s*(#|//|/\*|\*|--)")
 _NEAR = 6  # lines: an assigned label value used by a metrics call this close by
 
 
 def detect(change: ChangeFacts) -> list[Finding]:
     found: list[Finding] = []
     for line in change.added:
-        if kinds.file_kind(line.file) == "docs_tests" or _COMMENT.match(line.text):
+        if kinds.file_kind(line.file) == "docs_tests" or COMMENT.match(line.text):
             continue
         code = line.text.strip()
         if not _UNBOUNDED.search(code) or _TEMPLATE.search(code):
