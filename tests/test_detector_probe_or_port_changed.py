@@ -41,6 +41,28 @@ def test_kubernetes_probe_path_timeout_and_container_port() -> None:
     assert "availability" in by_line[27].symptoms
 
 
+def test_a_charts_probes_block_names_the_probe() -> None:
+    values = """\
+@@ -40,9 +40,9 @@ service:
+ probes:
+   liveness:
+     httpGet:
+       path: /live
+   readiness:
+     httpGet:
+-      path: /live
++      path: /ready/deep
+-    failureThreshold: 3
++    failureThreshold: 1
+"""
+    hits = findings("deploy/chart/values.yaml", values)
+    assert [h.message.split(" ")[0] for h in hits] == ["readiness", "readiness"]
+    assert "path/command changed: /live → /ready/deep" in hits[0].message
+    assert "failureThreshold tightened: 3 → 1" in hits[1].message
+    unrelated = "@@ -1,3 +1,3 @@\n release:\n   readiness:\n-    owner: ops\n+    owner: sre\n"
+    assert findings("deploy/chart/values.yaml", unrelated) == []
+
+
 def test_image_tag_gains_a_v_prefix() -> None:
     patch = """\
 @@ -1,5 +1,5 @@

@@ -34,8 +34,11 @@ SYMPTOMS = ("availability", "crash", "errors")
 PORT_SYMPTOMS = ("availability", "errors", "connections")
 IMAGE_SYMPTOMS = ("availability", "crash")
 
-_PROBE = re.compile(
-    r"(readiness|liveness|startup)_?probe|health_?check|healthcheck|health_?probe", re.I
+_PROBE = re.compile(  # `readinessProbe`, and a chart's `probes.readiness`
+    r"(readiness|liveness|startup)_?probe|probes_(readiness|liveness|startup)(?![a-z])|"
+    r"^(readiness|liveness|startup)$|"
+    r"health_?check|healthcheck|health_?probe",
+    re.I,
 )
 _PROBE_BLOCK = re.compile(r"^\s*(readinessProbe|livenessProbe|startupProbe|healthcheck|"
                           r"health_check|healthCheck)\s*:\s*$")  # fmt: skip

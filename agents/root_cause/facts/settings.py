@@ -45,7 +45,11 @@ _LOG_CALL = re.compile(
 _SKIP_KEYS = {"if", "for", "while", "return", "def", "class", "func", "import", "from", "elif"}
 
 _FAMILY_PATTERNS: tuple[tuple[SettingFamily, str], ...] = (
-    ("probe", r"(readiness|liveness|startup)_?probe|healthcheck|health_check"),
+    (
+        "probe",
+        r"(readiness|liveness|startup)_?probe|probes_(readiness|liveness|startup)(?![a-z])|"
+        r"^(readiness|liveness|startup)$|healthcheck|health_check",
+    ),
     # when a client stops calling a dependency it judges unhealthy (a circuit breaker, a
     # mesh's outlier detection): its thresholds, windows and open-state durations
     (
