@@ -47,6 +47,19 @@ def test_a_marker_names_a_change_by_commit_prefix_or_pr_number() -> None:
     assert correlate.marker_for("9a0b1c2d0000", 17, MARKERS) is MARKERS[0]
 
 
+def test_a_release_ships_every_pr_it_lists() -> None:
+    release = DeployMarker(at(-5), "release 7.2 image 1c9e4d2 (#501 retries, #504 logging, "
+                           "#507 bump)", sha="1c9e4d2", pr=501)  # fmt: skip
+    own = DeployMarker(at(-60), "deploy api 7.1 (#504)", pr=504)
+    assert correlate.marker_for(None, 507, (release,)) is release
+    assert correlate.marker_for(None, 504, (release, own)) is own  # its own deploy first
+    assert correlate.marker_for(None, 509, (release,)) is None
+    bare = DeployMarker(
+        at(-5), "deploy api 7.2 fixes #507", sha="1c9e4d2"
+    )  # names no PR of its own
+    assert correlate.marker_for(None, 507, (bare,)) is None
+
+
 def test_no_marker_for_other_commits_short_prefixes_or_numbers() -> None:
     assert correlate.marker_for("ffffffffffff", 999, MARKERS) is None
     short = (DeployMarker(at(0), "deploy", sha="4be1c0"),)  # 6 digits: too short to trust
@@ -250,6 +263,28 @@ def test_a_bumped_library_named_by_the_errors_is_linked() -> None:
         '@@ -8,2 +8,2 @@\n-    "@acme-cloud/storage-sdk": "3.1.0",\n'
         '+    "@acme-cloud/storage-sdk": "3.9.0",\n')})  # fmt: skip
     assert correlate.named_dependencies(scoped, ["storage-sdk: checksum header rejected"])
+
+
+def test_a_library_of_another_language_than_the_failing_frames_is_not_linked() -> None:
+    go = change_facts(
+        "PR #4",
+        ["go.mod"],
+        {
+            "go.mod": (
+                "@@ -5,2 +5,2 @@\n-\tgithub.com/acme/msgpack v1.4.0\n"
+                "+\tgithub.com/acme/msgpack v1.6.0\n"
+            )
+        },
+    )
+    java = ["com.acme.msgpack.MessageTypeException Unpacker.java MessageReader.java"]
+    assert correlate.named_dependencies(go, java) == []  # a Go module throws nothing in Java
+    assert correlate.named_dependencies(go, ["panic: msgpack: invalid code at decode.go:118"]) == [
+        "github.com/acme/msgpack"]  # fmt: skip
+    jvm = change_facts("PR #6", ["build.gradle"], {"build.gradle": (
+        "@@ -9,2 +9,2 @@\n-    implementation 'com.acme:msgpack:0.9.1'\n"
+        "+    implementation 'com.acme:msgpack:0.10.0'\n")})  # fmt: skip
+    assert correlate.named_dependencies(jvm, java)
+    assert correlate.named_dependencies(go, ["msgpack decode failed"])  # no frames: no language
 
 
 def test_a_package_moved_only_in_the_lock_file_is_named_first_and_a_scope_names_none() -> None:
@@ -616,9 +651,25 @@ def test_a_failover_replication_stall_or_pressure_eviction_is_a_platform_signal(
     for setting in ("leeway authn.clock_skew 10 s", "clock skew tolerance is configurable",
                     "ntp.example.net answered in 3 ms"):  # fmt: skip
         assert correlate.platform_signals([setting]) == [], setting
+    for cache in ("tariffCache size=812 hitRate=0.96 evictions=0", "evicted_keys:0",
+                  "LRU stats: evictions 0, keys 412,880"):  # fmt: skip
+        assert correlate.platform_signals([cache]) == [], cache
     for share in ("92% of export jobs failed over 10m (threshold 25%)",
                   "requests failed over the last hour: 1,204"):  # fmt: skip
         assert correlate.platform_signals([share]) == [], share
+
+
+def test_the_providers_node_upgrade_under_way_is_a_platform_signal_one_done_is_not() -> None:
+    for text in ("Node pool general-n2 upgrade to 1.33.5-gke.100 started (automatic upgrade).",
+                 "node group workers-a upgrade in progress: 4 of 9 nodes updated",
+                 "operation-17 UPGRADE_NODES general-n2 RUNNING 2026-03-18T09:00:14Z"):  # fmt: skip
+        assert correlate.platform_signals([text]) == [(text, "platform_failure")], text
+    for text in (
+        "Node pool system-e4 upgrade to 1.33.5-gke.100 finished.",
+        "after the 04-03 node pool upgrade the pods were spread 5/2/2",
+        "Cluster web-prod is scheduled for an automatic upgrade to 1.33 next week",
+    ):
+        assert correlate.platform_signals([text]) == [], text
 
 
 def test_a_subnet_out_of_addresses_is_a_capacity_signal() -> None:
@@ -846,6 +897,22 @@ def test_a_platform_event_over_well_before_the_alert_ended_there() -> None:
     assert ended == onset.replace(second=50)
     assert correlate.ended_before("node drained 09:58 to 10:01", onset, fired) == onset.replace(
         minute=1)  # fmt: skip
+
+
+def test_a_platform_events_end_said_elsewhere_on_the_pages() -> None:
+    onset = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+    until = onset + timedelta(minutes=14)  # the last data the pages show
+    started = "10:00:05 db-main Multi-AZ instance failover started"
+    spanned = ["Multi-AZ failover 10:00:05 → 10:01:10 (65 s), now primary in zone b"]
+    assert correlate.platform_ended(started, spanned, onset, until) == onset.replace(
+        minute=1, second=10)  # fmt: skip
+    completed = ["10:01:10 db-main failover completed · 10:01:40 alert firing"]
+    assert correlate.platform_ended(started, completed, onset, until) == onset.replace(
+        minute=1, second=10)  # fmt: skip
+    other = ["10:01:10 cache warm-up completed"]  # not the same kind of event
+    assert correlate.platform_ended(started, other, onset, until) is None
+    assert correlate.platform_ended(started, completed, onset, onset + timedelta(minutes=3)) is (
+        None)  # over too recently to say the failures outlast it  # fmt: skip
 
 
 def test_no_end_for_an_event_still_going_recent_or_without_a_span() -> None:
@@ -1118,6 +1185,21 @@ def test_the_change_window_stays_at_72_hours_without_an_older_build_up() -> None
     assert correlate.changes_since([], T0) == T0 - CHANGE_WINDOW
 
 
+def test_the_change_window_reaches_back_through_the_workloads_last_rollouts() -> None:
+    days = [5.5, 3.2, 3.0, 0.1]  # four revisions, the oldest 5.5 days ago
+    history = tuple(DeployMarker(T0 - timedelta(days=d), f"rollout revision {i}",
+                                 sha=f"{i}a9c0e1f", source=correlate.ROLLOUT_HISTORY)
+                    for i, d in enumerate(days))  # fmt: skip
+    page = PageFacts(correlate.ROLLOUT_HISTORY, "u", "t", markers=history)
+    assert correlate.changes_since([page], T0) == history[0].at - timedelta(hours=1)
+    annotated = tuple(DeployMarker(m.at, m.text, sha=m.sha, source="dashboard:0")
+                      for m in history)  # fmt: skip
+    assert correlate.changes_since([PageFacts("dashboard:0", "u", "t", markers=annotated)],
+                                   T0) == T0 - CHANGE_WINDOW  # not a rollout history  # fmt: skip
+    three = PageFacts(correlate.ROLLOUT_HISTORY, "u", "t", markers=history[1:])
+    assert correlate.changes_since([three], T0) == T0 - CHANGE_WINDOW  # too few to read back
+
+
 def test_the_change_window_never_reaches_back_further_than_its_longest() -> None:
     disk = _disk(24 * 40, every=60.0)  # flat, then filling since a deploy 25 days ago
     old = DeployMarker(T0 - timedelta(hours=24 * 40 - 60 * 5.5), "apply")
@@ -1260,6 +1342,13 @@ def test_failing_records_carrying_a_build_name_its_commit() -> None:
     failing = ['{"level":"ERROR","msg":"decode failed","producer":"billing/2026.03.02-4be1c07"}']
     assert correlate.failures_carry([SHA], failing) == failing[0]
     assert correlate.failures_carry([None, SHA[:8]], failing) == failing[0]
+    logged = (
+        "2026-05-04T08:12:09.114Z WARN 1 --- [consumer-2] c.e.billing.Listener : parked "
+        "record inv-7 producer=billing/2026.05.04-4be1c07 cause=java.io.EOFException"
+    )
+    assert correlate.failures_carry([SHA], [logged]) == (
+        "record inv-7 producer=billing/2026.05.04-4be1c07 cause=java.io.EOFException"
+    )  # the words around the build
 
 
 def test_records_carrying_no_build_or_another_are_not_tied() -> None:
@@ -1282,3 +1371,41 @@ def test_expiries_far_from_the_onset_or_of_a_callers_token_are_not_timed() -> No
     assert correlate.expired_at([(at(60), "Certificates api.example.net: expires …")], T0) == ""
     assert correlate.expired_at([(at(-10), "bearer token expired for user 42")], T0) == ""
     assert correlate.expired_at([(at(-10), "cache entry expired")], T0) == ""
+
+
+def test_a_disks_or_databases_own_io_is_no_load() -> None:
+    for name in ("WriteThroughput MB/s", "read IOPS", "disk write bytes /s", "WAL MB/s"):
+        rising = series(name, [10, 11, 10, 12, 180, 200])
+        assert correlate.rising_load([rising], at(-1)) == (0.0, ""), name
+    served = series("requests /s", [100, 110, 95, 105, 320, 410])
+    assert correlate.rising_load([served], at(-1))[0] >= 3.5
+
+
+def test_a_deploy_tool_shipping_a_commit_at_the_onset_is_no_event() -> None:
+    onset = at(0)
+    for shipped in (
+        "Argo CD sync api-prod to 9c1e4f7 (#412), PreSync hook running",
+        "Flux applied 4be2a91 to namespace web",
+        "sync api-prod → 7d3e0b5a",
+    ):
+        assert correlate.event_at([(at(0), shipped)], onset) == "", shipped
+    happened = "Argo CD reported the cluster connection lost"
+    assert correlate.event_at([(at(0), happened)], onset) == happened
+
+
+def test_a_serverless_platform_out_of_concurrency_is_a_capacity_signal() -> None:
+    for text in (
+        'integrationStatus":"429","integrationError":"Rate Exceeded."',
+        "TooManyRequestsException: Rate Exceeded. (Service: Lambda, Status Code: 429)",
+        "Lambda Throttles (all functions) 0 → 2,410",
+        "ConcurrentInvocationLimitExceeded for function resize-images",
+        "Unreserved account concurrency at its limit: 900 of 900",
+    ):
+        assert correlate.platform_signals([text]) == [(text, "capacity")], text
+    for text in (
+        "rate limit exceeded for key partner-7 (429)",  # a vendor's own limit, its words
+        "Lambda Throttles (all functions) 0",
+        "reserved concurrency 50 configured for the webhook function",
+        "container cpu throttled 41 % of periods",
+    ):
+        assert correlate.platform_signals([text]) == [], text

@@ -125,6 +125,16 @@ def test_a_search_reads_the_pages_of_what_the_service_depends_on_after_its_own()
     ]
 
 
+def test_a_search_reads_the_page_of_the_alerts_cluster_last() -> None:
+    listing = LISTING.replace("geocodia-status.html", "gke-shop-prod-eu1.html")
+    found = searched_pages(listing, INDEX, READ, [], "shop-api", (), ["shop-prod-eu1"])
+    assert found == ["http://127.0.0.1:4100/shop-api-logs.html",
+                     "http://127.0.0.1:4100/gke-shop-prod-eu1.html"]  # fmt: skip
+    assert "http://127.0.0.1:4100/gke-shop-prod-eu1.html" not in searched_pages(
+        listing, INDEX, READ, [], "shop-api", (), ["shop-prod"]
+    )  # a name's part is no match
+
+
 def test_a_search_never_leaves_the_server_nor_rereads_a_page_nor_takes_a_runbook() -> None:
     said = ["cache-redis-admin errors 12/s", "shop-api 5xx ratio 8% failing",
             "runbook-cache-redis timeout"]  # fmt: skip

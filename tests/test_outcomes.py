@@ -228,3 +228,18 @@ def test_scoring_credits_the_first_bad_version_and_rules_out_later_ones() -> Non
     assert ruled.ruled_out.startswith("reached production after the onset (the failures began")
     without = scored(first, incident(markers, onset=t(-65)))
     assert credited.score > without.score
+
+
+def test_a_warning_that_reports_a_failure_is_a_failing_record() -> None:
+    from agents.root_cause.facts.types import LogLine, PageFacts
+    from agents.root_cause.investigate import describe
+    from core.state import Alert
+
+    parked = LogLine("WARN", "parked record inv-7 producer=billing/2026.05.04-4be1c07 "
+                     "cause=java.io.EOFException: unexpected end of stream")  # fmt: skip
+    slow = LogLine("WARN", "slow query 1.2 s on invoices, plan changed")
+    page = PageFacts("dashboard:0", URL, "t", logs=(parked, slow))
+    alert = Alert(name="RecordsParked", starts_at=ALERT, labels={}, annotations={},
+                  fingerprint="f", source="generic", status="firing")  # fmt: skip
+    incident = describe(alert, [page], "org/svc-alpha", [])
+    assert parked.text in incident.failing and slow.text not in incident.failing

@@ -517,6 +517,24 @@ def test_errors_departing_in_the_fine_table_say_when_they_began_whatever_the_sum
     assert onset is not None and (onset.at, onset.series) == (at("10:08"), "5xx")
 
 
+def test_a_fine_table_that_begins_after_the_errors_did_cannot_say_when_they_began() -> None:
+    # the minute table starts at 10:00 with the failures already there, and jumps at 10:08
+    fine = make_series("failed records", [30, 33, 31, 32, 30, 31, 33, 32, 290, 310, 320, 330])
+    coarse = quarter_hours("failed records", at("07:00"), [0, 0, 0, 0, 0, 30, 31, 33, 32, 30,
+                                                            31, 32, 300])  # fmt: skip
+    onset = page_onset([fine, coarse])
+    assert onset is not None and onset.at == at("08:15")
+    # a fine table that shows the zero before its own departure says when they began
+    zero = make_series("failed records", [0, 0, 0, 0, 0, 0, 0, 0, 290, 310, 320, 330])
+    onset = page_onset([zero, coarse])
+    assert onset is not None and onset.at == at("10:08")
+    # a summary that did not depart from zero (errors every day) says nothing earlier
+    steady = quarter_hours("failed records", at("07:00"), [20, 22, 21, 20, 23, 30, 31, 33, 32,
+                                                            30, 31, 32, 300])  # fmt: skip
+    onset = page_onset([fine, steady])
+    assert onset is not None and onset.at == at("10:08")
+
+
 def test_an_expiry_column_makes_each_row_an_event_at_its_expiry() -> None:
     page = snap(
         text("Signing keys · rotate before expiry"),

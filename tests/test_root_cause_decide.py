@@ -391,6 +391,24 @@ def test_a_latent_risk_counts_only_when_something_at_the_onset_sets_it_off() -> 
     assert with_trigger.score > without.score
 
 
+def test_a_risk_waiting_for_its_trigger_may_wait_days_a_leak_not() -> None:
+    set_off = incident(symptoms=frozenset({"errors", "load"}), trigger="a platform event (x)")
+    five_days = scored(change(56, -5 * 24 * 60, RETRY), set_off)
+    assert any("latent risk" in r for r in five_days.reasons), five_days.reasons
+    too_old = scored(change(57, -8 * 24 * 60, RETRY), set_off)
+    assert not any("latent risk" in r for r in too_old.reasons)
+    leaking = incident(symptoms=frozenset({"memory", "crash"}), trigger="a platform event (x)")
+    leak = scored(change(58, -5 * 24 * 60, LEAK), leaking)
+    assert not any("leak builds up" in r or "latent risk" in r for r in leak.reasons)
+
+
+def test_a_change_live_for_days_with_nothing_to_set_it_off_counts_half() -> None:
+    recent = scored(change(59, -2 * 24 * 60, TIMEOUT), incident())
+    old = scored(change(59, -5 * 24 * 60, TIMEOUT), incident())
+    assert any("with nothing at the onset to set it off" in r for r in old.reasons), old.reasons
+    assert not any("nothing at the onset" in r for r in recent.reasons)
+
+
 def test_the_category_follows_the_part_of_the_change_the_evidence_points_at() -> None:
     mixed = {"src/orders/dedup.java": "@@ -1,2 +1,3 @@\n class Dedup {\n"
              "+    log.debug(\"dedup {}\", key);\n }\n",

@@ -27,3 +27,10 @@ def test_pods_that_cannot_be_placed_are_a_scheduling_symptom() -> None:
         assert "scheduling" in families([text]), text
     for text in ["vendor quota exceeded for the month", "ready 6/6, 0 pending jobs"]:
         assert "scheduling" not in families([text]), text
+
+
+def test_a_replicas_lag_is_stale_data_not_a_queue() -> None:
+    for text in ["replica-2 lag 0.3 → 412 s", "replication lag 40 s", "replica lag rising"]:
+        assert "data" in families([text]) and "queue" not in families([text]), text
+    assert "queue" in families(["consumer lag 48,000 messages"])
+    assert "queue" not in families(["feature flag checkout_v2 turned on"])  # not a word's tail

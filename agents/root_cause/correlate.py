@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import isclose
 
+from agents.root_cause.facts.markers import shipped_prs
 from agents.root_cause.facts.numbers import family as unit_family
-from agents.root_cause.facts.onset import classify, client_side
+from agents.root_cause.facts.onset import classify, client_side, departure
 from agents.root_cause.facts.settings import FAMILIES as SETTING_FAMILIES
 from agents.root_cause.facts.settings import family, key_words, number, pairs
 from agents.root_cause.facts.types import (
@@ -74,13 +75,16 @@ def marker_for(
     sha: str | None, number: int | None, markers: Sequence[DeployMarker]
 ) -> DeployMarker | None:
     """The deploy marker that names this change: its merge commit (prefix, 7+ hex digits)
-    or its PR number."""
+    or its PR number; else a release that lists its PR among those it ships (`release 4.2
+    (#101 ..., #104 ..., #107 ...)`)."""
     for marker in markers:
         if sha and marker.sha and len(marker.sha) >= 7 and _same_commit(sha, marker.sha):
             return marker
         if number is not None and marker.pr == number:
             return marker
-    return None
+    if number is None:
+        return None
+    return next((m for m in markers if m.pr is not None and number in shipped_prs(m.text)), None)
 
 
 def timing(
@@ -183,8 +187,32 @@ def killed(pages: Sequence[PageFacts]) -> bool:
 
 
 def ongoing(pages: Sequence[PageFacts]) -> bool:
-    """A problem series the pages show departing has not come back to its baseline."""
-    return any(p.onset.problem and p.onset.recovered_at is None for p in pages if p.onset)
+    """A problem series the pages show departing has not come back to its baseline: a
+    page's own onset, or any series of failures on a page that departed and is still out
+    (a 15-minute failure ratio still over its baseline while the minute count of failures
+    falls back between bursts)."""
+    if any(p.onset.problem and p.onset.recovered_at is None for p in pages if p.onset):
+        return True
+    return any(_still_failing(s) for p in pages for s in p.series)
+
+
+def _still_failing(s: Series) -> bool:
+    """Failures still out at the series' last point; a ratio over a rolling window (`5xx
+    ratio (30m)`) only once it has been out longer than its window: before that it may hold
+    nothing but one burst the window has not dropped yet."""
+    if classify(s.name)[0] != 1 or client_side(s.name):
+        return False
+    found = departure([p.value for p in s.points], 1)
+    if found is None or found.recovered is not None:
+        return False
+    window = _WINDOW.search(s.name)
+    if window is None:
+        return True
+    span = timedelta(minutes=int(window[1]) * (60 if window[2].startswith("h") else 1))
+    return s.points[-1].at - s.points[found.index].at > span
+
+
+_WINDOW = re.compile(r"(?<![\w.])(\d{1,3})\s?(m|min|h)\b", re.I)  # a rolling window: 15m, 1h
 
 
 @dataclass(frozen=True)
@@ -233,15 +261,18 @@ _UUID = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}", re.I)  # ids,
 
 
 def failures_carry(commits: Iterable[str | None], failing: Iterable[str]) -> str:
-    """The first failing record (an error, an ERROR log line) that carries one of these
-    commits as its build (`producer: billing/2026.03.02-1a2b3c4`, `"version":"1a2b3c4d"`):
-    the failures were produced by a build holding the change, the link from another
+    """The words around the build in the first failing record (an error, an ERROR log line,
+    a warning reporting a failure) that carries one of these commits as its build
+    (`producer: billing/2026.03.02-1a2b3c4`, `"version":"1a2b3c4d"`): the failures were
+    produced by a build holding the change, the link from another
     service's records to the change that service shipped."""
     shas = [c for c in commits if c and len(c) >= 7]
     for text in failing:
         words = _UUID.sub(" ", text)
-        if any(_same_commit(sha, m.group(0)) for m in _HEX.finditer(words) for sha in shas):
-            return text
+        for m in _HEX.finditer(words):
+            if any(_same_commit(sha, m.group(0)) for sha in shas):  # the words around it
+                start = max(0, words.rfind(" ", 0, max(0, m.start() - 40)) + 1)
+                return " ".join(words[start : m.end() + 30].split())
     return ""
 
 
@@ -483,15 +514,71 @@ def named_dependencies(change: ChangeFacts, texts: Iterable[str]) -> list[str]:
     declarations (`@types/node`) never."""
     texts = list(texts)
     text = " ".join(texts).lower()
+    spoken = _languages(" ".join(texts))
     named = [d for d in change.dependencies if not _TYPES_ONLY.match(d.name) and (
         _runtime_speaks(d.name, texts) if _RUNTIME_FILE.search(d.file) or _RUNTIME.match(d.name)
-        else any(_mentions(t, text) for t in _tokens(d.name)))]  # fmt: skip
+        else any(_mentions(t, text) for t in _tokens(d.name)))
+        and (not spoken or _ecosystem(d.file) in (None, *spoken))]  # fmt: skip
     direct = {d.name for d in named if not _LOCK_FILE.search(d.file)}
     # a package moved only in the lock file (pulled along, asked for by no one) first
     return list(dict.fromkeys(sorted((d.name for d in named), key=lambda n: n in direct)))
 
 
 _TYPES_ONLY = re.compile(r"@types/")  # type declarations never run
+# the language of a frame's source file, and of a dependency's manifest
+_SOURCE = {"java": "jvm", "kt": "jvm", "scala": "jvm", "groovy": "jvm", "go": "go", "py": "python",
+           "js": "node", "mjs": "node", "cjs": "node", "ts": "node", "rb": "ruby", "cs": "dotnet",
+           "rs": "rust", "php": "php"}  # fmt: skip
+_FRAME_FILE = re.compile(r"(?<!\bnode)\w\.(java|kt|scala|groovy|go|py|js|mjs|cjs|ts|rb|cs|rs|php)"
+                         r"(?![\w.])")  # fmt: skip
+_MANIFESTS = (
+    (re.compile(r"(^|/)go\.(mod|sum)$"), "go"),
+    (
+        re.compile(
+            r"(^|/)(pom\.xml|build\.gradle(\.kts)?|[\w.-]*versions\.toml|build\.sbt|"
+            r"gradle\.properties)$"
+        ),
+        "jvm",
+    ),
+    (
+        re.compile(
+            r"(^|/)(package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|npm-shrinkwrap\.json)$"
+        ),
+        "node",
+    ),
+    (
+        re.compile(
+            r"(^|/)(requirements[\w.-]*\.txt|pyproject\.toml|poetry\.lock|Pipfile(\.lock)?|"
+            r"setup\.(py|cfg)|uv\.lock)$"
+        ),
+        "python",
+    ),
+    (re.compile(r"(^|/)Gemfile(\.lock)?$|\.gemspec$"), "ruby"),
+    (
+        re.compile(r"\.(csproj|fsproj)$|(^|/)(packages\.config|Directory\.Packages\.props)$"),
+        "dotnet",
+    ),
+    (re.compile(r"(^|/)Cargo\.(toml|lock)$"), "rust"),
+    (re.compile(r"(^|/)composer\.(json|lock)$"), "php"),
+)
+
+
+_JVM_CLASS = re.compile(r"\b(?:com|org|io|net|dev|java|javax|jakarta|kotlin)\.(?:[a-z]\w*\.)+[A-Z]"
+                        r"\w*(?:Exception|Error)\b")  # fmt: skip
+
+
+def _languages(text: str) -> set[str]:
+    """The languages of the source files the text's frames point at, and of the exception
+    classes it names by their package (`com.example.pay.LedgerException` is the JVM's)."""
+    found = {_SOURCE[m.group(1)] for m in _FRAME_FILE.finditer(text)}
+    return found | ({"jvm"} if _JVM_CLASS.search(text) else set())
+
+
+def _ecosystem(manifest: str) -> str | None:
+    """The language whose packages a manifest lists (None when not known)."""
+    return next((lang for pattern, lang in _MANIFESTS if pattern.search(manifest)), None)
+
+
 _RUNTIME_FILE = re.compile(r"(?:^|/)(?:Dockerfile|Containerfile)[^/]*$", re.I)  # base images
 _RUNTIME = re.compile(
     r"(?:node|nodejs|python|python3|ruby|java|openjdk|go|golang|php|dotnet|bun|deno|erlang|elixir)$",
@@ -594,10 +681,13 @@ def _rise(s: Series, onset: datetime | None) -> float:
 
 
 # a per-request measure or a duration is no load ("DB time / request", "p99 per call")
-# ...nor a queue's backlog (`<queue>.requests ready`: messages waiting, not arriving)
+# ...nor a queue's backlog (`<queue>.requests ready`: messages waiting, not arriving), nor
+# a disk's or a database's own reads and writes (`WriteThroughput`, IOPS, WAL): what the
+# service does, not what its clients ask of it
 NOT_LOAD = re.compile(r"(/|\bper)\s*(request|call|query|session|user|visit)s?\b|\bp\d{2}\b|"
                       r"latency|duration|(?<!same )\btime\b|percentile|\bready\b|unacked|"
-                      r"backlog|\bdepth\b|\blag\b|pending|queued|waiting|dead.?letter|\bdlq\b",
+                      r"backlog|\bdepth\b|\blag\b|pending|queued|waiting|dead.?letter|\bdlq\b|"
+                      r"\b(read|write)\s*-?\s*(throughput|bytes|iops|ops)\b|\biops\b|\bwal\b",
                       re.I)  # fmt: skip
 # load that reaches the origin past a cache: it rises when the cache stops absorbing it
 BEHIND_CACHE = re.compile(r"\borigin\b|\bmiss(es)?\b|\bpass(es)?\b|\bbypass|"
@@ -857,14 +947,28 @@ def buildups(
 
 
 def changes_since(pages: Sequence[PageFacts], start: datetime) -> datetime:
-    """Where the change window starts: `CHANGE_WINDOW` before the alert, or an hour before
-    an older deploy at which a resource the pages show began a steady build-up up to the
-    alert (a retention raised six days ago fills a disk today), at most `LONGEST_WINDOW`
-    back."""
+    """Where the change window starts: `CHANGE_WINDOW` before the alert, or earlier: an hour
+    before an older deploy at which a resource the pages show began a steady build-up up to
+    the alert (a retention raised six days ago fills a disk today), or an hour before the
+    oldest of the last `RECENT_ROLLOUTS` revisions in the workload's rollout history (what
+    the last few rollouts shipped is what a responder reads first, `kubectl rollout
+    history`, however quiet the week was), at most `LONGEST_WINDOW` back."""
     series = [s for p in pages for s in p.series]
     markers = [m for p in pages for m in p.markers]
     grew = [b.at - timedelta(hours=1) for b in buildups(series, markers, start)]
+    rolled: dict[str, datetime] = {}  # each revision once, by what it shipped
+    for m in markers:
+        if m.source == ROLLOUT_HISTORY and m.at <= start and (m.sha or m.pr is not None):
+            key = f"{m.sha}#{m.pr}"
+            rolled[key] = min(m.at, rolled.get(key, m.at))
+    latest = sorted(rolled.values(), reverse=True)[:RECENT_ROLLOUTS]
+    if len(latest) == RECENT_ROLLOUTS:
+        grew.append(latest[-1] - timedelta(hours=1))
     return window_start(start, min(grew, default=None))
+
+
+ROLLOUT_HISTORY = "kubernetes"  # the evidence source that reads the cluster's workloads
+RECENT_ROLLOUTS = 4  # the revisions a responder reads back through, at least
 
 
 def went(onset: Onset, shown: Series | None) -> str:
@@ -893,8 +997,9 @@ _PROXY = (
 )
 _DOWN = r"\b(OOMKilled|CrashLoopBackOff|exit code 137|out of memory)"
 PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most telling first
-    (re.compile(r"\bevict|disk\s*pressure|memory\s*pressure|pid\s*pressure", re.I),
-     "platform_failure"),
+    # pods evicted; not a cache's own evictions counted as none (`evictions=0`, `evicted_keys`)
+    (re.compile(r"\bevict(?!ions?\W{0,3}0(?!\d|[.,]\d)|ed_keys|ion_?count)|disk\s*pressure|"
+                r"memory\s*pressure|pid\s*pressure", re.I), "platform_failure"),
     (re.compile(r"\breplica\w*\b[^.]{0,60}\b(stale|behind|lag\w*|old)\b|replication\s*(lag|delay|"
                 r"stall\w*|broken|stopped)|\breplay\s*(lag|stop\w*|paus\w*|stall\w*)", re.I),
      "platform_failure"),
@@ -918,6 +1023,12 @@ PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most tell
     # platform's part, with the platform's limits, whatever the service's code does
     (re.compile(rf"{_DOWN}\b[^.;|]{{0,60}}?{_PROXY}|{_PROXY}[^.;|]{{0,60}}?{_DOWN}", re.I),
      "platform_failure"),
+    # the provider upgrading the nodes under the workloads (a node pool's or group's upgrade
+    # under way reschedules pods onto nodes with another kernel, runtime or cgroup version)
+    (re.compile(r"\b(node ?pool|node ?group)s?\b[^.;|]{0,40}?\bupgrad\w*[^;|]{0,60}?\b(in "
+                r"progress|running|under ?way|started|starting|began)\b|\bupgrade in progress\b"
+                r"[^.;]{0,20}?\b(node ?pool|node ?group)|\bupgrading node ?pool\b|"
+                r"\bUPGRADE_NODES\b[^\n|]{0,60}?\bRUNNING\b", re.I), "platform_failure"),
     # hosts whose clocks drifted (tokens "used before issued", TLS "not yet valid")
     (re.compile(r"\bclock (skew|drift|offset)s?\b[^;]{0,60}?(-|−|\+)?\d+(\.\d+)?\s?(ms|s)\b|"
                 r"\bclocks? (is |are )?not (synchroni[sz]\w*|in sync)|not synchroni[sz]ing|"
@@ -943,6 +1054,14 @@ PLATFORM: tuple[tuple[re.Pattern[str], CauseCategory], ...] = (  # the most tell
                 r"OverconstrainedAllocationRequest|AllocationFailed", re.I), "platform_failure"),
     (re.compile(r"insufficient (cpu|memory|pods)|exceeded quota|quota exceeded|"
                 r"resourcequota|at max(imum)? (node|size)", re.I), "capacity"),
+    # a serverless platform refusing invocations: the account's (or the function's reserved)
+    # concurrency used up, whoever used it; AWS answers 429 "Rate Exceeded." for it
+    (re.compile(r"ConcurrentInvocationLimitExceeded|ReservedFunctionConcurrentInvocationLimit"
+                r"Exceeded|\b429\b[^|;\n]{0,80}?\bRate Exceeded\b|\bRate Exceeded\b[^|;\n]{0,80}?"
+                r"\b429\b|\b(lambda|functions?)\b[^.;|]{0,40}?\bthrottl\w*[^.;|]{0,20}?→|"
+                r"\bthrottles\b[^.;|]{0,40}?\b(lambda|functions?)\b[^.;|]{0,40}?→|\bunreserved\W+"
+                r"(account\W+)?concurren\w*[^.;|]{0,40}?\b(exhausted|used up|at (its )?(limit|max"
+                r"\w*))", re.I), "capacity"),
     # a subnet out of addresses for new pods or nodes (the VPC CNI, a cloud's IP allocation)
     (re.compile(r"InsufficientFreeAddressesInSubnet|failed to assign an IP address|no (free|"
                 r"available) (ip )?addresses|ip addresses? (exhausted|exhaustion)|\bsubnet\b"
@@ -973,8 +1092,39 @@ PROBE = re.compile(r"synthetic|\bprobe\b|blackbox|uptime[ -]?check|heartbeat che
 
 
 OVER_BEFORE = timedelta(minutes=5)  # an event this long over when the alert fired had ended
-_SPAN = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:-|–|to|until)\s*(\d{1,2}):(\d{2})"
+_SPAN = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:-|–|→|->|to|until)\s*(\d{1,2}):(\d{2})"
                    r"(?::(\d{2}))?\b")  # fmt: skip
+_OVER = re.compile(r"\b(completed?|finished|ended|resolved|recovered|restored|succeeded|back "
+                   r"online|available again)\b", re.I)  # fmt: skip
+_CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\b")
+
+
+def platform_ended(
+    clause: str, texts: Iterable[str], onset: datetime, fired: datetime
+) -> datetime | None:
+    """When the platform event a clause names ended, where it ended `OVER_BEFORE` or more
+    before the alert fired: from the clause's own time span, or from what the pages say of
+    the same kind of event (`failover 07:41:19 → 07:42:21 (62 s)`, `07:42:21 failover
+    completed`); None when nothing says it ended."""
+    own = ended_before(clause, onset, fired)
+    if own is not None:
+        return own
+    kind = next((pattern for pattern, _ in PLATFORM if pattern.search(clause)), None)
+    if kind is None:
+        return None
+    ends = []
+    for text in texts:
+        for part in _BREAK.split(text):
+            if not kind.search(part):
+                continue
+            spanned = ended_before(part, onset, fired)
+            over = _OVER.search(part)
+            clock = _CLOCK.search(part) if over and _SPAN.search(part) is None else None
+            if spanned is None and clock is not None:
+                spanned = ended_before(f"{clock.group(0)}-{clock.group(0)}", onset, fired)
+            if spanned is not None and spanned >= onset:
+                ends.append(spanned)
+    return max(ends, default=None)
 
 
 def ended_before(text: str, onset: datetime, fired: datetime) -> datetime | None:
@@ -997,6 +1147,12 @@ AT_ONSET = timedelta(minutes=2)
 _NOT_AN_EVENT = re.compile(
     r"\bdeploy|\brelease|\broll(ed)?[ -]?out|\brollback|\balert|\bfiring\b|\bpending\b|\bresolved\b"
     r"|\bonset\b",
+    re.I,
+)
+# a deploy tool syncing or applying what it ships (a commit, a PR): a deploy, not an event
+_SHIPS = re.compile(
+    r"\b(argo ?cd|flux(cd)?|spinnaker|helm)\b[^.;|]{0,80}?([0-9a-f]{7,40}\b|#\d+)|"
+    r"\bsync(ed|ing)?\b[^.;|]{0,40}?(→|->|\bto\b)\s*[0-9a-f]{7,40}\b",
     re.I,
 )
 
@@ -1052,7 +1208,8 @@ def event_at(events: Iterable[tuple[datetime, str]], onset: datetime) -> str:
     """What the pages say happened at the onset (within 2 minutes): the first such event
     that is not a deploy (those are changes) nor the alert's own state."""
     near = sorted((at, text) for at, text in events
-                  if abs(at - onset) <= AT_ONSET and not _NOT_AN_EVENT.search(text))  # fmt: skip
+                  if abs(at - onset) <= AT_ONSET and not _NOT_AN_EVENT.search(text)
+                  and not _SHIPS.search(text))  # fmt: skip
     return near[0][1] if near else ""
 
 

@@ -134,6 +134,7 @@ def searched_pages(
     said: list[str],
     service: str,
     depends: Sequence[str] = (),
+    clusters: Sequence[str] = (),
 ) -> list[str]:
     """Dashboard search: the pages a dashboards list (`listing`, the snapshot of the page at
     `index`) holds that the pages read point an SRE at, the way one searches Grafana for the
@@ -141,13 +142,17 @@ def searched_pages(
     show failing (a name, such as `orders-db`, on a line that also says error, timeout,
     refused...), then the alerting service's own pages (`<service>-logs`), then the pages of
     what the service depends on, as the catalog says (`depends`: the broker or database it
-    calls, whose own dashboard shows what its clients only see as timeouts); a page named
-    after nothing failing is not read, nor is a runbook (the alert names its own)."""
+    calls, whose own dashboard shows what its clients only see as timeouts), then the pages
+    of the cluster the alert's labels place it in (`gke-<cluster>`: the node pools, upgrades
+    and operations under the workload); a page named after nothing failing is not read,
+    nor is a runbook (the alert names its own)."""
     failing = [line.lower() for line in said if _FAILING.search(line.lower())]
     deps = [d.lower() for d in depends if len(d) >= 4]
     named: list[str] = []
     own: list[str] = []
     called: list[str] = []
+    placed: list[str] = []
+    where = [c.lower() for c in clusters if len(c) >= 4]
     for url in linked_pages(listing, read, base=index):
         name = _page_name(url)
         if len(name) < 4 or _RUNBOOK.search(url):
@@ -160,7 +165,9 @@ def searched_pages(
             own.append(url)
         elif any(page_subject(name) == d or name.startswith(d + "-") for d in deps):
             called.append(url)
-    return [*named, *own, *called]
+        elif any(name == c or name.endswith("-" + c) or name.startswith(c + "-") for c in where):
+            placed.append(url)
+    return [*named, *own, *called, *placed]
 
 
 _FAILING = re.compile(
@@ -179,6 +186,9 @@ def _as_guidance(facts: PageFacts) -> PageFacts:
 
 _PAGE_KIND = re.compile(r"status|health|overview|dashboards?|logs?|metrics|tables?|events|"
                         r"console|details|incidents")  # fmt: skip
+
+
+_CLUSTER_LABEL = re.compile(r"(k8s_|kubernetes_)?cluster(_name)?", re.I)
 
 
 def page_subject(name: str) -> str:
@@ -201,7 +211,12 @@ def _page_name(url: str) -> str:
 
 
 async def _search(
-    tools: Tools, urls: list[str], said: list[str], service: str, depends: Sequence[str]
+    tools: Tools,
+    urls: list[str],
+    said: list[str],
+    service: str,
+    depends: Sequence[str],
+    clusters: Sequence[str] = (),
 ) -> list[str]:
     """The pages the dashboards list at the first page's server root points at; nothing
     when that root is not a list or cannot be read (the search is a bonus, never a cost)."""
@@ -211,7 +226,7 @@ async def _search(
         listing = as_text(await call(tools, "playwright.browser_snapshot", {}))
     except (ToolFailed, ToolReplyError):
         return []
-    return searched_pages(listing, index, urls, said, service, depends)
+    return searched_pages(listing, index, urls, said, service, depends, clusters)
 
 
 async def read_dashboards(
@@ -226,7 +241,9 @@ async def read_dashboards(
     for i in range(MAX_PAGES):
         if not searched and i > 0 and (i >= len(urls) or _RUNBOOK.search(urls[i])):
             searched = True
-            urls = _queued(urls, i - 1, await _search(tools, urls, said, service, depends))
+            clusters = [v for k, v in alert.labels.items() if _CLUSTER_LABEL.fullmatch(k)]
+            found = await _search(tools, urls, said, service, depends, clusters)
+            urls = _queued(urls, i - 1, found)
         if i >= len(urls):
             break
         url = urls[i]

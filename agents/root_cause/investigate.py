@@ -79,7 +79,11 @@ async def investigate(
     scored = [score(c, facts, incident) for c, facts in detailed]
     onset = correlate.onset_of(bundle.pages, alert.starts_at)
     recovered = correlate.recovered(onset, bundle.pages)
-    ended = correlate.ended_before(platform[0][0], incident.onset, alert.starts_at) if (
+    # the failures outlasting it: over well before the last data the pages show, not only
+    # before the alert fired (an alert may fire within a minute of a brief event)
+    shown_until = max((p.at for s in series for p in s.points), default=alert.starts_at)
+    ended = correlate.platform_ended(platform[0][0], said, incident.onset, _naive(
+        max(shown_until, _naive(alert.starts_at, shown_until)), incident.onset)) if (
         platform and not recovered) else None  # fmt: skip
     facts_read = [s.facts for s in scored if s.facts]  # the changes whose patches were read
     found_none = none_evidence(
@@ -197,6 +201,11 @@ def _naive(at: datetime, like: datetime) -> datetime:
     return at.replace(tzinfo=like.tzinfo)
 
 
+# a warning that reports a failure (a consumer logs each record it dead-letters, with the
+# exception that failed it, at WARN): a failing record like an ERROR line
+_FAILED = re.compile(r"\b[A-Z]\w*(?:Exception|Error)\b|\bfail(?:ed|ure|s)\b")
+
+
 def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str]) -> Incident:
     """The incident as the pages show it; its onset is the earliest of the data's departure
     and the first failure on the version the failures began with (the alert's start when
@@ -207,7 +216,8 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
     if bad is not None and bad.at > alert.starts_at + correlate.DEPLOY_SLACK:
         bad = None
     errors = tuple(e for p in pages for e in p.errors)
-    failing = [line for p in pages for line in p.logs if line.level in ("ERROR", "FATAL")]
+    failing = [line for p in pages for line in p.logs if line.level in ("ERROR", "FATAL")
+               or (line.level == "WARN" and _FAILED.search(line.text))]  # fmt: skip
     at = alert.starts_at
     if onset is not None:
         timed = [

@@ -52,8 +52,10 @@ GROWS = frozenset({"unbounded_collection", "unclosed_client", "unbounded_metric_
 TRIGGERED = frozenset({"retry_without_backoff", "scaling_bounds_changed", "query_in_loop",
                        "regex_backtracking", "pool_or_workers_lowered",
                        "bound_removed", "blocking_server_command",
-                       "shutdown_drain_removed", "expiry_synchronized"})  # fmt: skip
-LATENT_HOURS = 72.0
+                       "shutdown_drain_removed", "expiry_synchronized",
+                       "concurrency_model_changed", "probe_or_port_changed"})  # fmt: skip
+LATENT_HOURS = 72.0  # a leak (or configuration read at start-up) live this long, at most
+TRIGGER_HOURS = 168.0  # a risk that waits for its trigger may wait a week
 AT_LIMIT = 0.3  # a lowered limit that the pages show being reached
 FILLS = 0.2  # ...and what the change set governs how much of that resource is held
 LATENT_TIMING = 0.2  # the timing a latent risk keeps when it was live long before the onset
@@ -203,6 +205,10 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
         total *= 0.5
         reasons.append(f"live {gap:.0f} h before a sudden onset that came right after "
                        "another deploy")  # fmt: skip
+    elif gap > LATENT_HOURS and not latent:  # read because the rollout history goes back so far
+        total *= 0.5
+        reasons.append(f"live {gap / 24:.1f} d before the onset, with nothing at the onset to "
+                       "set it off")  # fmt: skip
     if change.files and all(kinds.file_kind(f) == "docs_tests" for f in change.files):
         total *= 0.2
         reasons.append("touches only docs, tests or CI")
@@ -581,16 +587,21 @@ def _latent(
 ) -> str:
     """Why a risk found in the change can show long after it went live ("" when none can):
     a leak within `LATENT_HOURS` (not behind a sudden step: a leak builds up), a risk that
-    waits for a trigger the incident shows, or configuration that processes read at
-    start-up when the incident is a crash right after another deploy restarted them (a
-    ConfigMap or env value changes nothing in running pods until they restart)."""
-    if gap <= 1 or gap > LATENT_HOURS:
+    waits for a trigger the incident shows (within `TRIGGER_HOURS`), or configuration that
+    processes read at start-up when the incident is a crash right after another deploy
+    restarted them (a ConfigMap or env value changes nothing in running pods until they
+    restart)."""
+    if gap <= 1 or gap > TRIGGER_HOURS:
         return ""
+    fitting = [f for f in found
+               if fit(f.symptoms, set(incident.symptoms), incident.primary) >= 0.5]  # fmt: skip
+    if gap > LATENT_HOURS:
+        triggered = incident.trigger and any(f.detector in TRIGGERED for f in fitting)
+        return f"a latent risk that {incident.trigger} at the onset could set off" if (
+            triggered) else ""  # fmt: skip
     if restarted and "crash" in incident.symptoms and _startup_config(facts):
         return (f"configuration read at start-up: the restart at the onset is the first to "
                 f"read it, {gap:.0f} h after it went live")  # fmt: skip
-    fitting = [f for f in found
-               if fit(f.symptoms, set(incident.symptoms), incident.primary) >= 0.5]  # fmt: skip
     if any(f.detector in GROWS for f in fitting) and not incident.abrupt:
         return f"a leak builds up after the deploy: {gap:.0f} h live before the onset fits it"
     if incident.trigger and any(f.detector in TRIGGERED for f in fitting):

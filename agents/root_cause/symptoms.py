@@ -38,7 +38,9 @@ _WORDS: tuple[tuple[str, str], ...] = (
     ("crash", r"crash|backoff|restart|exit code|panic|segfault|killed|oomkilled|fatal"),
     ("availability", r"unavailable|down\b|unreachable|probe|health|5xx|\b50[0234]\b|"
                      r"not ready|imagepull|pending|failedscheduling|replicas? (mismatch|unavail)"),
-    ("queue", r"queue|backlog|lag|consumer|kafka|sqs|celery|sidekiq|offset"),
+    # a lag, but not a replica's (that is stale data, below)
+    ("queue", r"queue|backlog|(?<!replica )(?<!replication )(?<!replica-\d )\blag|consumer|"
+              r"kafka|sqs|celery|sidekiq|offset"),
     ("cache", r"cache|hit ratio|hit rate|miss|evict"),
     ("errors", r"error|exception|fail|5xx|typeerror|nullpointer|traceback"),
     # a call refused for lack of permission (not a credential that expired: that is timing)
@@ -48,7 +50,7 @@ _WORDS: tuple[tuple[str, str], ...] = (
     # a pod that cannot be placed: what a larger request (or a full node, a quota) causes
     ("scheduling", r"\bpending\b|failedscheduling|unschedulable|insufficient (cpu|memory)|"
                    r"forbidden: exceeded quota|didn't match|node\(s\) had"),
-    ("data", r"stale|inconsisten|replication|replica lag|duplicate|corrupt|wrong"),
+    ("data", r"stale|inconsisten|replication|replica\S*\s+lag|duplicate|corrupt|wrong"),
     # a payload whose shape the reader did not expect (a caller validating a response)
     ("contract", r"validation ?error|zoderror|schema (validation|mismatch)|unmarshal|"
                  r"deserializ|jsonmappingexception|mismatchedinput|unrecognized ?field|"

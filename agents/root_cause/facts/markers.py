@@ -93,6 +93,11 @@ def identifiers(text: str) -> Ids:
     return Ids(sha, int(pr_match.group(1)) if pr_match else None, _version(text, sha))
 
 
+def shipped_prs(text: str) -> set[int]:
+    """Every pull request a deploy's text names (a release listing what it ships)."""
+    return {int(m.group(1)) for m in _PR.finditer(text)}
+
+
 def is_sha(word: str) -> bool:
     """7-40 lowercase hex digits with at least one letter and one digit (not a pod hash)."""
     return (

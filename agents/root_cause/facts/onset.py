@@ -115,7 +115,8 @@ def page_onset(series: list[Series]) -> Onset | None:
         s, found, tier = min(
             served or close, key=lambda c: (c[0].points[c[1].index].at, c[2], -c[1].score)
         )
-        onset = _onset(*(_earlier_summary(problems, s, found, tier) if tier > 1 else (s, found)))
+        chosen = _earlier_summary(problems, s, found, tier) if tier > 1 else (s, found)
+        onset = _onset(*_before_its_window(problems, *chosen))
         back = onset.recovered_at
         if back is not None and tier == 1 and _nothing_succeeds(s, back, series):
             return replace(onset, recovered_at=None)
@@ -146,6 +147,28 @@ def _nothing_succeeds(failures: Series, since: datetime, series: list[Series]) -
         if len(same) == len(after) and all(v == 0 for v in same):
             return True
     return False
+
+
+def _before_its_window(
+    problems: list[tuple[Series, Departure, int]], s: Series, found: Departure
+) -> tuple[Series, Departure]:
+    """A finer table that begins after the problem began cannot show when it began: where
+    its series was already above zero at every point before its own departure, and a
+    coarser table of the same page shows a problem series as direct (or more) departing from
+    zero before the finer table's first row and never recovering, that departure is the
+    onset (a minute table of the last half hour, already holding the errors a five-minute
+    table shows starting two hours before)."""
+    first = s.points[0].at
+    before = [p.value for p in s.points[: found.index]]
+    if not before or min(before) <= 0:
+        return s, found
+    tier = classify(s.name)[0]
+    earlier = [
+        (c, d) for c, d, t in problems
+        if c is not s and d.recovered is None and d.base == 0 and t <= tier
+        and not client_side(c.name) and c.points[d.index].at < first
+    ]  # fmt: skip
+    return min(earlier, key=lambda c: c[0].points[c[1].index].at, default=(s, found))
 
 
 def _earlier_summary(
