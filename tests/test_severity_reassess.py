@@ -38,3 +38,32 @@ def test_every_problem_series_back_is_a_recovery() -> None:
     assert page_impact([page("a", DIP)]).recovered
     assert not page_impact([page("b", ERRORS)]).recovered
     assert not page_impact([]).recovered
+
+
+def test_failures_another_table_counts_still_out_are_no_recovery() -> None:
+    bursts = Onset(at(20), "failed calls", 0, 400, at(22), "b")  # the minute count fell back
+    ratio = Series("failure ratio 15m", "%", tuple(
+        Point(at(m), v) for m, v in enumerate([0.02] * 8 + [0.3, 0.4, 0.3, 0.7, 0.8, 0.75])),
+        "b")  # fmt: skip
+    assert not page_impact([page("b", bursts, ratio)]).recovered
+    calm = Series("failure ratio 15m", "%", tuple(
+        Point(at(m), v) for m, v in enumerate([0.02] * 8 + [0.3, 0.4, 0.02, 0.02, 0.02, 0.02])),
+        "b")  # fmt: skip
+    assert page_impact([page("b", bursts, calm)]).recovered
+
+
+def counts(name: str, values: list[float], caption: str = "api") -> Series:
+    return Series(name, "", tuple(Point(at(m), v) for m, v in enumerate(values)), "b", caption)
+
+
+def test_failures_and_calls_counted_side_by_side_give_the_error_ratio() -> None:
+    calls = counts("POST /orders Count", [300, 310, 305, 290, 300, 298])
+    failed = counts("POST /orders 5XX", [0, 0, 0, 120, 160, 150])
+    assert page_impact([page("b", None, calls, failed)]).error_ratio == 53.33  # 160 / 300
+    other = counts("GET /health Count", [300, 310, 305, 290, 300, 298])
+    assert page_impact([page("b", None, other, failed)]).error_ratio is None  # not the same calls
+    elsewhere = counts("POST /orders Count", [300, 310, 305, 290, 300, 298], caption="other")
+    assert page_impact([page("b", None, elsewhere, failed)]).error_ratio is None
+    few = counts("POST /orders Count", [3, 2, 4, 2, 3, 2])  # too few calls to say
+    assert page_impact([page("b", None, few, counts("POST /orders 5XX", [0, 0, 0, 2, 2, 1]))
+                        ]).error_ratio is None  # fmt: skip

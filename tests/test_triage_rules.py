@@ -107,7 +107,13 @@ def test_impact_decides_with_the_tier(impact: Impact, tier: int, level: str) -> 
 def test_without_a_measure_the_label_decides_capped_by_tier() -> None:
     assert severity(Impact(), 1, True, "critical")[0] == "critical"
     assert severity(Impact(), 3, True, "critical")[0] == "medium"
-    assert severity(Impact(error_ratio=0.3), 2, True, "high")[0] == "high"
+    assert severity(Impact(error_ratio=0.05), 2, True, "high")[0] == "high"  # noise: no measure
+
+
+def test_a_few_requests_failing_under_one_percent_is_a_measure_of_its_own() -> None:
+    assert severity(Impact(error_ratio=0.3), 2, True, "critical")[0] == "medium"
+    assert severity(Impact(error_ratio=0.8), 1, True, "critical")[0] == "high"
+    assert severity(Impact(error_ratio=0.8), 1, True, "low")[0] == "high"
 
 
 def test_recovered_and_non_production_are_low() -> None:

@@ -36,11 +36,13 @@ def page_impact(pages: list[PageFacts]) -> Impact:
                 found = found.merged(Impact(error_ratio=high))
             elif _SATURATION.search(s.name):
                 found = found.merged(Impact(saturation=high))
+        for ratio in _counted_ratios(page.series, since):
+            found = found.merged(Impact(error_ratio=ratio))
     onsets = [p.onset for p in pages if p.onset]
     problems = [o for o in onsets if o.problem]  # a dip back while errors go on is no recovery
     back = (all(correlate.came_back(o, pages) for o in problems) if problems
             else any(correlate.came_back(o, pages) for o in onsets))  # fmt: skip
-    if back:
+    if back and not correlate.ongoing(pages):  # nor while failures another table counts go on
         found = found.merged(Impact(recovered=True))
     return found
 
@@ -72,6 +74,43 @@ def _fill(stated: Impact, shown: Impact) -> Impact:
         restarts=stated.restarts,
         recovered=shown.recovered,
     )
+
+
+_TOTAL = re.compile(r"\b(count|requests|total|calls|invocations)\b", re.I)
+_WORD_END = re.compile(r"\W+")
+
+
+def _counted_ratios(series: tuple[Series, ...], since: datetime | None) -> list[float]:
+    """Error ratios a table shows as two counts of the same thing (`POST /orders Count`
+    and `POST /orders 5XX`): the failures over the total, in %, at its worst since the
+    onset (a minute with too few calls to say is skipped)."""
+    out = []
+    for failed in series:
+        if failed.unit == "%" or not _ERRORS.search(failed.name) or _TOTAL.search(failed.name):
+            continue
+        for total in series:
+            if total is failed or total.caption != failed.caption or not _TOTAL.search(total.name):
+                continue
+            if _subject(total.name, _TOTAL) != _subject(failed.name, _ERRORS):
+                continue
+            counts = {p.at: p.value for p in total.points if since is None or p.at >= since}
+            shares = [100 * min(p.value, counts[p.at]) / counts[p.at] for p in failed.points
+                      if p.at in counts and counts[p.at] >= MIN_CALLS]  # fmt: skip
+            if shares:
+                out.append(round(max(shares), 2))
+    return out
+
+
+MIN_CALLS = 20  # calls in a point, at least, for its share of failures to say anything
+
+
+def _subject(name: str, kind: re.Pattern[str]) -> str:
+    """What a count is of: its name without the word that says which count it is."""
+    match = kind.search(name)
+    if match is None:
+        return ""
+    rest = name[: match.start()] + " " + name[match.end() :]
+    return " ".join(_WORD_END.sub(" ", rest).lower().split())
 
 
 def _worst(s: Series, since: datetime | None) -> tuple[float, float] | None:

@@ -173,6 +173,9 @@ def severity(
     return level, reasons
 
 
+FEW = 0.1  # an error ratio under this is the noise every service has, no measure of harm
+
+
 def _measured(impact: Impact, tier1: bool, reasons: list[str]) -> Severity | None:
     levels: list[Severity] = []
 
@@ -185,6 +188,9 @@ def _measured(impact: Impact, tier1: bool, reasons: list[str]) -> Severity | Non
         level: Severity = ("critical" if tier1 else "high") if big else (
             "high" if tier1 else "medium")  # fmt: skip
         rule(level, f"{impact.error_ratio:g}% of requests failing")
+    elif impact.error_ratio is not None and impact.error_ratio >= FEW:
+        rule("high" if tier1 else "medium", f"{impact.error_ratio:g}% of requests failing, "
+             "under 1%")  # fmt: skip
     if impact.unavailable:
         rule("critical" if tier1 else "high", "the service is down or unavailable")
     if impact.saturation is not None and impact.saturation >= 90:
