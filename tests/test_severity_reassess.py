@@ -41,15 +41,19 @@ def test_every_problem_series_back_is_a_recovery() -> None:
 
 
 def test_failures_another_table_counts_still_out_are_no_recovery() -> None:
-    bursts = Onset(at(20), "failed calls", 0, 400, at(22), "b")  # the minute count fell back
-    ratio = Series("failure ratio 15m", "%", tuple(
-        Point(at(m), v) for m, v in enumerate([0.02] * 8 + [0.3, 0.4, 0.3, 0.7, 0.8, 0.75])),
-        "b")  # fmt: skip
+    bursts = Onset(at(40), "failed calls", 0, 400, at(42), "b")  # the minute count fell back
+    shares = [0.02] * 8 + [0.3, 0.4, 0.3, 0.7, 0.8, 0.75]  # every 5 minutes, out for 25
+    ratio = Series("failure ratio 15m", "%", tuple(Point(at(5 * m), v)
+                                                   for m, v in enumerate(shares)), "b")  # fmt: skip
     assert not page_impact([page("b", bursts, ratio)]).recovered
     calm = Series("failure ratio 15m", "%", tuple(
-        Point(at(m), v) for m, v in enumerate([0.02] * 8 + [0.3, 0.4, 0.02, 0.02, 0.02, 0.02])),
+        Point(at(5 * m), v) for m, v in enumerate([0.02] * 8 + [0.3, 0.4] + [0.02] * 4)),
         "b")  # fmt: skip
     assert page_impact([page("b", bursts, calm)]).recovered
+    # out for less than its own window: it may hold nothing but the one burst
+    fresh = Series("failure ratio 15m", "%", tuple(Point(at(m), v)
+                                                   for m, v in enumerate(shares)), "b")  # fmt: skip
+    assert page_impact([page("b", bursts, fresh)]).recovered
 
 
 def counts(name: str, values: list[float], caption: str = "api") -> Series:
