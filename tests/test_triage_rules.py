@@ -114,6 +114,7 @@ def test_a_few_requests_failing_under_one_percent_is_a_measure_of_its_own() -> N
     assert severity(Impact(error_ratio=0.3), 2, True, "critical")[0] == "medium"
     assert severity(Impact(error_ratio=0.8), 1, True, "critical")[0] == "high"
     assert severity(Impact(error_ratio=0.8), 1, True, "low")[0] == "high"
+    assert severity(Impact(error_ratio=0.2), 1, True, "critical")[0] == "medium"  # under 0.5 %
 
 
 def test_recovered_and_non_production_are_low() -> None:

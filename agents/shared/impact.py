@@ -189,8 +189,9 @@ def _measured(impact: Impact, tier1: bool, reasons: list[str]) -> Severity | Non
             "high" if tier1 else "medium")  # fmt: skip
         rule(level, f"{impact.error_ratio:g}% of requests failing")
     elif impact.error_ratio is not None and impact.error_ratio >= FEW:
-        rule("high" if tier1 else "medium", f"{impact.error_ratio:g}% of requests failing, "
-             "under 1%")  # fmt: skip
+        some = impact.error_ratio >= 0.5  # one call in two hundred or more
+        rule("high" if some and tier1 else "medium", f"{impact.error_ratio:g}% of requests "
+             "failing, under 1%")  # fmt: skip
     if impact.unavailable:
         rule("critical" if tier1 else "high", "the service is down or unavailable")
     if impact.saturation is not None and impact.saturation >= 90:
