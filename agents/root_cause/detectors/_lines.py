@@ -62,3 +62,24 @@ def in_rollback(lines: list[DiffLine]) -> list[bool]:
             down = False
         out.append(down or bool(re.search(r"\.down\s*\{", d.text)))
     return out
+
+
+_CREATED = re.compile(
+    r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<a>[\w.\"`]+)|\bcreate_table\s*\(?\s*[:\"']"
+    r"(?P<b>\w+)|\bop\.create_table\(\s*[\"'](?P<c>\w+)|CreateModel\(\s*(?:name\s*=\s*)?[\"']"
+    r"(?P<d>\w+)|createTable\(\s*[\"'](?P<e>\w+)",
+    re.I,
+)
+
+
+def created_tables(change: ChangeFacts) -> set[str]:
+    """The tables the change creates (SQL, Rails, Alembic, Django, knex), as `table_key`s:
+    what a migration does to them touches no row that exists."""
+    return {table_key(next(g for g in found.groups() if g))
+            for line in change.added for found in _CREATED.finditer(line.text)}  # fmt: skip
+
+
+def table_key(table: str) -> str:
+    """A table's name compared across syntaxes: unquoted, unqualified, lower case, no `_`."""
+    name = table.strip("\"'`").split(".")[-1].strip("\"'`").lower()
+    return name.replace("_", "")

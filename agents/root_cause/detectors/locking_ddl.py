@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from agents.root_cause.detectors._lines import DOWN_FILE, in_rollback
+from agents.root_cause.detectors._lines import DOWN_FILE, created_tables, in_rollback, table_key
 from agents.root_cause.facts import diff
 from agents.root_cause.facts.types import ChangeFacts, Finding
 from agents.root_cause.kinds import SCHEMA_DUMP, file_kind
@@ -56,12 +56,6 @@ _START = re.compile(
     r"(op|batch_op)\.(create_index|add_column|alter_column|create_foreign_key))\b",
     _I,
 )
-_CREATED = re.compile(
-    r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<a>[\w.\"`]+)|\bcreate_table\s*\(?\s*[:\"']"
-    r"(?P<b>\w+)|\bop\.create_table\(\s*[\"'](?P<c>\w+)|CreateModel\(\s*(?:name\s*=\s*)?[\"']"
-    r"(?P<d>\w+)|createTable\(\s*[\"'](?P<e>\w+)",
-    _I,
-)
 _ONLINE_MYSQL = re.compile(r"ALGORITHM\s*=\s*(INPLACE|INSTANT)|LOCK\s*=\s*NONE", _I)
 _VOLATILE = re.compile(
     r"gen_random_uuid|uuid_generate_v[14]|\brandom\s*\(|clock_timestamp|timeofday|nextval\s*\(|"
@@ -79,7 +73,7 @@ class Block:
 
 
 def detect(change: ChangeFacts) -> list[Finding]:
-    created = _created_tables(change)
+    created = created_tables(change)
     found: list[Finding] = []
     migrations = [f for f, p in change.patches.items()
                   if file_kind(f, p) == "schema" and not SCHEMA_DUMP.search(f)]  # fmt: skip
@@ -94,7 +88,7 @@ def detect(change: ChangeFacts) -> list[Finding]:
         changes_schema = any(_ddl(b.text) for b in blocks)
         for block in blocks:
             for what, table, strength in _risks(block.text, changes_schema):
-                if table and _norm(table) in created:
+                if table and table_key(table) in created:
                     continue
                 found.append(_finding(file, block.line, what, strength, in_transaction))
         found += _lock_timeout(file, lines)
@@ -405,19 +399,6 @@ def _ddl(text: str) -> bool:
     return bool(re.search(r"\b(ALTER\s+TABLE|CREATE\s+(UNIQUE\s+)?INDEX|add_column|add_index|"
                           r"add_reference|change_column|AddField|AddIndex|op\.(add|alter)_column|"
                           r"op\.create_index)\b", text, _I))  # fmt: skip
-
-
-def _created_tables(change: ChangeFacts) -> set[str]:
-    out = set()
-    for line in change.added:
-        for found in _CREATED.finditer(line.text):
-            out.add(_norm(next(g for g in found.groups() if g)))
-    return out
-
-
-def _norm(table: str) -> str:
-    name = table.strip("\"'`").split(".")[-1].strip("\"'`").lower()
-    return name.replace("_", "")
 
 
 def _group(pattern: str, text: str) -> str | None:

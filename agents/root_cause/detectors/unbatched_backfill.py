@@ -21,7 +21,13 @@ from __future__ import annotations
 
 import re
 
-from agents.root_cause.detectors._lines import COMMENT, DOWN_FILE, in_rollback
+from agents.root_cause.detectors._lines import (
+    COMMENT,
+    DOWN_FILE,
+    created_tables,
+    in_rollback,
+    table_key,
+)
 from agents.root_cause.facts import diff
 from agents.root_cause.facts.types import ChangeFacts, Finding
 from agents.root_cause.kinds import SCHEMA_DUMP, file_kind
@@ -45,19 +51,13 @@ _LOOPED = re.compile(
     r"while\b|for\s+\w+(?:\s*,\s*\w+)?\s+in\b|loop\s+do\b|LOOP\b|\.each\b)",
     _I,
 )
-_CREATED = re.compile(
-    r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.\"`]+)|\bcreate_table\s*\(?\s*[:\"'](\w+)|"
-    r"\bop\.create_table\(\s*[\"'](\w+)|CreateModel\(\s*(?:name\s*=\s*)?[\"'](\w+)",
-    _I,
-)
 _END = re.compile(r";|\"\"\"|'''")
 _LOOKBACK = 6  # lines before a statement read for a loop around it
 _LENGTH = 14  # lines a statement may run over
 
 
 def detect(change: ChangeFacts) -> list[Finding]:
-    created = {_norm(next(g for g in m.groups() if g))
-               for line in change.added for m in _CREATED.finditer(line.text)}  # fmt: skip
+    created = created_tables(change)
     found: list[Finding] = []
     for file, patch in change.patches.items():
         if not _migration(file, patch):
@@ -70,7 +70,7 @@ def detect(change: ChangeFacts) -> list[Finding]:
                 continue
             statement = _statement(added, i)
             what = _unbounded(statement, d.text, file)
-            if what is None or _norm(what[0]) in created:
+            if what is None or table_key(what[0]) in created:
                 continue
             before = " ".join(x.text for x in added[max(0, i - _LOOKBACK) : i])
             if _LOOPED.search(before) or _LOOPED.search(statement):
@@ -142,7 +142,3 @@ def _whole(where: str) -> bool:
             continue
         return False
     return True
-
-
-def _norm(table: str) -> str:
-    return table.strip("\"'`").split(".")[-1].strip("\"'`").lower().replace("_", "")
