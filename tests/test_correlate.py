@@ -651,7 +651,7 @@ def test_a_failover_replication_stall_or_pressure_eviction_is_a_platform_signal(
     for setting in ("leeway authn.clock_skew 10 s", "clock skew tolerance is configurable",
                     "ntp.example.net answered in 3 ms"):  # fmt: skip
         assert correlate.platform_signals([setting]) == [], setting
-    for cache in ("tariffCache size=812 hitRate=0.96 evictions=0", "evicted_keys:0",
+    for cache in ("sessionCache stats: size=812 hit=0.96 evictions=0", "evicted_keys:0",
                   "LRU stats: evictions 0, keys 412,880"):  # fmt: skip
         assert correlate.platform_signals([cache]) == [], cache
     for share in ("92% of export jobs failed over 10m (threshold 25%)",
@@ -660,12 +660,12 @@ def test_a_failover_replication_stall_or_pressure_eviction_is_a_platform_signal(
 
 
 def test_the_providers_node_upgrade_under_way_is_a_platform_signal_one_done_is_not() -> None:
-    for text in ("Node pool general-n2 upgrade to 1.33.5-gke.100 started (automatic upgrade).",
+    for text in ("Node pool workers-2: upgrading to 1.31.2-gke.1042, started 09:12 (surge)",
                  "node group workers-a upgrade in progress: 4 of 9 nodes updated",
-                 "operation-17 UPGRADE_NODES general-n2 RUNNING 2026-03-18T09:00:14Z"):  # fmt: skip
+                 "operation-17 UPGRADE_NODES workers-2 RUNNING 2026-01-12T09:12:03Z"):  # fmt: skip
         assert correlate.platform_signals([text]) == [(text, "platform_failure")], text
     for text in (
-        "Node pool system-e4 upgrade to 1.33.5-gke.100 finished.",
+        "Node pool workers-1: upgrade to 1.31.2-gke.1042 finished",
         "after the 04-03 node pool upgrade the pods were spread 5/2/2",
         "Cluster web-prod is scheduled for an automatic upgrade to 1.33 next week",
     ):
@@ -903,10 +903,10 @@ def test_a_platform_events_end_said_elsewhere_on_the_pages() -> None:
     onset = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
     until = onset + timedelta(minutes=14)  # the last data the pages show
     started = "10:00:05 db-main Multi-AZ instance failover started"
-    spanned = ["Multi-AZ failover 10:00:05 → 10:01:10 (65 s), now primary in zone b"]
+    spanned = ["db-main failover window 10:00:05 → 10:01:10 per the event log"]
     assert correlate.platform_ended(started, spanned, onset, until) == onset.replace(
         minute=1, second=10)  # fmt: skip
-    completed = ["10:01:10 db-main failover completed · 10:01:40 alert firing"]
+    completed = ["db-main: failover completed at 10:01:10, writer endpoint moved"]
     assert correlate.platform_ended(started, completed, onset, until) == onset.replace(
         minute=1, second=10)  # fmt: skip
     other = ["10:01:10 cache warm-up completed"]  # not the same kind of event
