@@ -1103,9 +1103,10 @@ def platform_ended(
     clause: str, texts: Iterable[str], onset: datetime, fired: datetime
 ) -> datetime | None:
     """When the platform event a clause names ended, where it ended `OVER_BEFORE` or more
-    before the alert fired: from the clause's own time span, or from what the pages say of
-    the same kind of event (`failover 07:41:19 → 07:42:21 (62 s)`, `07:42:21 failover
-    completed`); None when nothing says it ended."""
+    before `fired` (the last data the pages show, or the alert's start): from the clause's
+    own time span, or from what the pages say of the same kind of event (`failover window
+    10:00:05 → 10:01:10`, `failover completed at 10:01:10`); None when nothing says it
+    ended."""
     own = ended_before(clause, onset, fired)
     if own is not None:
         return own
