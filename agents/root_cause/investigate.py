@@ -81,9 +81,9 @@ async def investigate(
     recovered = correlate.recovered(onset, bundle.pages)
     # the failures outlasting it: over well before the last data the pages show, not only
     # before the alert fired (an alert may fire within a minute of a brief event)
-    shown_until = max((p.at for s in series for p in s.points), default=alert.starts_at)
-    ended = correlate.platform_ended(platform[0][0], said, incident.onset, _naive(
-        max(shown_until, _naive(alert.starts_at, shown_until)), incident.onset)) if (
+    shown = max((p.at for s in series for p in s.points), default=alert.starts_at)
+    until = _naive(max(shown, _naive(alert.starts_at, shown)), incident.onset)
+    ended = correlate.platform_ended(platform[0][0], said, incident.onset, until) if (
         platform and not recovered) else None  # fmt: skip
     facts_read = [s.facts for s in scored if s.facts]  # the changes whose patches were read
     found_none = none_evidence(
