@@ -206,10 +206,10 @@ def _still_failing(s: Series) -> bool:
     if found is None or found.recovered is not None:
         return False
     window = _WINDOW.search(s.name)
-    if window is None:
+    span = number(window.group(0)) if window else None
+    if span is None:
         return True
-    span = timedelta(minutes=int(window[1]) * (60 if window[2].startswith("h") else 1))
-    return s.points[-1].at - s.points[found.index].at > span
+    return s.points[-1].at - s.points[found.index].at > timedelta(seconds=span)
 
 
 _WINDOW = re.compile(r"(?<![\w.])(\d{1,3})\s?(m|min|h)\b", re.I)  # a rolling window: 15m, 1h
@@ -1119,10 +1119,9 @@ def platform_ended(
             if not kind.search(part):
                 continue
             spanned = ended_before(part, onset, fired)
-            over = _OVER.search(part)
-            clock = _CLOCK.search(part) if over and _SPAN.search(part) is None else None
-            if spanned is None and clock is not None:
-                spanned = ended_before(f"{clock.group(0)}-{clock.group(0)}", onset, fired)
+            clock = _CLOCK.search(part) if _OVER.search(part) and not _SPAN.search(part) else None
+            if clock is not None:  # `failover completed at 10:01:10`
+                spanned = _ended_at(clock[1], clock[2], clock[3], onset, fired)
             if spanned is not None and spanned >= onset:
                 ends.append(spanned)
     return max(ends, default=None)
@@ -1133,12 +1132,18 @@ def ended_before(text: str, onset: datetime, fired: datetime) -> datetime | None
     ended, where it ended `OVER_BEFORE` or more before the alert fired (times on the onset's
     day); None when the clause gives no span or the event was still going on."""
     span = _SPAN.search(text)
-    if span is None:
+    return None if span is None else _ended_at(span[4], span[5], span[6], onset, fired)
+
+
+def _ended_at(
+    hour: str, minute: str, second: str | None, onset: datetime, fired: datetime
+) -> datetime | None:
+    """An end at this time of the onset's day (or the next, past midnight), where it came
+    `OVER_BEFORE` or more before the alert fired."""
+    h, m, s = int(hour), int(minute), int(second or 0)
+    if h > 23 or m > 59 or s > 59:
         return None
-    hour, minute, second = int(span[4]), int(span[5]), int(span[6] or 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    end = onset.replace(hour=hour, minute=minute, second=second, microsecond=0)
+    end = onset.replace(hour=h, minute=m, second=s, microsecond=0)
     if end < onset - timedelta(hours=12):
         end += timedelta(days=1)
     return end if end <= fired - OVER_BEFORE else None
