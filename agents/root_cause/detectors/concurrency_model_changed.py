@@ -61,7 +61,9 @@ def detect(change: ChangeFacts) -> list[Finding]:
             found.append(Finding(NAME, f"virtual threads turned on ({s.key} = {s.after}): "
                                  + _PINS, s.file, s.line, SYMPTOMS, 0.55))  # fmt: skip
             break
-    removed = [line.text for line in change.removed]
+    removed = [line.text for line in change.removed]  # what the change replaced, read once
+    green_before = any(_GREEN.search(r) for r in removed)
+    before = [m["c"] for r in removed if (m := _WORKER_CLASS.search(r))]
     for line in change.added:
         if not _production(line.file) or COMMENT.match(line.text):
             continue
@@ -69,7 +71,7 @@ def detect(change: ChangeFacts) -> list[Finding]:
             found.append(Finding(NAME, "work moved onto virtual threads (`"
                                  + line.text.strip()[:80] + "`): " + _PINS, line.file,
                                  line.line, SYMPTOMS, 0.5))  # fmt: skip
-        elif _GREEN.search(line.text) and not any(_GREEN.search(r) for r in removed):
+        elif _GREEN.search(line.text) and not green_before:
             found.append(
                 Finding(
                     NAME,
@@ -82,7 +84,6 @@ def detect(change: ChangeFacts) -> list[Finding]:
             )
         else:
             worker = _WORKER_CLASS.search(line.text)
-            before = [m["c"] for r in removed if (m := _WORKER_CLASS.search(r))]
             if worker and before and worker["c"] not in before:
                 found.append(Finding(NAME, f"worker class changed from {before[0]} to "
                                      f"{worker['c']}: " + _BLOCKS, line.file, line.line,
