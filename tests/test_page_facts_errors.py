@@ -234,6 +234,34 @@ def test_annotation_time_beside_the_error() -> None:
     assert found["OOMKilled"].at == at("11:14").replace(second=5)
 
 
+def test_a_json_record_says_what_failed_in_its_most_specific_field() -> None:
+    record = (
+        '{"ts":"2025-06-03T11:08:12Z","level":"error","msg":"write rejected","status":409,'
+        '"error_type":"document_missing_exception","reason":"[item-88]: document missing"}'
+    )
+    found = errors_of(text(record))
+    assert found["document_missing_exception"].message == "[item-88]: document missing"
+    assert found["HTTP 409"].message == "[item-88]: document missing"
+    plain = '{"level":"error","msg":"charge failed","error":"card_declined: insufficient funds"}'
+    assert errors_of(text(plain))["card_declined"].message == "insufficient funds"
+
+
+def test_a_status_keeps_its_reason_phrase_and_proxies_say_what_failed() -> None:
+    edge = errors_of(text("11:20:04 edge: 431 Request Header Fields Too Large to 2% of GETs"))
+    assert "Request Header Fields Too Large" in edge["HTTP 431"].message
+    told = errors_of(text("11:20 upstream said 413 Payload Too Large: body over 10 MiB"))
+    assert told["HTTP 413"].message == "Payload Too Large: body over 10 MiB"
+    envoy = errors_of(text("11:20 upstream reset: 503 UH no healthy upstream (x412)"))
+    assert "no healthy upstream" in envoy
+    nginx = errors_of(text("2025/06/03 11:20:01 [error] 31#31: *9 upstream timed out (110: "
+                           "Connection timed out) while reading response header"))  # fmt: skip
+    assert "upstream timed out" in nginx
+    ports = errors_of(text("dial tcp 10.2.0.8:443: connect: cannot assign requested address"))
+    assert "cannot assign requested address" in ports
+    assert errors_of(text("HTTP 400 Bad Request: missing field 'sku'"))["HTTP 400"].message == (
+        "Bad Request: missing field 'sku'")  # fmt: skip
+
+
 def test_no_errors_on_a_quiet_page() -> None:
     assert errors_of(text("All good", "Requests 120/s · errors 0.00%", "p99 180 ms")) == {}
 

@@ -3,12 +3,16 @@
 Kinds: exception and error classes of any language (`TypeError`, `java.net.SocketTimeoutException`,
 `Net::ReadTimeout`), errno and resolver codes (`ECONNREFUSED`, `EAI_AGAIN`, `SERVFAIL`,
 `NXDOMAIN`), Kubernetes reasons (`OOMKilled`, `CrashLoopBackOff`), error codes in snake case
-(`quota_exceeded`), HTTP statuses written as such (`503 Service Unavailable`, `HTTP 429`,
-`status=503`), SQLSTATE codes, Go's `panic:` and the messages every runtime prints
-(`context deadline exceeded`, `too many clients`). Counts come from `×123`, `x77`,
-`count=12`, `(1,234 in 5m)`, `(4,321)` after the kind, or a table's count column. Frames are
-read in the forms Python, Java, Go, Ruby, JavaScript and error trackers print them, and belong to
-the error of the same record (or the last error above them). One signal per kind.
+(`quota_exceeded`, a search engine's `illegal_argument_exception`), HTTP statuses written as
+such (`503 Service Unavailable`, `431 Request Header Fields Too Large`, `HTTP 429`,
+`status=503`; a reason phrase is kept in the message), SQLSTATE codes, Go's `panic:`, the
+messages every runtime prints (`context deadline exceeded`, `too many clients`) and what
+proxies answer (`no healthy upstream`, `upstream timed out`). A structured (JSON) record's
+message is its most specific field: `reason`, then `error`, then the log's `msg`. Counts come
+from `×123`, `x77`, `count=12`, `(1,234 in 5m)`, `(4,321)` after the kind, or a table's count
+column. Frames are read in the forms Python, Java, Go, Ruby, JavaScript and error trackers
+print them, and belong to the error of the same record (or the last error above them). One
+signal per kind.
 """
 
 from __future__ import annotations
@@ -34,16 +38,18 @@ _RUBY_CLASS = re.compile(
 )
 _CODES = re.compile(
     r"(?<![\w-])(?:E(?:CONNREFUSED|CONNRESET|CONNABORTED|TIMEDOUT|HOSTUNREACH|NETUNREACH|PIPE"
-    r"|NOTFOUND|AI_AGAIN|AI_NONAME|MFILE|NOSPC|ADDRINUSE|ACCES|PERM)|SERVFAIL|NXDOMAIN"
+    r"|NOTFOUND|AI_AGAIN|AI_NONAME|MFILE|NOSPC|ADDRINUSE|ADDRNOTAVAIL|ACCES|PERM)|SERVFAIL|NXDOMAIN"
     r"|OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError"
     r"|ContainerCannotRun|Evicted(?! (?:keys|items|entries|objects))|DeadlineExceeded"
     r"|ResourceExhausted|FailedScheduling"
     r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:FAILED|ERROR|EXCEEDED|DENIED|EXPIRED|INVALID"
     r"|UNAVAILABLE|REFUSED|EXHAUSTED))(?![\w-])(?!=)"
 )
+# search engines and some APIs write their error types this way too:
+# `illegal_argument_exception`, `cluster_block_exception`
 _SNAKE = re.compile(
     r"(?<![\w.-])[a-z]+(?:_[a-z]+)*_(?:expired|exceeded|unavailable|failed|invalid|denied"
-    r"|refused|declined|revoked|rejected|exhausted)(?![\w-])(?!=)"
+    r"|refused|declined|revoked|rejected|exhausted|exception)(?![\w-])(?!=)"
 )
 _PHRASES = re.compile(
     r"context deadline exceeded|deadline exceeded|i/o timeout|connection refused"
@@ -53,17 +59,25 @@ _PHRASES = re.compile(
     r"|unable to get local issuer certificate|unknown authority"
     r"|temporary failure in name resolution|server closed the connection unexpectedly"
     r"|read timed out|connect timed out"
-    r"|InsufficientInstanceCapacity|(?:do not|don't) have sufficient [\w.-]+ capacity",
+    r"|InsufficientInstanceCapacity|(?:do not|don't) have sufficient [\w.-]+ capacity"
+    r"|cannot assign requested address|no route to host|network is unreachable"
+    # what proxies answer and log (Envoy's response flags, nginx's upstream errors)
+    r"|no healthy upstream|upstream connect error or disconnect/reset before headers"
+    r"|upstream request timeout|no live upstreams|upstream timed out"
+    r"|upstream prematurely closed connection|client sent too long header line"
+    r"|client intended to send too large body",
     re.IGNORECASE,
 )
 _REASONS = (
     "Service Unavailable|Bad Gateway|Gateway Time-?out|Too Many Requests|Internal Server Error"
     "|Not Implemented|Unauthorized|Forbidden|Not Found|Request Timeout|Conflict|Payload Too Large"
-    "|Unprocessable Entity|Precondition Failed|Gone"
+    "|Unprocessable Entity|Precondition Failed|Gone|Bad Request|Request Entity Too Large"
+    "|Request Header Fields Too Large|Request Header Or Cookie Too Large|URI Too Long"
+    "|Length Required|Method Not Allowed|Insufficient Storage"
 )
 _HTTP = re.compile(
     r"\b(?P<a>[45]\d\d) (?P<reason>" + _REASONS + r")\b"
-    r"|\bHTTP(?:/[\d.]+)?[ :]+(?P<b>[45]\d\d)\b"
+    r"|\bHTTP(?:/[\d.]+)?[ :]+(?P<b>[45]\d\d)\b(?: (?:" + _REASONS + r")\b)?"
     r"|\b(?:status|status_code|http_status|statusCode)[\"']?\s*[=:]\s*[\"']?(?P<c>[45]\d\d)\b",
     re.IGNORECASE,
 )
@@ -289,15 +303,41 @@ def _exception_above(lines: list[str]) -> list[_Signal]:
 
 
 def _message(record: str, kind: str, start: int, end: int) -> str:
-    """`Kind: message` or `Kind (message)`; else a JSON message beside it; else the record."""
+    """`Kind: message` or `Kind (message)`; else a JSON message beside it; else the record.
+    A status written with its reason phrase (`400 Request Header Or Cookie Too Large`) keeps
+    the phrase: it is what failed."""
+    phrase = _phrase(record[start:end]) if kind.startswith("HTTP ") else ""
     after = record[end:]
     match = re.match(r"\s*(?::|-)\s+(.{3,})", after) or re.match(r"\s*\((.{3,}?)\)", after)
     if match:
-        return shorten(match.group(1), 200)
-    json_msg = re.search(r'"(?:message|msg|error|err|exc)"\s*:\s*"([^"]{3,})"', record)
-    if json_msg and json_msg.group(1) != kind:
-        return shorten(json_msg.group(1), 200)
-    return shorten(record[max(0, start - 80) : end + 120], 200)
+        said = match.group(1)
+        if record.lstrip().startswith("{"):  # inside a JSON record's value: up to its end
+            said = re.split(r'(?<!\\)"', said)[0] or said
+        return shorten(_join(phrase, said), 200)
+    said = sorted((_JSON_KEYS.index(m["key"]), m["said"]) for m in _JSON_MESSAGE.finditer(record)
+                  if m["said"] != kind)  # fmt: skip
+    if said:
+        return shorten(_join(phrase, said[0][1]), 200)
+    return shorten(record[max(0, start - 80) : end + 120], 200)  # holds the phrase, if any
+
+
+# what a structured (JSON) record says went wrong, by the usual keys, the most specific first:
+# a `"reason"` (where search engines and many APIs put the cause) or an `"error"` says more
+# than the log's own `"msg"` ("request failed")
+_JSON_KEYS = ("reason", "error_message", "errorMessage", "error", "err", "exc", "detail",
+              "message", "msg")  # fmt: skip
+_JSON_MESSAGE = re.compile(rf'"(?P<key>{"|".join(_JSON_KEYS)})"\s*:\s*"(?P<said>[^"]{{3,}})"')
+
+
+def _phrase(said: str) -> str:
+    """The reason phrase of `503 Service Unavailable` (empty for `HTTP 503`, `status=503`)."""
+    match = re.search(r"[45]\d\d (\D.*)", said)
+    return match.group(1) if match else ""
+
+
+def _join(phrase: str, message: str) -> str:
+    return f"{phrase}: {message}" if phrase and phrase.lower() not in message.lower() else (
+        message)  # fmt: skip
 
 
 def _count(record: str, end: int) -> int | None:

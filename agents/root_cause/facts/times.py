@@ -1,7 +1,8 @@
 """Times as pages write them, resolved to datetimes.
 
 A time may come with a date (`2025-06-01 11:20`, ISO 8601, `06-01 11:20`, `Jun 1, 11:20`,
-`Sun 1 Jun 11:20`), with a weekday only (`Sun 11:20`), or alone (`11:20`). A lone time takes
+`Sun 1 Jun 11:20`), with a weekday and the day of the month (`Thu 07 06:00`: the latest
+such date), with a weekday only (`Sun 11:20`), or alone (`11:20`). A lone time takes
 the date that puts it inside the page's range ("2025-06-01 10:00:00 to 2025-06-01 11:30:00
 UTC") when the page states one, else the date of the alert, or the day before when that would
 put it more than a few hours after the alert.
@@ -31,6 +32,10 @@ _TIME = (
 )
 _DATED_TIME = re.compile(r"(?<![\w-])" + _DATE + r"(?:,?\s+-?\s*|T)" + _TIME)
 _WEEKDAY_TIME = re.compile(r"(?<![\w-])(?P<wd>" + _WD + r")\s+" + _TIME)
+# a weekday and the day of the month, as dashboards write them (`Thu 07 06:00`, `Sat 9th`)
+_DAY_OF_MONTH = r"(?P<wd>" + _WD + r")\s+(?P<dd>[0-3]?\d)(?:st|nd|rd|th)?"
+_WEEKDAY_DAY_TIME = re.compile(r"(?<![\w-])" + _DAY_OF_MONTH + r"\s+" + _TIME)
+_WEEKDAY_DAY_ONLY = re.compile(r"^\s*" + _DAY_OF_MONTH + r"(?![\d:.,/-])")
 _LONE_TIME = re.compile(_TIME)
 _DATE_ONLY = re.compile(r"^\s*" + _DATE + r"(?![\d:-])")
 _RANGE = re.compile(
@@ -112,7 +117,7 @@ def all_times(text: str, clock: Clock, anchor: date | None = None) -> list[Found
     """Every time written in text, in order (a dated time wins over the time inside it)."""
     out: list[Found] = []
     taken: list[tuple[int, int]] = []
-    for pattern in (_DATED_TIME, _WEEKDAY_TIME, _LONE_TIME):
+    for pattern in (_DATED_TIME, _WEEKDAY_DAY_TIME, _WEEKDAY_TIME, _LONE_TIME):
         for match in pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
@@ -146,7 +151,9 @@ def date_only(text: str, clock: Clock) -> datetime | None:
     """A cell that is a date without a time of day (a daily table's row): its midnight."""
     match = _DATE_ONLY.match(text)
     if not match:
-        return None
+        both = _WEEKDAY_DAY_ONLY.match(text)
+        day = _day_of_month(both, clock) if both else None
+        return clock.combine(day, time()) if day is not None else None
     day = _date(match, clock)
     return clock.combine(day, time()) if day is not None else None
 
@@ -158,6 +165,10 @@ def _resolve(match: re.Match[str], clock: Clock, anchor: date | None) -> Found |
     except ValueError:
         return None
     day = _date(match, clock) if "mo2" in groups else None
+    if "dd" in groups:
+        day = _day_of_month(match, clock)
+        if day is None:
+            return None
     if day is None and groups.get("wd") and not _has_date(groups):
         day = clock.weekday_date(WEEKDAYS.index(match["wd"][:3].lower()))
     has_date = day is not None
@@ -190,6 +201,26 @@ def _date(match: re.Match[str], clock: Clock) -> date | None:
         return date(clock.year_for(month, day), month, day)
     except ValueError:
         return None
+
+
+_MONTHS_BACK = 14  # how far back a weekday and day of the month are looked for
+
+
+def _day_of_month(match: re.Match[str], clock: Clock) -> date | None:
+    """The latest date, not after the page's end (or the alert), with this day of the month
+    and this weekday (`Thu 07`); None when no recent month has both."""
+    weekday, dom = WEEKDAYS.index(match["wd"][:3].lower()), int(match["dd"])
+    ref = (clock.end or clock.alert).date() + timedelta(days=1)
+    year, month = ref.year, ref.month
+    for _ in range(_MONTHS_BACK):
+        try:
+            day = date(year, month, dom)
+        except ValueError:
+            day = None
+        if day is not None and day <= ref and day.weekday() == weekday:
+            return day
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return None
 
 
 def _month(name: str | None) -> int:
