@@ -159,10 +159,22 @@ def test_page_range_decides_the_date() -> None:
         ("Jun 2, 18:31", datetime(2025, 6, 2, 18, 31, tzinfo=UTC)),
         ("Mon 2 Jun 18:31", datetime(2025, 6, 2, 18, 31, tzinfo=UTC)),
         ("Sun 09:12", datetime(2025, 6, 1, 9, 12, tzinfo=UTC)),
+        ("Thu 29 06:00-12:00", datetime(2025, 5, 29, 6, 0, tzinfo=UTC)),  # weekday, day of month
+        ("Fri 30th 23:10", datetime(2025, 5, 30, 23, 10, tzinfo=UTC)),
+        ("Tue 03 11:02", datetime(2025, 6, 3, 11, 2, tzinfo=UTC)),
     ],
 )
 def test_dated_times(written: str, expected: datetime) -> None:
     assert first_time(written, Clock(ALERT)).at == expected  # type: ignore[union-attr]
+
+
+def test_a_weekday_and_day_of_month_no_recent_month_has_are_no_date() -> None:
+    from agents.root_cause.facts.times import date_only
+
+    clock = Clock(ALERT)
+    assert date_only("Sat 31 | 14 tickets", clock) == datetime(2025, 5, 31, tzinfo=UTC)
+    assert not first_time("Mon 31 10:00", clock).has_date  # type: ignore[union-attr]  # no Monday 31st lately
+    assert date_only("Mon 3 | 2 GiB", clock) is None  # the 3rd was a Tuesday: not this form
 
 
 def test_not_times() -> None:

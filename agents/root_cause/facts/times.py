@@ -203,7 +203,7 @@ def _date(match: re.Match[str], clock: Clock) -> date | None:
         return None
 
 
-_MONTHS_BACK = 14  # how far back a weekday and day of the month are looked for
+_MONTHS_BACK = 3  # months looked at for a weekday and day of the month (this one, two before)
 
 
 def _day_of_month(match: re.Match[str], clock: Clock) -> date | None:
