@@ -372,3 +372,39 @@ def test_an_alias_of_the_whole_request_value_already_in_the_key_is_not_a_finding
     assert findings("api/search.py", inlined) == []
     assert findings("api/search.py", named_kept) == []
     assert findings("src/reports/cache.ts", passed_on) == []
+
+
+def test_a_kept_cache_lookup_removed_sends_every_call_to_the_backend() -> None:
+    go = """\
+@@ -40,12 +40,6 @@ func (s *Signer) key(ctx context.Context, id string) ([]byte, error) {
+-    if k, ok := s.keyCache.Get(id); ok {
+-        return k, nil
+-    }
+     out, err := s.vault.Unwrap(ctx, id)
+     if err != nil {
+         return nil, err
+     }
+-    s.keyCache.Add(id, out)
+     return out, nil
+"""
+    [hit] = findings("internal/signer/signer.go", go)
+    assert "caching removed" in hit.message and "throttling" in hit.symptoms
+    py = """\
+@@ -10,6 +10,4 @@ def rates(self, currency):
+-        cached = self.rate_cache.get(currency)
+-        if cached is not None:
+-            return cached
+         return self.client.fetch_rates(currency)
+"""
+    [rates] = findings("app/fx.py", py)
+    assert "caching removed" in rates.message
+
+
+def test_a_lookup_moved_to_another_cache_is_not_a_finding() -> None:
+    moved = """\
+@@ -10,4 +10,4 @@ def rates(self, currency):
+-        cached = self.rate_cache.get(currency)
++        cached = self.shared_cache.get(f"fx:{currency}")
+         if cached is not None:
+"""
+    assert findings("app/fx.py", moved) == []

@@ -133,3 +133,14 @@ def test_tests_comments_and_code_are_ignored() -> None:
     assert findings("tests/fixtures/app.yaml", patch) == []
     assert findings("config/app.yaml", comment) == []
     assert findings("app/settings.py", code) == []
+
+
+def test_millicores_become_cores_only_when_read_as_cores_by_mistake() -> None:
+    """A bare CPU value is cores: `300m` → `2` is a new amount; `750m` → `750` is the unit lost."""
+    resized = "@@ -3,2 +3,2 @@\n     requests:\n-      cpu: 300m\n+      cpu: 2\n"
+    halved = "@@ -3,2 +3,2 @@\n     limits:\n-      cpu: 1500m\n+      cpu: 1\n"
+    slipped = "@@ -3,2 +3,2 @@\n     requests:\n-      cpu: 750m\n+      cpu: 750\n"
+    assert findings("k8s/api/deployment.yaml", resized) == []
+    assert findings("k8s/api/deployment.yaml", halved) == []
+    [lost] = findings("k8s/api/deployment.yaml", slipped)
+    assert "cpu lost its unit: 750m → 750 (was 0.75 cores" in lost.message

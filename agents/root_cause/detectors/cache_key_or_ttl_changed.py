@@ -20,7 +20,8 @@ Catches:
 - a TTL lowered or set to zero, as a setting (`ttl: 3600` → `60`, a cache's `TIMEOUT`) or a
   literal (`expires_in: 12.hours` → `5.minutes`, `setex(key, 3600, v)`, `max-age=600`);
 - caching removed or switched off: a caching decorator or call removed (`@lru_cache`,
-  `@cache_page`, `@Cacheable`, `Rails.cache.fetch`) with none added back in the file, a
+  `@cache_page`, `@Cacheable`, `Rails.cache.fetch`, a lookup in a cache the code keeps:
+  `e.cache.get(id)`, `dekCache.Get(k)`) with none added back in the file, a
   cache flag set to false, a cache backend set to a null/dummy one, `Cache-Control` set to
   `no-store`/`no-cache`.
 
@@ -43,8 +44,9 @@ from agents.root_cause.facts import diff
 from agents.root_cause.facts.types import ChangeFacts, Finding, SettingChange
 
 NAME = "cache_key_or_ttl_changed"
-SYMPTOMS = ("cache", "latency", "cpu", "connections", "memory")
-MISS = ("cache", "latency", "cpu", "connections")
+SYMPTOMS = ("cache", "latency", "cpu", "connections", "memory", "throttling")
+# misses go to what the cache fronted: its CPU and connections, or its rate limit or quota
+MISS = ("cache", "latency", "cpu", "connections", "throttling")
 
 _NOT_A_CACHE = re.compile(
     r"token|session|jwt|password|cert|lease|lock|otp|cookie|refresh|retention|invite|reset|"
@@ -108,7 +110,9 @@ _TTL_LINE = re.compile(
 _CACHING = re.compile(
     r"@(functools\.)?(lru_cache|cache|cached|cache_page|cache_control|memoize|Cacheable)\b|"
     r"\bRails\.cache\.fetch\b|\bcache\.(fetch|get_or_set|remember|wrap|getOrSet|getOrLoad)\(|"
-    r"\bcaches_(action|page)\b|\bmemoize\(",
+    r"\bcaches_(action|page)\b|\bmemoize\(|"
+    # a lookup in a cache the code keeps (`e.cache.get(id)`, `dekCache.Get(k)`)
+    r"(?P<lookup>\b\w*[cC]ache\w*\.(?:get|Get|getIfPresent|get_if_present|lookup|Lookup|Load)\()",
 )
 _OFF = re.compile(
     r"^(false|no|off|0|disabled?|none|null|nil|dummy\w*|\w*\.?(Dummy|Null|No)Cache\w*|"
@@ -388,14 +392,14 @@ def _ttl(file: str, old: diff.DiffLine, new: diff.DiffLine, near: str) -> Findin
 
 def _removed(file: str, lines: list[diff.DiffLine]) -> list[Finding]:
     """Caching decorators and calls removed, more of each kind than the file adds back."""
-    added = Counter(m.group(0) for d in lines if d.sign == "+" for m in _CACHING.finditer(d.text))
+    added = Counter(_kind(m) for d in lines if d.sign == "+" for m in _CACHING.finditer(d.text))
     out = []
     for i, d in enumerate(lines):
         if d.sign != "-" or _COMMENT.match(d.text):
             continue
         for m in _CACHING.finditer(d.text):
-            if added[m.group(0)] > 0:
-                added[m.group(0)] -= 1
+            if added[_kind(m)] > 0:
+                added[_kind(m)] -= 1
                 continue
             after = (n.new for n in lines[i:] if n.new is not None)
             before = (n.new for n in reversed(lines[:i]) if n.new is not None)
@@ -403,6 +407,12 @@ def _removed(file: str, lines: list[diff.DiffLine]) -> list[Finding]:
             message = f"caching removed: {m.group(0)} (was line {d.old})"
             out.append(Finding(NAME, message, file, at, MISS, 0.55))
     return out
+
+
+def _kind(m: re.Match[str]) -> str:
+    """What a caching match counts as: any lookup in a kept cache is one kind (a lookup in
+    another cache added back keeps the calls cached), a decorator or call by its text."""
+    return "a cache lookup" if m["lookup"] else m.group(0)
 
 
 def _bump(before: str, after: str) -> str | None:

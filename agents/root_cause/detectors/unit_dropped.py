@@ -15,7 +15,9 @@ value converted to seconds or milliseconds (right only if the reader counts in t
 
 Ignores bare numbers changed to other bare numbers, a unit changed for another (`5m` →
 `300s`), a value gaining a unit, a size rewritten in bytes or CPU in cores (the exact same
-quantity), code files, comments, docs and tests.
+quantity), CPU moved from millicores to a plausible number of cores (`250m` → `1`: Kubernetes
+reads a bare CPU value in cores, so that is a new amount, not a lost unit; `500m` → `500` is
+caught), code files, comments, docs and tests.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ _ISO = re.compile(r"^P(?:(\d+)D)?T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$",
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|KiB|MiB|GiB|TiB|KB|MB|GB|TB|[kKMGTbB])$")
 _DOCKER_SIZE = re.compile(r"^(\d+(?:\.\d+)?)([kmgt])$")
 _MILLICORES = re.compile(r"^(\d+)m$")
+_CORES_SLIP = 100  # `500m` → `500`: millicores read as cores, a request no node can place
 _BARE = re.compile(r"^\d+(?:\.\d+)?$")
 _ENV_NAME = re.compile(
     r"^(?P<indent>\s*)(?P<dash>-\s+)?[\"']?name[\"']?\s*[:=]\s*[\"']?(?P<name>[A-Za-z_][\w.-]*)"
@@ -162,6 +165,8 @@ def _dropped(
     else:
         if _close(bare, amount):
             return None  # the same quantity in bytes or cores
+        if unit == "cores" and not same_digits and bare < amount * _CORES_SLIP:
+            return None  # a bare CPU value is read in cores everywhere: a new amount, written so
         converted = False
         named = bool(_NAMED_SIZE.search(words)) or kind in ("memory", "cache_size", "cpu")
         shown = f"was {amount:.15g} {unit}; a bare {new} is {bare:g} {unit}"
