@@ -91,8 +91,10 @@ def _finding(what: str, gone: Line, cpu: bool) -> Finding:
                    "not the container's CPU limit, and burns its CPU quota in bursts (CFS "
                    "throttling, latency under load)")  # fmt: skip
         return Finding(NAME, message, gone.file, gone.line, CPU_SYMPTOMS, strength=0.6)
-    message = (f"removes {what}: the runtime then sizes its heap from the node's memory, "
-               "not the container's limit, and the container is OOMKilled before it collects")
+    message = (
+        f"removes {what}: the runtime then sizes its heap from the node's memory, "
+        "not the container's limit, and the container is OOMKilled before it collects"
+    )
     return Finding(NAME, message, gone.file, gone.line, MEMORY_SYMPTOMS, strength=0.6)
 
 
