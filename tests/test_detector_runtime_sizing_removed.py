@@ -49,7 +49,7 @@ def test_not_findings_on_go_125_moved_settings_logging_and_tests() -> None:
              "@@ -1,4 +1,4 @@\n module example.com/quotes\n \n-go 1.24.2\n+go 1.25.1\n"
              "@@ -6,3 +6,2 @@\n-\tgo.uber.org/automaxprocs v1.6.0\n")  # fmt: skip
     assert findings({"main.go": newer[0], "go.mod": newer[1]}) == []
-    moved = ('@@ -1,3 +1,3 @@\n-ENV JAVA_OPTS="-Xmx1g"\n+ENV JAVA_OPTS="-Xmx1g -XX:+UseG1GC"\n')
+    moved = '@@ -1,3 +1,3 @@\n-ENV JAVA_OPTS="-Xmx1g"\n+ENV JAVA_OPTS="-Xmx1g -XX:+UseG1GC"\n'
     assert findings({"Dockerfile": moved}) == []
     logged = '@@ -2,2 +2,3 @@\n+logger.info("workers=%d", os.cpu_count())\n'
     assert findings({"app/boot.py": logged}) == []

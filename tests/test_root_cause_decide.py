@@ -192,6 +192,35 @@ def test_a_lowered_timeout_that_what_it_bounds_passed_keeps_its_weight_for_hours
     assert not any(r.startswith("what it bounds passed") for r in s.reasons)
 
 
+def test_a_raised_cpu_request_fits_too_few_pods_at_the_peak_but_a_raised_limit_does_not() -> None:
+    """A utilisation autoscaler divides use by the request: raised, it scales out later."""
+    request = {"k8s/web/deployment.yaml": "@@ -7,3 +7,3 @@\n resources:\n  requests:\n"
+               "-    cpu: 200m\n+    cpu: 800m\n"}  # fmt: skip
+    limit = {"k8s/web/deployment.yaml": "@@ -7,3 +7,3 @@\n resources:\n  limits:\n"
+             "-    cpu: 200m\n+    cpu: 800m\n"}  # fmt: skip
+    slow = incident(symptoms=frozenset({"latency", "timeouts"}),
+                    texts=("p99 6.2 s at the evening peak; upstream request timeout",))  # fmt: skip
+    fits = scored(change(45, -300, request), slow)
+    assert any("fits the symptoms" in r for r in fits.reasons), fits.reasons
+    capped = scored(change(46, -300, limit), slow)
+    assert not any("fits the symptoms" in r for r in capped.reasons)
+    crash = incident(symptoms=frozenset({"crash", "memory"}), texts=("OOMKilled",))
+    killed = scored(change(45, -300, request), crash)
+    assert not any("fits the symptoms" in r for r in killed.reasons)
+
+
+def test_a_cache_removed_fits_throttling_by_what_it_fronted_but_a_larger_one_does_not() -> None:
+    removed = {"config/prod.env": "@@ -3,2 +3,1 @@\n REGION=eu-west-1\n-TOKEN_CACHE_SIZE=20000\n"}
+    larger = {"config/prod.env": "@@ -3,2 +3,2 @@\n REGION=eu-west-1\n-TOKEN_CACHE_SIZE=20000\n"
+              "+TOKEN_CACHE_SIZE=80000\n"}  # fmt: skip
+    throttled = incident(symptoms=frozenset({"throttling", "errors"}),
+                         texts=("RequestLimitExceeded: request rate over the limit",))  # fmt: skip
+    gone = scored(change(47, -240, removed), throttled)
+    assert any("fits the symptoms" in r for r in gone.reasons), gone.reasons
+    bigger = scored(change(48, -240, larger), throttled)
+    assert not any("fits the symptoms" in r for r in bigger.reasons)
+
+
 def test_a_timeout_raised_inside_a_library_does_not_tie_its_upgrade() -> None:
     bump = {"requirements.txt": "@@ -1,2 +1,2 @@\n-dbdriver==1.4.0\n+dbdriver==1.5.0\n"}
     slow = incident(texts=("dbdriver.exceptions.QueryCanceledError: canceling statement due "

@@ -47,6 +47,8 @@ def alert(name: str, summary: str = "", **labels: str) -> Alert:
         ("share of answers with status 429: 8%", "error_ratio", 8.0),
         ("5xx ratio 0.65% over 10m (threshold 0.4%). SLO 99.95% monthly", "error_ratio", 0.65),
         ("error rate 0.4% (a percentage, not a fraction)", "error_ratio", 0.4),
+        ("3.1% of requests answered 431 by the edge proxy (threshold 1%)", "error_ratio", 3.1),
+        ("uploads: 1.8% returned with status 413", "error_ratio", 1.8),
     ],
 )
 def test_measures_in_alert_text(text: str, measure: str, value: float) -> None:
@@ -66,6 +68,7 @@ def test_measures_in_alert_text(text: str, measure: str, value: float) -> None:
         "alert when the 5xx ratio passes its threshold 2% for 10m",
         "error budget: 0.1% of requests may fail",
         "availability target of 99.95% over 30 days",
+        "92% of requests answered 200 from the cache",
     ],
 )
 def test_no_measure_where_the_text_states_none(text: str) -> None:

@@ -146,19 +146,22 @@ def flat_before(onset: Onset, pages: Sequence[PageFacts]) -> bool:
 RECOVERED_BEFORE = timedelta(minutes=30)  # a departure over this long before the alert fired
 
 
-def onset_of(pages: Sequence[PageFacts], alert_start: datetime) -> Onset | None:
+def onset_of(
+    pages: Sequence[PageFacts], alert_start: datetime, clients: bool = False
+) -> Onset | None:
     """The earliest onset the pages show, no later than the alert: of a problem series
     (errors, latency, saturation...) where any page shows one, of answers clients caused
     (4xx) only where no other is; a page's other series (its client connections rising when
     replicas were added) only where none does. A page's departure that was over half an
     hour before the alert fired (a lag that rose and settled in the afternoon) is not what
-    an evening alert is about, where another page shows one still under way."""
+    an evening alert is about, where another page shows one still under way. An alert about
+    answers clients caused (`clients`: its own words name a 4xx) counts them as failures."""
     found = [p.onset for p in pages if p.onset and p.onset.at <= alert_start + DEPLOY_SLACK]
     lasting = [o for o in found if o.recovered_at is None
                or o.recovered_at >= alert_start - RECOVERED_BEFORE]  # fmt: skip
     found = lasting or found  # a wobble over well before the alert is not what it is about
     problems = [o for o in found if o.problem]
-    served = [o for o in problems if not client_side(o.series)]
+    served = [o for o in problems if clients or not client_side(o.series)]
     return min(served or problems or found, key=lambda o: o.at, default=None)
 
 
@@ -919,11 +922,14 @@ def buildups(
     a limit. Flat is within a tenth of its level, or of a twentieth of the rise (from 0 %, or
     a few thousand inodes wobbling before millions were used). Every interval
     after the deploy flat or up (one dip allowed), none more than half the rise: a step at
-    the deploy is a change of level, not a build-up."""
+    the deploy is a change of level, not a build-up. Nor is what the autoscaler added: where
+    the pages show the workload's replicas (pods, desired, instances) rising over the same
+    interval as much, the resource grew with the pods (quota used, connections), load's."""
     out: list[Buildup] = []
+    series = list(series)
     deploys = sorted({m.at for m in markers if m.at <= onset - timedelta(hours=BUILDUP_HOURS)})
     for s in series:
-        if not _filling(s):
+        if not _filling(s) or _REPLICAS.search(s.name):
             continue
         tier = classify(s.name)[0]
         points = sorted((p for p in s.points if p.at <= onset), key=lambda p: p.at)
@@ -941,9 +947,31 @@ def buildups(
             steps = [b - a for a, b in zip([level, *after], after, strict=False)]
             if sum(1 for d in steps if d < 0) > 1 or max(steps) > 0.5 * rise:
                 continue
+            if _scaled_out(series, at, onset, after[-1] / level if level else None):
+                continue
             out.append(Buildup(at, _named(s) if tier == 0 else s.name, level, after[-1], s.unit))
             break
     return tuple(out)
+
+
+_REPLICAS = re.compile(r"replicas?\b|\bpods?\b|desired|\binstances\b|\btasks\b", re.I)
+
+
+def _scaled_out(series: list[Series], at: datetime, onset: datetime, grew: float | None) -> bool:
+    """The workload's replica count (a series named for replicas, pods, desired) rose from
+    `at` to the onset by at least `_BUILT` and by about as much as the build-up did (`grew`,
+    the build-up's factor): the autoscaler added pods."""
+    for s in series:
+        if not _REPLICAS.search(s.name):
+            continue
+        before = [p.value for p in s.points if p.at < at]
+        after = [p.value for p in s.points if at <= p.at <= onset]
+        if not before or not after or before[-1] <= 0:
+            continue
+        factor = max(after) / before[-1]
+        if factor >= 1 + _BUILT and (grew is None or factor >= 0.5 * grew):
+            return True
+    return False
 
 
 def changes_since(pages: Sequence[PageFacts], start: datetime) -> datetime:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from agents.root_cause.change import Change
+from agents.root_cause.facts.onset import about_clients
 from agents.root_cause.facts.pages import page_facts  # noqa: I001
 from agents.root_cause.facts.types import PageFacts
 from agents.root_cause.snapshot import page_lines, signal_lines
@@ -257,7 +258,7 @@ async def read_dashboards(
         urls = _queued(urls, i, linked_pages(text, urls, base=url))
         source = f"dashboard:{i}"
         try:
-            facts = page_facts(text, url, source, alert.starts_at)
+            facts = page_facts(text, url, source, alert.starts_at, alert_about_clients(alert))
             bundle.pages.append(_as_guidance(facts) if _RUNBOOK.search(url) else facts)
         except Exception as exc:  # an extractor bug costs this page's facts, not the run
             bundle.problems.append(f"dashboard {url}: facts not extracted: {type(exc).__name__}")
@@ -411,3 +412,8 @@ def parse_time(value: str) -> datetime:
 def iso(value: datetime) -> str:
     """A time as the tools take it: RFC 3339 in UTC, to the second."""
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def alert_about_clients(alert: Alert) -> bool:
+    """The alert is about answers clients caused (its name or summary names a 4xx)."""
+    return about_clients(alert.name, alert.annotations.get("summary", ""))

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from agents.root_cause import correlate, evidence
 from agents.root_cause.change import Change
 from agents.root_cause.facts.changes import change_facts
-from agents.root_cause.facts.types import ChangeFacts, Onset, PageFacts
+from agents.root_cause.facts.onset import classify, departure
+from agents.root_cause.facts.types import ChangeFacts, ErrorSignal, Onset, PageFacts
 from agents.root_cause.logic import Findings
 from agents.root_cause.score import (
     Incident,
@@ -30,6 +31,7 @@ from core.ports import Tools
 from core.state import Alert, Triage
 
 FACT_LINES = 10
+ERROR_LINES = 5  # of the fact lines, for errors at most
 _PLACE = re.compile(r"\b[a-z]{2,}-[a-z]+-?\d[a-z]?\b|\bzone\b|\bregion\b|\b[A-Z]{3}\d\b", re.I)
 BLIP = timedelta(minutes=20)
 EVENTS_BEFORE, EVENTS_AFTER = timedelta(minutes=30), timedelta(minutes=10)
@@ -77,7 +79,7 @@ async def investigate(
     live = [m for c, facts in detailed if (m := in_effect(c, facts, incident))]
     incident = replace(incident, markers=(*incident.markers, *live))
     scored = [score(c, facts, incident) for c, facts in detailed]
-    onset = correlate.onset_of(bundle.pages, alert.starts_at)
+    onset = correlate.onset_of(bundle.pages, alert.starts_at, evidence.alert_about_clients(alert))
     recovered = correlate.recovered(onset, bundle.pages)
     # the failures outlasting it: over well before the last data the pages show, not only
     # before the alert fired (an alert may fire within a minute of a brief event)
@@ -210,7 +212,7 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
     """The incident as the pages show it; its onset is the earliest of the data's departure
     and the first failure on the version the failures began with (the alert's start when
     neither is shown)."""
-    onset = correlate.onset_of(pages, alert.starts_at)
+    onset = correlate.onset_of(pages, alert.starts_at, evidence.alert_about_clients(alert))
     markers = tuple(m for p in pages for m in p.markers)
     bad = correlate.first_bad_version([o for p in pages for o in p.outcomes], markers)
     if bad is not None and bad.at > alert.starts_at + correlate.DEPLOY_SLACK:
@@ -236,7 +238,11 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
         start=alert.starts_at,
         onset=at,
         symptoms=frozenset(families(named)),
-        primary=frozenset(families([alert.name, alert.annotations.get("summary", "")])),
+        primary=frozenset(
+            families(
+                [alert.name, alert.annotations.get("summary", ""), *_answers_alerted(alert, errors)]
+            )
+        ),  # fmt: skip
         markers=markers,
         errors=errors,
         texts=tuple(texts),
@@ -255,37 +261,88 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
     )
 
 
+def _answers_alerted(alert: Alert, errors: Sequence[ErrorSignal]) -> list[str]:
+    """What the pages say of the answers an alert about clients' answers counts (`400 ratio`:
+    the messages of the pages' HTTP 400s): what the alert is about, in the failures' words."""
+    if not evidence.alert_about_clients(alert):
+        return []
+    said = f"{alert.name} {alert.annotations.get('summary', '')}"
+    codes = {f"HTTP {c}" for c in re.findall(r"(?<![\d.])4\d\d(?![\d.%])", said)}
+    return [e.message for e in errors if e.kind in codes]
+
+
 def fact_lines(
     pages: list[PageFacts], first_bad: correlate.FirstBad | None = None
 ) -> tuple[list[str], list[str]]:
-    """The incident's facts in a few compact lines for the prompt, and the evidence ids."""
+    """The incident's facts in a few compact lines for the prompt, and the evidence ids: the
+    first bad version, the onsets, the errors (those that name what failed first, one line
+    for an error two pages show), the notices, then the deploys (one line for a deploy two
+    sources show, the one that names its PR): the options' own lines say when each change
+    went live, so deploys come last where the lines run out."""
+    onsets: list[str] = []
+    errors: dict[tuple[str, str], str] = {}
+    deploys: dict[str, str] = {}
+    notices: list[str] = []
+    for page in pages:
+        if page.onset:
+            o = page.onset
+            back = f", back to baseline at {o.recovered_at:%H:%M}" if o.recovered_at else ""
+            also = "; ".join(_moved_with(page, o))
+            with_it = f"; with it: {also}" if also else ""
+            onsets.append(f"onset {o.at:%H:%M} UTC: {o.series} {o.baseline:g} → {o.peak:g}{back}"
+                          f"{with_it} [{page.source}]")  # fmt: skip
+        for e in _telling_first(page.errors)[:3]:
+            frames = ", ".join(f"{f.file}:{f.line}" for f in e.frames[:2])
+            count = f" ×{e.count}" if e.count else ""
+            errors.setdefault((e.kind, e.message[:90]), (
+                f"error {e.kind}{count}: {e.message[:90]}"
+                + (f" (at {frames})" if frames else "") + f" [{page.source}]"))  # fmt: skip
+        for m in page.markers[:4]:
+            names = " ".join(x for x in (m.sha, f"#{m.pr}" if m.pr else None, m.version) if x)
+            line = f"deploy {m.at:%H:%M} UTC {names} [{page.source}]"
+            key = m.sha or (f"#{m.pr}" if m.pr else line)
+            if key not in deploys or (m.pr and "#" not in deploys[key]):
+                deploys[key] = line
+        for n in page.notices[:2]:
+            start = f" since {n.started:%H:%M} UTC" if n.started else ""
+            where = sorted(n.components, key=lambda c: not _PLACE.search(c))
+            parts = f" affecting {', '.join(where[:4])}" if where else ""
+            notices.append(f"notice {n.provider} ({n.kind}) {n.status}{start}{parts}: "
+                           f"{n.text[:100]} [{page.source}]")  # fmt: skip
     out: list[str] = []
     if first_bad is not None:
         bad, failed = first_bad.bad, first_bad.failed
         out.append(f"failures began {first_bad.at:%H:%M} UTC on {correlate.label(bad)} "
                    f"(deployed {bad.at:%H:%M}); runs on {correlate.label(first_bad.good)} "
                    f"worked: {failed.text[:90]} [{failed.source}]")  # fmt: skip
-    for page in pages:
-        if page.onset:
-            o = page.onset
-            back = f", back to baseline at {o.recovered_at:%H:%M}" if o.recovered_at else ""
-            out.append(f"onset {o.at:%H:%M} UTC: {o.series} {o.baseline:g} → {o.peak:g}{back} "
-                       f"[{page.source}]")  # fmt: skip
-        for e in page.errors[:3]:
-            frames = ", ".join(f"{f.file}:{f.line}" for f in e.frames[:2])
-            count = f" ×{e.count}" if e.count else ""
-            out.append(f"error {e.kind}{count}: {e.message[:90]}"
-                       + (f" (at {frames})" if frames else "") + f" [{page.source}]")  # fmt: skip
-        for m in page.markers[:4]:
-            names = " ".join(x for x in (m.sha, f"#{m.pr}" if m.pr else None, m.version) if x)
-            out.append(f"deploy {m.at:%H:%M} UTC {names} [{page.source}]")
-        for n in page.notices[:2]:
-            start = f" since {n.started:%H:%M} UTC" if n.started else ""
-            where = sorted(n.components, key=lambda c: not _PLACE.search(c))
-            parts = f" affecting {', '.join(where[:4])}" if where else ""
-            out.append(f"notice {n.provider} ({n.kind}) {n.status}{start}{parts}: "
-                       f"{n.text[:100]} [{page.source}]")  # fmt: skip
+    out += [*onsets, *list(errors.values())[:ERROR_LINES], *notices, *deploys.values()]
     return _dedupe(out)[:FACT_LINES], [p.source for p in pages]
+
+
+MOVED_WITH = 3  # other series named beside an onset, at most
+MOVED_NEAR = timedelta(minutes=30)
+
+
+def _moved_with(page: PageFacts, onset: Onset) -> list[str]:
+    """The page's other series that left their baseline within half an hour of its onset,
+    by name with their values (`Scratch inodes used 0.41 → 1`): what a dashboard's own words
+    say moved with the failures (a resource, a count at a limit)."""
+    out: list[str] = []
+    for s in page.series:
+        if s.name == onset.series or len(out) >= MOVED_WITH:
+            continue
+        values = [p.value for p in s.points]
+        found = departure(values, classify(s.name)[1])
+        if found is None or abs(s.points[found.index].at - onset.at) > MOVED_NEAR:
+            continue
+        out.append(f"{' '.join(s.name.split())[:40]} {found.base:g} → {found.peak:g}")
+    return out
+
+
+def _telling_first(errors: Sequence[ErrorSignal]) -> list[ErrorSignal]:
+    """A page's errors with those that name what failed (an exception, a code, an errno)
+    before bare HTTP statuses, which say only that a request failed; otherwise as shown."""
+    return sorted(errors, key=lambda e: e.kind.startswith("HTTP "))
 
 
 def _blip(onset: Onset | None, scored: list[Scored]) -> bool:

@@ -34,7 +34,13 @@ from agents.root_cause.facts.types import (
     SettingChange,
     SettingFamily,
 )
-from agents.root_cause.symptoms import KIND_SYMPTOMS, RAISED_SYMPTOMS, SETTING_SYMPTOMS, fit
+from agents.root_cause.symptoms import (
+    CPU_REQUEST_RAISED,
+    KIND_SYMPTOMS,
+    RAISED_SYMPTOMS,
+    SETTING_SYMPTOMS,
+    fit,
+)
 from core.state import CauseCategory
 
 PLAUSIBLE = 0.3  # a change scoring less is shown as unlikely, never offered as an option
@@ -48,12 +54,13 @@ NEAR_LINES = 3  # a stack frame this close to a changed line points at that chan
 # Risks that lie in wait: a leak builds up for hours or days after the deploy; the others
 # show only when something sets them off (a failure to retry, a load rise to scale out for).
 GROWS = frozenset({"unbounded_collection", "unclosed_client", "unbounded_metric_labels",
-                   "goroutine_blocked_send", "maintenance_disabled"})  # fmt: skip
+                   "goroutine_blocked_send", "maintenance_disabled", "cookie_grows"})  # fmt: skip
 TRIGGERED = frozenset({"retry_without_backoff", "scaling_bounds_changed", "query_in_loop",
                        "regex_backtracking", "pool_or_workers_lowered",
                        "bound_removed", "blocking_server_command",
                        "shutdown_drain_removed", "expiry_synchronized",
-                       "concurrency_model_changed", "probe_or_port_changed"})  # fmt: skip
+                       "concurrency_model_changed", "probe_or_port_changed",
+                       "runtime_sizing_removed"})  # fmt: skip
 LATENT_HOURS = 72.0  # a leak (or configuration read at start-up) live this long, at most
 TRIGGER_HOURS = 168.0  # a risk that waits for its trigger may wait a week
 AT_LIMIT = 0.3  # a lowered limit that the pages show being reached
@@ -652,10 +659,14 @@ def _built_up(marker: DeployMarker | None, incident: Incident) -> str:
 def _buildup_at(marker: DeployMarker | None, incident: Incident) -> correlate.Buildup | None:
     """The build-up the pages show starting at this deploy, if any: one that filled its
     resource first, then the steepest."""
-    grew = [b for b in incident.buildups if marker is not None and b.at == marker.at]
+    grew = [b for b in incident.buildups
+            if marker is not None and abs(b.at - marker.at) <= SAME_DEPLOY]  # fmt: skip
     return max(grew, key=lambda b: (_full(b), b.last / max(b.first, 1e-9)), default=None)
 
 
+# one deploy as two sources time it (a dashboard's annotation to the minute, the cluster's
+# rollout to the second)
+SAME_DEPLOY = timedelta(minutes=2)
 FULL = 95.0  # a share of a resource this high is all of it that can be used
 
 
@@ -831,7 +842,14 @@ def setting_symptoms(setting: SettingChange) -> tuple[str, ...]:
     it (`RAISED_SYMPTOMS`); a runtime's heap raised inside the container is not the
     container's own resource (a heap grown past the limit gets the container killed), nor is
     a connection's idle lifetime a call's deadline; a queue's visibility timeout (an ack
-    deadline, a poll interval) cut below the processing time redelivers messages."""
+    deadline, a poll interval) cut below the processing time redelivers messages; a CPU
+    request raised holds back an autoscaler that targets utilisation (`CPU_REQUEST_RAISED`)."""
+    if (
+        setting.family == "cpu"
+        and setting.direction == "raised"
+        and _REQUEST_KEY.search(setting.key)
+    ):
+        return CPU_REQUEST_RAISED
     if (
         setting.direction == "raised"
         and setting.family in RAISED_SYMPTOMS
@@ -847,6 +865,8 @@ def setting_symptoms(setting: SettingChange) -> tuple[str, ...]:
     return SETTING_SYMPTOMS[setting.family]
 
 
+# a container's requested resources (what a utilisation-based autoscaler divides use by)
+_REQUEST_KEY = re.compile(r"(?<![a-z])requests?(?![a-z])", re.I)
 # how long a consumer holds a message before the queue hands it to another: cut below the
 # time processing takes, each message is delivered again and again (duplicates, a backlog)
 _DELIVERY_KEY = re.compile(r"visibility|ack_?deadline|max_?poll_?interval|lease_?(duration|time)|"

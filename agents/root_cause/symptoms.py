@@ -17,7 +17,7 @@ from agents.root_cause.facts.types import SettingFamily
 FAMILIES = (
     "latency", "timeouts", "errors", "connections", "memory", "cpu", "disk", "tls", "dns",
     "throttling", "locks", "crash", "availability", "queue", "cache", "data", "contract", "auth",
-    "scheduling",
+    "scheduling", "headers",
 )  # fmt: skip
 
 _WORDS: tuple[tuple[str, str], ...] = (
@@ -50,6 +50,10 @@ _WORDS: tuple[tuple[str, str], ...] = (
     # a pod that cannot be placed: what a larger request (or a full node, a quota) causes
     ("scheduling", r"\bpending\b|failedscheduling|unschedulable|insufficient (cpu|memory)|"
                    r"forbidden: exceeded quota|didn't match|node\(s\) had"),
+    # requests refused for the size of their headers (cookies), at a proxy or the server
+    ("headers", r"header(?:s)? (?:or cookie )?too (?:large|big|long)|cookie too large|"
+                r"header fields too large|http 431|header(?:s)? overflow|"
+                r"large_client_header_buffers|max_?http_?header_?size|maxheadersize"),
     ("data", r"stale|inconsisten|replication|replica\S*\s+lag|duplicate|corrupt|wrong"),
     # a payload whose shape the reader did not expect (a caller validating a response)
     ("contract", r"validation ?error|zoderror|schema (validation|mismatch)|unmarshal|"
@@ -88,7 +92,9 @@ SETTING_SYMPTOMS: dict[SettingFamily, tuple[str, ...]] = {
     ),
     "ttl": ("cache", "latency", "cpu", "connections", "data"),
     "cache_key": ("cache", "latency", "cpu", "connections", "memory"),
-    "cache_size": ("memory", "cache", "latency"),
+    # a cache shrunk or removed sends its calls on to what it fronted: a database's CPU and
+    # connections, a rate-limited API's quota (throttling); raised, it holds more memory
+    "cache_size": ("memory", "cache", "latency", "cpu", "connections", "throttling", "timeouts"),
     "batch": ("memory", "latency", "queue", "timeouts"),
     "log_level": ("disk", "latency", "cpu"),
     "sampling": ("disk", "cpu", "latency"),
@@ -114,10 +120,16 @@ RAISED_SYMPTOMS: dict[SettingFamily, tuple[str, ...]] = {
     # request may leave pods unplaced (`scheduling`)
     "memory": ("scheduling",),
     "cpu": ("scheduling",),
+    "cache_size": ("memory",),
 }
 """Where raising a setting can produce fewer symptoms than changing it (the container's own
 resources: a runtime's heap raised inside an unchanged limit is another matter; the caller
 decides which)."""
+
+CPU_REQUEST_RAISED = ("scheduling", "latency", "availability", "timeouts", "queue")
+"""A CPU request raised: an autoscaler that targets CPU utilisation measures it against the
+request, so with the same use per pod it reports less and scales out later or never (too few
+pods at the peak: latency, timeouts, a backlog), besides leaving pods unplaced."""
 
 KIND_SYMPTOMS: dict[str, tuple[str, ...]] = {
     "schema": ("locks", "latency", "timeouts", "errors", "connections", "cpu"),

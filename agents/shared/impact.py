@@ -28,9 +28,11 @@ LEVELS: tuple[Severity, ...] = ("low", "medium", "high", "critical")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _ERROR_WORDS = re.compile(
     r"5xx|error|fail|exception|non-2xx|unsuccessful|rejected|declin|"
-    r"\b[45](?:\d\d|xx)\s+(?:ratio|rate|share|responses)\b|\bstatus(?: code)?\s+[45]\d\d\b",
+    r"\b[45](?:\d\d|xx)\s+(?:ratio|rate|share|responses)\b|\bstatus(?: code)?\s+[45]\d\d\b|"
+    r"\b(?:answered|returned|responded|served)\s+(?:with\s+)?(?:(?:an?|http|status)\s+)?[45]\d\d\b",
     re.I,
-)  # a status code's share of the answers (`401 ratio 26.7%`) is requests failing too
+)  # a status code's share of the answers (`401 ratio 26.7%`, `2% of requests answered 400`)
+# is requests failing too
 _SUCCESS_WORDS = re.compile(r"success|availability|uptime|ok rate|apdex", re.I)
 _SATURATION_WORDS = re.compile(
     r"pool|util|usage|used|saturat|capacity|full|cpu|memory|heap|disk|connections|quota|"

@@ -40,6 +40,7 @@ _SATURATION = re.compile(
     r"cpu|memory|\bmem\b|heap|utili[sz]|usage|saturat|working set|disk|volume|inode|queue"
     r"|backlog|pending|connections|conns\b|clients|threads|in use|\bload\b|iops|busy|old gen"
     r"|full gcs?\b|open files|swap|sessions|\bused\b"
+    r"|\bfields\b|field count"  # a mapping's or schema's fields, which fill a fixed limit
 )
 _FALLING = re.compile(
     r"success|availab|uptime|\bhit\b|hit ratio|hit rate|\bready\b|healthy|apdex|probe|\bup\b"
@@ -94,7 +95,17 @@ def client_side(name: str) -> bool:
     return bool(_CLIENT_SIDE.search(name.lower())) and not re.search(r"\b5\d\d\b|5xx", name.lower())
 
 
-def page_onset(series: list[Series]) -> Onset | None:
+def about_clients(name: str, summary: str) -> bool:
+    """An alert whose own name or summary is about answers clients caused (`400 ratio`):
+    those answers are then its failures, not noise beside them."""
+    return client_side(f"{' '.join(re.findall(r'[A-Z]?[a-z]+|[0-9]+|[A-Z]+(?![a-z])', name))} "
+                       f"{summary}")  # fmt: skip
+
+
+def page_onset(series: list[Series], clients: bool = False) -> Onset | None:
+    """The page's onset: the earliest departure of a problem series (errors first, then
+    latency, saturation...), of answers clients caused (4xx) only where no other departs,
+    unless the alert itself is about such answers (`clients`)."""
     problems: list[tuple[Series, Departure, int]] = []
     others: list[tuple[Series, Departure]] = []
     for s in series:
@@ -111,7 +122,7 @@ def page_onset(series: list[Series]) -> Onset | None:
     if problems:
         finest = min(_spacing(s) for s, _, _ in problems)
         close = [c for c in problems if _spacing(c[0]) <= _COARSER * finest]
-        served = [c for c in close if not client_side(c[0].name)]
+        served = [c for c in close if clients or not client_side(c[0].name)]
         s, found, tier = min(
             served or close, key=lambda c: (c[0].points[c[1].index].at, c[2], -c[1].score)
         )

@@ -27,8 +27,11 @@ from agents.root_cause.facts.tree import parse
 from agents.root_cause.facts.types import PageFacts
 
 
-def page_facts(snapshot: str, url: str, source: str, alert_start: datetime) -> PageFacts:
-    """Everything one page shows that the root-cause step can reason about, typed."""
+def page_facts(
+    snapshot: str, url: str, source: str, alert_start: datetime, clients: bool = False
+) -> PageFacts:
+    """Everything one page shows that the root-cause step can reason about, typed; `clients`
+    when the alert is about answers clients caused (4xx), which then count as its failures."""
     page = parse(snapshot)
     clock = clock_for(page.lines, alert_start)
     tables = time_tables(page, clock)
@@ -38,7 +41,7 @@ def page_facts(snapshot: str, url: str, source: str, alert_start: datetime) -> P
         url=url,
         title=page.title,
         series=tuple(found),
-        onset=page_onset(found),
+        onset=page_onset(found, clients),
         markers=tuple(markers(page, tables, clock, source)),
         errors=tuple(errors(page, clock, source)),
         logs=tuple(log_lines(page, clock, source)),
