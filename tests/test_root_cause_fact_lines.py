@@ -64,3 +64,20 @@ def test_an_onset_names_what_moved_with_it_on_its_page() -> None:
     [line], _ = fact_lines([page])
     assert "with it: scratch inodes used 40 → 99" in line
     assert "requests" not in line and "queue depth" not in line
+
+
+def test_lines_that_would_overflow_the_prompts_budget_are_left_out_whole() -> None:
+    from agents.root_cause.logic import FACT_CHARS
+
+    long = tuple(ErrorSignal(f"Long{i}Error", "x" * 85) for i in range(5))
+    said = tuple(Notice(f"Vendor{i}", "vendor", "outage", "y" * 100) for i in range(2))
+    pages = [PageFacts(f"dashboard:{n}", "u", "t", errors=long, notices=said,
+                       markers=(DeployMarker(at(-n), "deploy", sha=f"{n:07x}"),))
+             for n in range(3)]  # fmt: skip
+    lines, _ = fact_lines(pages)
+    assert (
+        sum(len(line) + 1 for line in lines)
+        <= FACT_CHARS
+        < sum(len(f"error Long{i}Error: {'x' * 85} [dashboard:0]") for i in range(5)) + 6 * 140
+    )
+    assert all(line.endswith("]") for line in lines)  # none cut: each keeps its evidence id

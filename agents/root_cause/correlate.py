@@ -954,7 +954,9 @@ def buildups(
     return tuple(out)
 
 
-_REPLICAS = re.compile(r"replicas?\b|\bpods?\b|desired|\binstances\b|\btasks\b", re.I)
+# a count of the workload's replicas (`pods created`, `HPA desired`), not a measure per pod
+# (`old gen (avg/pod)`, `GCs per pod`)
+_REPLICAS = re.compile(r"(?<![/\w])(?<!per )(?:replicas?|pods?|desired|instances|tasks)\b", re.I)
 
 
 def _scaled_out(series: list[Series], at: datetime, onset: datetime, grew: float | None) -> bool:

@@ -14,7 +14,7 @@ from agents.root_cause.change import Change
 from agents.root_cause.facts.changes import change_facts
 from agents.root_cause.facts.onset import classify, departure
 from agents.root_cause.facts.types import ChangeFacts, ErrorSignal, Onset, PageFacts
-from agents.root_cause.logic import Findings
+from agents.root_cause.logic import FACT_CHARS, Findings
 from agents.root_cause.score import (
     Incident,
     Scored,
@@ -316,10 +316,15 @@ def fact_lines(
                    f"(deployed {bad.at:%H:%M}); runs on {correlate.label(first_bad.good)} "
                    f"worked: {failed.text[:90]} [{failed.source}]")  # fmt: skip
     out += [*onsets, *list(errors.values())[:ERROR_LINES], *notices, *deploys.values()]
-    return _dedupe(out)[:FACT_LINES], [p.source for p in pages]
+    kept: list[str] = []
+    for line in _dedupe(out)[:FACT_LINES]:
+        if sum(len(k) + 1 for k in kept) + len(line) <= FACT_CHARS:
+            kept.append(line)  # whole lines only: a cut line would lose its evidence id
+    return kept, [p.source for p in pages]
 
 
 MOVED_WITH = 3  # other series named beside an onset, at most
+MOVED_NAME = 28  # characters of each one's name
 MOVED_NEAR = timedelta(minutes=30)
 
 
@@ -335,7 +340,7 @@ def _moved_with(page: PageFacts, onset: Onset) -> list[str]:
         found = departure(values, classify(s.name)[1])
         if found is None or abs(s.points[found.index].at - onset.at) > MOVED_NEAR:
             continue
-        out.append(f"{' '.join(s.name.split())[:40]} {found.base:g} → {found.peak:g}")
+        out.append(f"{' '.join(s.name.split())[:MOVED_NAME]} {found.base:g} → {found.peak:g}")
     return out
 
 

@@ -165,7 +165,7 @@ def prompt_values(
         "severity": tri.severity,
         "started": alert.starts_at.strftime("%Y-%m-%d %H:%M UTC"),
         "alert_text": quote(alert_text(alert), 300),
-        "facts": quote("\n".join(facts), 900) if facts else "",
+        "facts": quote("\n".join(facts), FACT_CHARS) if facts else "",
         "candidates": [_option_values(c) for c in candidates if c.option],
         "ruled_out": [
             {"ref": c.ref, "why": c.ruled_out or f"weaker evidence ({c.score:.2f})"}
@@ -202,6 +202,7 @@ _WHEN = re.compile(
 _FIT = re.compile(r"\s*[(;]\s*fits the symptoms ([0-9.]*[0-9])\)?")
 
 
+FACT_CHARS = 900  # the prompt's facts, at most (whole lines: `fact_lines` keeps to it)
 HOW_CHARS = 110
 # Code quoted in a reason that the model would have to escape or could not copy whole (a
 # regex, a long expression): the words around it say what it does.
