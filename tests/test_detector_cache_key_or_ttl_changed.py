@@ -380,7 +380,7 @@ def test_a_kept_cache_lookup_removed_sends_every_call_to_the_backend() -> None:
 -    if k, ok := s.keyCache.Get(id); ok {
 -        return k, nil
 -    }
-     out, err := s.vault.Unwrap(ctx, id)
+     out, err := s.hsm.Unwrap(ctx, id)
      if err != nil {
          return nil, err
      }

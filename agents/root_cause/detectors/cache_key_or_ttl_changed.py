@@ -21,7 +21,7 @@ Catches:
   literal (`expires_in: 12.hours` → `5.minutes`, `setex(key, 3600, v)`, `max-age=600`);
 - caching removed or switched off: a caching decorator or call removed (`@lru_cache`,
   `@cache_page`, `@Cacheable`, `Rails.cache.fetch`, a lookup in a cache the code keeps:
-  `e.cache.get(id)`, `dekCache.Get(k)`) with none added back in the file, a
+  `self.cache.get(key)`, `tokenCache.Get(k)`) with none added back in the file, a
   cache flag set to false, a cache backend set to a null/dummy one, `Cache-Control` set to
   `no-store`/`no-cache`.
 
@@ -111,7 +111,7 @@ _CACHING = re.compile(
     r"@(functools\.)?(lru_cache|cache|cached|cache_page|cache_control|memoize|Cacheable)\b|"
     r"\bRails\.cache\.fetch\b|\bcache\.(fetch|get_or_set|remember|wrap|getOrSet|getOrLoad)\(|"
     r"\bcaches_(action|page)\b|\bmemoize\(|"
-    # a lookup in a cache the code keeps (`e.cache.get(id)`, `dekCache.Get(k)`)
+    # a lookup in a cache the code keeps (`self.cache.get(key)`, `tokenCache.Get(k)`)
     r"(?P<lookup>\b\w*[cC]ache\w*\.(?:get|Get|getIfPresent|get_if_present|lookup|Lookup|Load)\()",
 )
 _OFF = re.compile(
