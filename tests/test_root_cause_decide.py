@@ -338,6 +338,21 @@ def test_much_more_load_at_the_onset_is_strong_evidence_for_none() -> None:
     assert none_evidence(weak, (), 0.0, False).strength < 0.5
 
 
+def test_a_load_rise_is_the_trigger_of_a_change_that_cut_what_the_service_absorbs() -> None:
+    """The model's pick of a raised CPU request stands against a 2x peak; a docs change not."""
+    request = {"k8s/web/deployment.yaml": "@@ -7,3 +7,3 @@\n resources:\n  requests:\n"
+               "-    cpu: 200m\n+    cpu: 800m\n"}  # fmt: skip
+    peak = incident(symptoms=frozenset({"latency", "timeouts"}), texts=("p99 8 s; 504s",))
+    cut = scored(change(45, -300, request), peak)
+    none = none_evidence([cut], (), 2.2, False, load_signal="req/s")
+    assert none.strength < cut.score and any("load rose 2.2x" in r for r in none.reasons)
+    found = Findings.split([cut], alert=ALERT, pages=["dashboard:0"], partial=False,
+                           facts_lines=[], none=none)  # fmt: skip
+    assert decide(answer("PR #45"), found).decided_by == "model"
+    docs = scored(change(46, -300, DOCS), peak)
+    assert none_evidence([docs], (), 2.2, False).strength == 0.5
+
+
 def test_a_weak_change_chosen_against_an_expiry_is_overruled() -> None:
     errors = (ErrorSignal("HTTP 403", "rejected", frames=(Frame("src/report.py", 99),)),)
     weak = scored(change(50, -30, CODE), incident(errors=errors, symptoms=frozenset({"tls"})))

@@ -225,6 +225,16 @@ def score(change: Change, facts: ChangeFacts | None, incident: Incident) -> Scor
     return Scored(change, facts, round(min(total, 1.0), 3), tuple(reasons), found, category, when)
 
 
+# a change's reason saying it changed how much load the service absorbs: a capacity setting
+# (CPU, memory, replicas, autoscaling, pool, workers, a cache's size, a rate limit) that fits
+# the symptoms well, or a risk that a load rise sets off
+_ABSORBS = re.compile(
+    r"\((?:cpu|memory|replicas|autoscaling|pool|workers|cache_size|rate_limit); fits the "
+    r"symptoms (?:0\.[5-9]|1\.0)\)|^a latent risk that load rising"
+)
+LOAD_TRIGGER = 0.3  # a load rise beside such a change: its trigger
+
+
 IN_EFFECT = "the pages, showing what it sets in effect"  # a marker no page shows as a deploy
 
 
@@ -343,7 +353,10 @@ def none_evidence(
         strength = max(strength, 0.5)
         reasons.append("no change in the window")
     if load_rise and best < STRONG:
-        strength = max(strength, 0.7 if load_rise >= 5 else 0.5)
+        # a load rise is what a change that cut the load the service absorbs waits for: it
+        # sets that change off, it does not explain the onset as well
+        cut = any(_ABSORBS.search(r) for s in scored if s.score == best for r in s.reasons)
+        strength = max(strength, 0.7 if load_rise >= 5 else LOAD_TRIGGER if cut else 0.5)
         category = category or "capacity"
         what = f" ({' '.join(load_signal.split())[:80]})" if load_signal else ""
         reasons.append(f"load rose {load_rise:.1f}x at the onset{what}")
