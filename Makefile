@@ -47,6 +47,11 @@ eval: deps chromium prometheus weights
 bench-diagnosis: deps chromium prometheus
 	$(BIN)/python bench/diagnosis.py $(DIAGNOSIS_ARGS)
 
+# where the mechanism words each scenario expects reach the root-cause prompt (no model)
+.PHONY: bench-keywords
+bench-keywords: deps chromium prometheus
+	$(BIN)/python bench/keywords.py $(DIAGNOSIS_ARGS)
+
 # telemetry on (OTLP JSON-lines file) vs off, alternating; e.g. TELEMETRY_ARGS="--rounds 3"
 .PHONY: bench-telemetry
 bench-telemetry: deps chromium weights
