@@ -57,6 +57,17 @@ def run_one(folder: Path, settings: Settings) -> dict[str, Any]:
     }
 
 
+def selected(scenarios: Path, only: list[str]) -> list[Path]:
+    """The scenario folders under `scenarios` whose names match a glob of `only` (all if none)."""
+    return [f for f in discover(scenarios)
+            if not only or any(fnmatch.fnmatch(f.name, g) for g in only)]  # fmt: skip
+
+
+def scratch_settings(tmp: Path) -> Settings:
+    """Settings whose checkpoints and audit live in `tmp`, thrown away after the run."""
+    return Settings(checkpoint_db=tmp / "c.sqlite", audit_db=tmp / "a.sqlite")
+
+
 def _candidates(result: dict[str, Any]) -> list[str]:
     return [c["ref"] for c in result["root_cause"]["candidates"] if c["option"]]
 
@@ -84,11 +95,10 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--explain", action="store_true", help="print facts and candidates")
     args = parser.parse_args()
-    folders = [f for f in discover(args.scenarios)
-               if not args.only or any(fnmatch.fnmatch(f.name, g) for g in args.only)]  # fmt: skip
+    folders = selected(args.scenarios, args.only)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(checkpoint_db=Path(tmp) / "c.sqlite", audit_db=Path(tmp) / "a.sqlite")
+        settings = scratch_settings(Path(tmp))
         for folder in folders:
             rows.append(run_one(folder, settings))
             if not args.json:

@@ -9,7 +9,6 @@ Usage: python bench/keywords.py [--scenarios DIR] [--only GLOB ...] [--json]
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import json
 import sys
 import tempfile
@@ -25,7 +24,7 @@ import diagnosis  # noqa: E402
 import agents.root_cause.node as node  # noqa: E402
 from replay.checks import alternatives  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
-from world.loader import discover, load_file  # noqa: E402
+from world.loader import load_file  # noqa: E402
 
 _SEEN: dict[str, Any] = {}
 _render = node.render
@@ -67,12 +66,10 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     node.render = _capture  # type: ignore[assignment]
-    folders = [f for f in discover(args.scenarios)
-               if not args.only or any(fnmatch.fnmatch(f.name, g) for g in args.only)]  # fmt: skip
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(checkpoint_db=Path(tmp) / "c.sqlite", audit_db=Path(tmp) / "a.sqlite")
-        for folder in folders:
+        settings = diagnosis.scratch_settings(Path(tmp))
+        for folder in diagnosis.selected(args.scenarios, args.only):
             rows.append(where(folder, settings))
             if not args.json:
                 r = rows[-1]

@@ -239,6 +239,7 @@ async def read_dashboards(
     urls = dashboard_urls(alert)
     said: list[str] = []  # the lines of the pages read
     searched = False
+    clients = alert_about_clients(alert)
     for i in range(MAX_PAGES):
         if not searched and i > 0 and (i >= len(urls) or _RUNBOOK.search(urls[i])):
             searched = True
@@ -258,7 +259,7 @@ async def read_dashboards(
         urls = _queued(urls, i, linked_pages(text, urls, base=url))
         source = f"dashboard:{i}"
         try:
-            facts = page_facts(text, url, source, alert.starts_at, alert_about_clients(alert))
+            facts = page_facts(text, url, source, alert.starts_at, clients)
             bundle.pages.append(_as_guidance(facts) if _RUNBOOK.search(url) else facts)
         except Exception as exc:  # an extractor bug costs this page's facts, not the run
             bundle.problems.append(f"dashboard {url}: facts not extracted: {type(exc).__name__}")

@@ -212,7 +212,8 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
     """The incident as the pages show it; its onset is the earliest of the data's departure
     and the first failure on the version the failures began with (the alert's start when
     neither is shown)."""
-    onset = correlate.onset_of(pages, alert.starts_at, evidence.alert_about_clients(alert))
+    clients = evidence.alert_about_clients(alert)
+    onset = correlate.onset_of(pages, alert.starts_at, clients)
     markers = tuple(m for p in pages for m in p.markers)
     bad = correlate.first_bad_version([o for p in pages for o in p.outcomes], markers)
     if bad is not None and bad.at > alert.starts_at + correlate.DEPLOY_SLACK:
@@ -234,15 +235,13 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
     texts = (alert.name, alert_text(alert), *said, *logs)
     series = [s for p in pages for s in p.series]
     named = [*texts, *(onset.series for onset in [onset] if onset)]
+    answers = _answers_alerted(alert, errors) if clients else []
+    about = [alert.name, alert.annotations.get("summary", ""), *answers]
     return Incident(
         start=alert.starts_at,
         onset=at,
         symptoms=frozenset(families(named)),
-        primary=frozenset(
-            families(
-                [alert.name, alert.annotations.get("summary", ""), *_answers_alerted(alert, errors)]
-            )
-        ),  # fmt: skip
+        primary=frozenset(families(about)),
         markers=markers,
         errors=errors,
         texts=tuple(texts),
@@ -264,8 +263,6 @@ def describe(alert: Alert, pages: list[PageFacts], repo: str, upstream: list[str
 def _answers_alerted(alert: Alert, errors: Sequence[ErrorSignal]) -> list[str]:
     """What the pages say of the answers an alert about clients' answers counts (`400 ratio`:
     the messages of the pages' HTTP 400s): what the alert is about, in the failures' words."""
-    if not evidence.alert_about_clients(alert):
-        return []
     said = f"{alert.name} {alert.annotations.get('summary', '')}"
     codes = {f"HTTP {c}" for c in re.findall(r"(?<![\d.])4\d\d(?![\d.%])", said)}
     return [e.message for e in errors if e.kind in codes]

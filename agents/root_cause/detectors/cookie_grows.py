@@ -23,10 +23,9 @@ docs and tests. Its only symptom is request headers too large: it weighs nothing
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 
-from agents.root_cause import kinds
-from agents.root_cause.facts.types import ChangeFacts, Finding, Line
+from agents.root_cause.detectors._lines import code_lines
+from agents.root_cause.facts.types import ChangeFacts, Finding
 
 NAME = "cookie_grows"
 SYMPTOMS = ("headers",)
@@ -50,13 +49,10 @@ _COMMENT = re.compile(r"^\s*(#|//|/?\*|--|<!--)")
 
 
 def detect(change: ChangeFacts) -> list[Finding]:
-    by_file: dict[str, list[Line]] = defaultdict(list)
-    for ln in change.added:
-        if kinds.file_kind(ln.file) == "code" and not _COMMENT.match(ln.text):
-            by_file[ln.file].append(ln)
     strong: list[Finding] = []
     weak: list[Finding] = []
-    for file, lines in by_file.items():
+    for file, added in code_lines(change).items():
+        lines = [ln for ln in added if not _COMMENT.match(ln.text)]
         grows = any(_APPENDS.search(ln.text) for ln in lines) and not any(
             _TRIMS.search(ln.text) for ln in lines
         )
