@@ -59,6 +59,7 @@ class _Running:
     session: ClientSession
     stderr: TextIO
     startup_s: float
+    tools: list[HostedTool]
 
 
 class ToolHost:
@@ -78,7 +79,8 @@ class ToolHost:
         self._servers = {
             n: expand(n, config.servers[n], variables) for n in names if n not in self.skipped
         }
-        self._stack = AsyncExitStack()
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
         self._running: dict[str, _Running] = {}
         self.tools: list[HostedTool] = []
 
@@ -87,15 +89,26 @@ class ToolHost:
         return {name: run.startup_s for name, run in self._running.items()}
 
     async def __aenter__(self) -> ToolHost:
+        """Start every server at once, each held open by its own task (an stdio client's
+        cancel scopes close in the task that opened them); the first to fail, in the config's
+        order, is the error, and the others are stopped."""
+        loop = asyncio.get_running_loop()
+        started = {name: loop.create_future() for name in self._servers}
+        for name, server in self._servers.items():
+            task = asyncio.create_task(self._hold(name, server, started[name]), name=f"mcp-{name}")
+            self._tasks.append(task)
         try:
-            for name, server in self._servers.items():
-                await self._start(name, server)
+            await asyncio.wait(started.values())
+            for future in started.values():
+                if (error := future.exception()) is not None:
+                    raise error
         except BaseException:
-            # a server that died may also fail its own teardown (its stdin already closed):
-            # that is a consequence; the start failure is what the user needs to read
-            with contextlib.suppress(Exception):
-                await self._stack.aclose()
+            await self._close()
             raise
+        for name in self._servers:
+            run = started[name].result()
+            self._running[name] = run
+            self.tools += run.tools
         return self
 
     async def __aexit__(
@@ -104,7 +117,15 @@ class ToolHost:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._stack.aclose()
+        await self._close()
+
+    async def _close(self) -> None:
+        """Stop every server at once; one still starting is cancelled."""
+        self._stop.set()
+        for task in self._tasks:
+            if task.get_name().removeprefix("mcp-") not in self._running:
+                task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def find(self, qualified: str) -> HostedTool:
         for tool in self.tools:
@@ -126,22 +147,41 @@ class ToolHost:
     def stderr_tail(self, server: str) -> str:
         return _tail(self._running[server].stderr)
 
-    async def _start(self, name: str, server: ServerConfig) -> None:
-        stderr = self._stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))  # noqa: SIM115
-        started = time.perf_counter()
+    async def _hold(
+        self, name: str, server: ServerConfig, started: asyncio.Future[_Running]
+    ) -> None:
+        """Start one server, hand its session to `started`, and hold it open until stopped."""
+        stack = AsyncExitStack()
         try:
-            async with asyncio.timeout(server.startup_timeout_s):
-                session = await self._stack.enter_async_context(_session(server, stderr))
-                await session.initialize()
-                tools = await load_mcp_tools(session, server_name=name)
-        except TimeoutError as exc:
-            reason = f"no answer within {server.startup_timeout_s:g} s"
-            raise ServerStartError(_start_message(name, server, reason, stderr)) from exc
-        except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-            raise ServerStartError(_start_message(name, server, reason, stderr)) from exc
-        self._running[name] = _Running(session, stderr, time.perf_counter() - started)
-        self.tools += [_hosted(name, server, tool) for tool in tools]
+            stderr = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))  # noqa: SIM115
+            begun = time.perf_counter()
+            try:
+                async with asyncio.timeout(server.startup_timeout_s):
+                    session = await stack.enter_async_context(_session(server, stderr))
+                    await session.initialize()
+                    tools = await load_mcp_tools(session, server_name=name)
+            except TimeoutError as exc:
+                reason = f"no answer within {server.startup_timeout_s:g} s"
+                raise ServerStartError(_start_message(name, server, reason, stderr)) from exc
+            except Exception as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                raise ServerStartError(_start_message(name, server, reason, stderr)) from exc
+        except BaseException as exc:
+            # a server that died may also fail its own teardown (its stdin already closed):
+            # that is a consequence; the start failure is what the user needs to read
+            with contextlib.suppress(Exception):
+                await stack.aclose()
+            if isinstance(exc, asyncio.CancelledError):
+                started.cancel()
+                raise
+            started.set_exception(exc)
+            return
+        hosted = [_hosted(name, server, tool) for tool in tools]
+        started.set_result(_Running(session, stderr, time.perf_counter() - begun, hosted))
+        try:
+            await self._stop.wait()
+        finally:
+            await stack.aclose()
 
 
 def _session(server: ServerConfig, stderr: TextIO) -> Any:

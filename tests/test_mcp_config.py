@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -152,3 +153,63 @@ def test_service_start_up_checks_only_the_servers_it_will_start(tmp_path: Path) 
     runtime.tool_env = {}
     with pytest.raises(ConfigError, match=r"server 'gh', env\.T: \$\{GITHUB_TOKEN\} is not set"):
         check_tools(runtime)
+
+
+RENDEZVOUS = """
+import os, pathlib, sys, time
+from mcp.server.fastmcp import FastMCP
+here, me, peer = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+(here / f"{me}.pid").write_text(str(os.getpid()))
+deadline = time.monotonic() + 30
+while peer and not (here / f"{peer}.pid").exists() and time.monotonic() < deadline:
+    time.sleep(0.05)
+server = FastMCP(me)
+@server.tool()
+def ping() -> str:
+    return me
+server.run()
+"""
+
+
+def rendezvous_config(tmp_path: Path, servers: dict[str, str], timeout_s: int = 20) -> Any:
+    """Servers that each answer only once their peer's process is up (no peer: at once);
+    the crash server exits at once."""
+    script = tmp_path / "rendezvous.py"
+    script.write_text(RENDEZVOUS)
+    lines = ["servers:"]
+    for name, peer in servers.items():
+        args = ["-c", "raise SystemExit(4)"] if peer == "crash" else [str(script), str(tmp_path),
+                                                                      name, peer]  # fmt: skip
+        lines += [f"  {name}:", f"    command: {sys.executable}", f"    args: {args!r}",
+                  f"    startup_timeout_s: {timeout_s}"]  # fmt: skip
+    return load_config(write(tmp_path, "\n".join(lines) + "\n"))
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
+
+
+@pytest.mark.integration
+async def test_servers_start_together(tmp_path: Path) -> None:
+    """Each of the two answers only once the other runs: started one after the other, the
+    first would wait for a server not yet launched and time out."""
+    config = rendezvous_config(tmp_path, {"first": "second", "second": "first"})
+    async with ToolHost(config, {}) as host:
+        assert [t.qualified for t in host.tools] == ["first.ping", "second.ping"]
+        assert (await host.call("second.ping", {})).text == "second"
+        pids = [int((tmp_path / f"{n}.pid").read_text()) for n in ("first", "second")]
+    assert not any(alive(pid) for pid in pids), "both stopped on exit"
+
+
+@pytest.mark.integration
+async def test_a_failed_start_stops_the_servers_that_did_start(tmp_path: Path) -> None:
+    config = rendezvous_config(tmp_path, {"good": "", "broken": "crash"})
+    with pytest.raises(ServerStartError, match="'broken' did not start"):
+        async with ToolHost(config, {}):
+            pass
+    pid = int((tmp_path / "good.pid").read_text())
+    assert not alive(pid), "the server that started was stopped"
