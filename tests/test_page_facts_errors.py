@@ -329,3 +329,22 @@ def test_a_summary_line_with_a_count() -> None:
 
 def test_no_log_lines_in_prose() -> None:
     assert logs_of(text("If the error rate is above 2%, page the on-call.")) == ()
+
+
+def test_an_errors_gist_keeps_the_cause_of_a_wrapped_chain() -> None:
+    from agents.root_cause.facts.text import gist
+
+    grpc = ("load basket 8812: rpc error: code = Unavailable desc = connection error: desc = "
+            "\"transport: Error while dialing: dial tcp 10.4.1.9:443: i/o timeout\"")  # fmt: skip
+    assert gist(grpc, 90).startswith('"transport: Error while dialing')
+    go = ("handle order 77: save order: insert order_lines: pq: duplicate key value violates "
+          "unique constraint \"order_lines_pkey\"")  # fmt: skip
+    assert gist(go, 80) == 'pq: duplicate key value violates unique constraint "order_lines_pkey"'
+    aws = ("upload: operation error S3: PutObject, https response error StatusCode: 503, "
+           "RequestID: 4Q2J9XK1M8ZC7T3B, HostID: 8f0a4b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d, "
+           "api error SlowDown: Please reduce your request rate.")  # fmt: skip
+    assert "RequestID" not in gist(aws, 200) and "SlowDown" in gist(aws, 90)
+    # a `: ` inside quotes is no wrapper, and a short message stays whole
+    quoted = "(1406, \"Data too long for column 'note': at row 1 of the imported batch file\")"
+    assert gist(quoted, 60).startswith("(1406, \"Data too long")
+    assert gist("connect: connection refused", 90) == "connect: connection refused"

@@ -13,6 +13,7 @@ from agents.root_cause import correlate, evidence
 from agents.root_cause.change import Change
 from agents.root_cause.facts.changes import change_facts
 from agents.root_cause.facts.onset import classify, departure
+from agents.root_cause.facts.text import gist
 from agents.root_cause.facts.types import ChangeFacts, ErrorSignal, Onset, PageFacts
 from agents.root_cause.logic import FACT_CHARS, Findings
 from agents.root_cause.score import (
@@ -65,7 +66,8 @@ async def investigate(
     outside = correlate.outside_change(events, incident.onset)
     series = [s for p in bundle.pages for s in p.series]
     rise, rising = correlate.rising_load(series, incident.onset)
-    happened = correlate.event_at(events, incident.onset)
+    numbers = {c.number for c in bundle.changes if c.number is not None}
+    happened = correlate.event_at(events, incident.onset, numbers)
     trigger = f"load rising {rise:.1f}x" if rise else (
         f"a platform event ({platform[0][0][:80]})" if platform else
         f"what happened ({' '.join(happened.split())[:80]})" if happened else "")  # fmt: skip
@@ -291,8 +293,9 @@ def fact_lines(
         for e in _telling_first(page.errors)[:3]:
             frames = ", ".join(f"{f.file}:{f.line}" for f in e.frames[:2])
             count = f" ×{e.count}" if e.count else ""
-            errors.setdefault((e.kind, e.message[:90]), (
-                f"error {e.kind}{count}: {e.message[:90]}"
+            said = gist(e.message, 90)
+            errors.setdefault((e.kind, said), (
+                f"error {e.kind}{count}: {said}"
                 + (f" (at {frames})" if frames else "") + f" [{page.source}]"))  # fmt: skip
         for m in page.markers[:4]:
             names = " ".join(x for x in (m.sha, f"#{m.pr}" if m.pr else None, m.version) if x)
@@ -381,7 +384,8 @@ def _facts(change: Change) -> ChangeFacts | None:
 
 def _errors_seen(pages: list[PageFacts]) -> list[str]:
     """The first errors the evidence shows, as extracted (type and message)."""
-    return list(dict.fromkeys(f"{e.kind}: {e.message[:80]}" for p in pages for e in p.errors))[:2]
+    return list(dict.fromkeys(f"{e.kind}: {gist(e.message, 80)}" for p in pages
+                              for e in p.errors))[:2]  # fmt: skip
 
 
 def _dedupe(lines: list[str]) -> list[str]:

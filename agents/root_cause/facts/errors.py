@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from agents.root_cause.facts.logs import record_time
-from agents.root_cause.facts.text import records, shorten
+from agents.root_cause.facts.text import records, shorten, without_noise
 from agents.root_cause.facts.times import Clock, all_times
 from agents.root_cause.facts.tree import Page, Table
 from agents.root_cause.facts.types import ErrorSignal, Frame
@@ -298,7 +298,7 @@ def _exception_above(lines: list[str]) -> list[_Signal]:
     for line in reversed(lines):
         match = _EXCEPTION_LINE.match(line)
         if match:
-            return [_Signal(match["kind"], shorten(match["msg"], 200))]
+            return [_Signal(match["kind"], _said(match["msg"]))]
     return []
 
 
@@ -313,12 +313,19 @@ def _message(record: str, kind: str, start: int, end: int) -> str:
         said = match.group(1)
         if record.lstrip().startswith("{"):  # inside a JSON record's value: up to its end
             said = re.split(r'(?<!\\)"', said)[0] or said
-        return shorten(_join(phrase, said), 200)
+        return _said(_join(phrase, said))
     said = sorted((_JSON_KEYS.index(m["key"]), m["said"]) for m in _JSON_MESSAGE.finditer(record)
                   if m["said"] != kind)  # fmt: skip
     if said:
-        return shorten(_join(phrase, said[0][1]), 200)
-    return shorten(record[max(0, start - 80) : end + 120], 200)  # holds the phrase, if any
+        return _said(_join(phrase, said[0][1]))
+    return _said(record[max(0, start - 80) : end + 120])  # holds the phrase, if any
+
+
+MESSAGE_CHARS = 300  # an error's message, at most, without ids and tokens (the prompt cuts more)
+
+
+def _said(message: str) -> str:
+    return shorten(without_noise(message), MESSAGE_CHARS)
 
 
 # what a structured (JSON) record says went wrong, by the usual keys, the most specific first:

@@ -43,3 +43,52 @@ def clauses(text: str) -> list[str]:
 def shorten(text: str, limit: int = 240) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# identifiers that say nothing about what failed: a request id, a UUID, a long token
+_NOISE = re.compile(
+    r"\b(?:request ?id|x-amzn-requestid|trace ?id|span ?id|correlation ?id)\s*[:=]\s*[\w-]+,?\s*"
+    r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
+    r"|\b(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{24,}\b",
+    re.I,
+)
+
+
+def without_noise(message: str) -> str:
+    """An error message without request ids, UUIDs and long tokens, whitespace collapsed."""
+    return " ".join(_NOISE.sub(" ", message).split()).rstrip(", ")
+
+
+def gist(message: str, limit: int = 90) -> str:
+    """What an error message says failed, in at most `limit` characters: without ids and
+    tokens, and where it is still too long, without the outer wrappers of an error chain
+    (`fetch items: rpc error: code = X desc = <cause>`, `op: op: <cause>`), whose cause comes
+    last; a `: ` inside quotes or brackets is no wrapper. Then cut at the end."""
+    text = without_noise(message)
+    if len(text) > limit and (desc := text.rfind(" desc = ")) >= 0:
+        text = text[desc + len(" desc = ") :]
+    starts = _chain_starts(text)
+    while len(text) > limit and starts:
+        cut = starts.pop(0)
+        if len(text) - cut < 30:
+            break
+        text = text[cut:]
+        starts = _chain_starts(text)
+    return shorten(text, limit)
+
+
+def _chain_starts(text: str) -> list[int]:
+    """Where each link after a `: ` outside quotes and brackets begins."""
+    out, depth, quote = [], 0, ""
+    for i, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'" and (i == 0 or not text[i - 1].isalnum()):
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        elif char == ":" and depth == 0 and text[i + 1 : i + 2] == " ":
+            out.append(i + 2)
+    return out
