@@ -1387,10 +1387,17 @@ def test_a_deploy_tool_shipping_a_commit_at_the_onset_is_no_event() -> None:
         "Argo CD sync api-prod to 9c1e4f7 (#412), PreSync hook running",
         "Flux applied 4be2a91 to namespace web",
         "sync api-prod → 7d3e0b5a",
+        "billing-prod · rev 48 · 3e9a1c2 · #771 invoice footer; #774 retry on 409",
+        "payments-web 5b7f0e1: #120 new checkout copy",
     ):
         assert correlate.event_at([(at(0), shipped)], onset) == "", shipped
-    happened = "Argo CD reported the cluster connection lost"
-    assert correlate.event_at([(at(0), happened)], onset) == happened
+    for happened in ("Argo CD reported the cluster connection lost",
+                     "campaign #4 email sent to 2.1M customers",
+                     "facade cache warmed; 1200 entries (#3 of 4 shards)"):  # fmt: skip
+        assert correlate.event_at([(at(0), happened)], onset) == happened
+    listed = "orders-prod · #2305 invoice footer; #2306 one queue for refunds"
+    assert correlate.event_at([(at(0), listed)], onset, {2305, 2306}) == ""
+    assert correlate.event_at([(at(0), listed)], onset, {12}) == listed, "no PR of ours"
 
 
 def test_a_serverless_platform_out_of_concurrency_is_a_capacity_signal() -> None:

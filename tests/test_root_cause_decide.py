@@ -1069,6 +1069,16 @@ def test_a_reset_or_timeout_raised_inside_a_library_does_not_tie_its_upgrade() -
     assert any(r.startswith("the errors come from pg") for r in thrown.reasons), thrown.reasons
 
 
+def test_a_throttle_the_server_answers_does_not_tie_the_clients_upgrade() -> None:
+    frame = Frame("/srv/node_modules/pg/lib/client.js", 88)
+    throttled = (ErrorSignal("ThrottlingException", "pg: rate exceeded for the account", 40,
+                             frames=(frame,)),)  # fmt: skip
+    said = ("ProvisionedThroughputExceededException calling pg: throughput exceeded",)
+    c = change(52, -50, PG_BUMP)
+    carried = scored(c, incident(errors=throttled, texts=said))
+    assert not any("which it upgrades" in r for r in carried.reasons), carried.reasons
+
+
 def test_failing_records_carrying_an_upstream_build_tie_its_change() -> None:
     producer = change(61, -40, CODE, repo="corp/rates")
     own = change(62, -40, CODE)

@@ -17,7 +17,7 @@ inputs written for it (docs/diagnosis.md, "Correlations").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import isclose
@@ -1185,10 +1185,13 @@ _NOT_AN_EVENT = re.compile(
     r"|\bonset\b",
     re.I,
 )
-# a deploy tool syncing or applying what it ships (a commit, a PR): a deploy, not an event
+# a deploy tool syncing or applying what it ships (a commit, a PR), or a revision or commit
+# listed with its PRs: a deploy, not an event
 _SHIPS = re.compile(
     r"\b(argo ?cd|flux(cd)?|spinnaker|helm)\b[^.;|]{0,80}?([0-9a-f]{7,40}\b|#\d+)|"
-    r"\bsync(ed|ing)?\b[^.;|]{0,40}?(→|->|\bto\b)\s*[0-9a-f]{7,40}\b",
+    r"\bsync(ed|ing)?\b[^.;|]{0,40}?(→|->|\bto\b)\s*[0-9a-f]{7,40}\b|"
+    # a revision or a commit listed with the PRs it ships (a deploy history's row)
+    r"\b(rev(ision)?\s*\d+|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40})\b[^|]{0,120}?#\d+\b",
     re.I,
 )
 
@@ -1240,13 +1243,20 @@ _NOISE = re.compile(
 )
 
 
-def event_at(events: Iterable[tuple[datetime, str]], onset: datetime) -> str:
+def event_at(
+    events: Iterable[tuple[datetime, str]], onset: datetime, changes: Collection[int] = ()
+) -> str:
     """What the pages say happened at the onset (within 2 minutes): the first such event
-    that is not a deploy (those are changes) nor the alert's own state."""
+    that is not a deploy (those are changes: one that names a PR among `changes` too) nor
+    the alert's own state."""
     near = sorted((at, text) for at, text in events
                   if abs(at - onset) <= AT_ONSET and not _NOT_AN_EVENT.search(text)
-                  and not _SHIPS.search(text))  # fmt: skip
+                  and not _SHIPS.search(text) and not _names_a_change(text, changes))  # fmt: skip
     return near[0][1] if near else ""
+
+
+def _names_a_change(text: str, changes: Collection[int]) -> bool:
+    return any(int(n) in changes for n in re.findall(r"#(\d+)\b", text))
 
 
 def platform_signals(texts: Iterable[str]) -> list[tuple[str, CauseCategory]]:

@@ -60,7 +60,7 @@ TRIGGERED = frozenset({"retry_without_backoff", "scaling_bounds_changed", "query
                        "bound_removed", "blocking_server_command",
                        "shutdown_drain_removed", "expiry_synchronized",
                        "concurrency_model_changed", "probe_or_port_changed",
-                       "runtime_sizing_removed"})  # fmt: skip
+                       "runtime_sizing_removed", "key_spread_collapsed"})  # fmt: skip
 LATENT_HOURS = 72.0  # a leak (or configuration read at start-up) live this long, at most
 TRIGGER_HOURS = 168.0  # a risk that waits for its trigger may wait a week
 AT_LIMIT = 0.3  # a lowered limit that the pages show being reached
@@ -903,8 +903,18 @@ def _quote_fits(
 
 def _carried(text: str) -> bool:
     """An error the library only carried: a failed connection or a timeout, raised where
-    the socket or the deadline ran out, not a programming error the library made."""
-    return bool(TRANSPORT.search(text) or TIMEOUT.search(text)) and not PROGRAMMING.search(text)
+    the socket or the deadline ran out, or the server's refusal for a quota or throughput
+    (a 429, a throttle), not a programming error the library made."""
+    return bool(TRANSPORT.search(text) or TIMEOUT.search(text) or THROTTLED.search(text)) and (
+        not PROGRAMMING.search(text))  # fmt: skip
+
+
+# a server refusing for a rate, quota or throughput: its answer, whichever client carries it
+THROTTLED = re.compile(
+    r"\b429\b|throttl|rate ?exceeded|rate.?limit|throughput ?exceeded|provisioned ?throughput|"
+    r"quota|too many requests|slow ?down|requestlimitexceeded",
+    re.I,
+)
 
 
 def _release_only(facts: ChangeFacts) -> bool:
