@@ -17,7 +17,7 @@ from agents.root_cause.facts.types import SettingFamily
 FAMILIES = (
     "latency", "timeouts", "errors", "connections", "memory", "cpu", "disk", "tls", "dns",
     "throttling", "locks", "crash", "availability", "queue", "cache", "data", "contract", "auth",
-    "scheduling", "headers",
+    "scheduling", "headers", "size",
 )  # fmt: skip
 
 _WORDS: tuple[tuple[str, str], ...] = (
@@ -33,14 +33,15 @@ _WORDS: tuple[tuple[str, str], ...] = (
     ("disk", r"disk|volume|inode|no space|filesystem|pvc|storage full|diskpressure"),
     ("tls", r"tls|ssl|certificate|x509|handshake|cert_|unable to get local issuer"),
     ("dns", r"\bdns\b|nxdomain|servfail|eai_again|resolv|no such host|name resolution"),
-    ("throttling", r"\b429\b|rate.?limit|throttl|quota|too many requests|slowdown"),
+    ("throttling", r"\b429\b|rate.?limit|throttl|quota|too many requests|slowdown|"
+                   r"throughput ?exceeded|provisioned ?throughput|requestlimitexceeded"),
     ("locks", r"\block|deadlock|lock wait|blocking|access exclusive|waiting for"),
     ("crash", r"crash|backoff|restart|exit code|panic|segfault|killed|oomkilled|fatal"),
     ("availability", r"unavailable|down\b|unreachable|probe|health|5xx|\b50[0234]\b|"
                      r"not ready|imagepull|pending|failedscheduling|replicas? (mismatch|unavail)"),
     # a lag, but not a replica's (that is stale data, below)
     ("queue", r"queue|backlog|(?<!replica )(?<!replication )(?<!replica-\d )\blag|consumer|"
-              r"kafka|sqs|celery|sidekiq|offset"),
+              r"kafka|sqs|celery|sidekiq|offset|oldest message|message age|messages visible"),
     ("cache", r"cache|hit ratio|hit rate|miss|evict"),
     ("errors", r"error|exception|fail|5xx|typeerror|nullpointer|traceback"),
     # a call refused for lack of permission (not a credential that expired: that is timing)
@@ -54,7 +55,16 @@ _WORDS: tuple[tuple[str, str], ...] = (
     ("headers", r"header(?:s)? (?:or cookie )?too (?:large|big|long)|cookie too large|"
                 r"header fields too large|http 431|header(?:s)? overflow|"
                 r"large_client_header_buffers|max_?http_?header_?size|maxheadersize"),
-    ("data", r"stale|inconsisten|replication|replica\S*\s+lag|duplicate|corrupt|wrong"),
+    # a message, statement, body or record refused for its size against a fixed maximum
+    ("size", r"larger than (?:the )?(?:max|\d)|toolarge|too (?:large|big)\b|"
+             r"(?<!took )(?<!taking )too long\b(?! (?:ago|to\b))|exceeds? (?:the )?(?:max|limit|"
+             r"allowed)|max_allowed_packet|packet for query|message size|(?:payload|body|entity|"
+             r"record|document|item) (?:size|too)|entity too large|\b413\b|size limit|"
+             r"exceeds? \d+ ?(?:bytes|[kmg]i?b)|shorter than \d+ ?(?:bytes|characters)"),
+    # also a value the store refuses for its content (a character set, a type, a range)
+    ("data", r"stale|inconsisten|replication|replica\S*\s+lag|duplicate|corrupt|wrong|"
+             r"incorrect (?:string|integer|decimal|datetime) value|invalid byte sequence|"
+             r"invalid input syntax|out of range value|data truncat|right truncat"),
     # a payload whose shape the reader did not expect (a caller validating a response)
     ("contract", r"validation ?error|zoderror|schema (validation|mismatch)|unmarshal|"
                  r"deserializ|jsonmappingexception|mismatchedinput|unrecognized ?field|"
@@ -95,7 +105,7 @@ SETTING_SYMPTOMS: dict[SettingFamily, tuple[str, ...]] = {
     # a cache shrunk or removed sends its calls on to what it fronted: a database's CPU and
     # connections, a rate-limited API's quota (throttling); raised, it holds more memory
     "cache_size": ("memory", "cache", "latency", "cpu", "connections", "throttling", "timeouts"),
-    "batch": ("memory", "latency", "queue", "timeouts"),
+    "batch": ("memory", "latency", "queue", "timeouts", "size"),
     "log_level": ("disk", "latency", "cpu"),
     "sampling": ("disk", "cpu", "latency"),
     "schedule": ("latency", "cpu", "connections", "locks", "queue", "disk"),

@@ -19,7 +19,7 @@ from agents.root_cause import kinds
 from agents.root_cause.facts.types import ChangeFacts, Finding, Line
 
 NAME = "bound_removed"
-SYMPTOMS = ("memory", "latency", "timeouts", "crash", "cpu")
+SYMPTOMS = ("memory", "latency", "timeouts", "crash", "cpu", "size")
 
 _CLAMP = (
     # if limit > maxPageSize {   /   if (size > MAX_SIZE)
