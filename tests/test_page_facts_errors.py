@@ -346,5 +346,5 @@ def test_an_errors_gist_keeps_the_cause_of_a_wrapped_chain() -> None:
     assert "RequestID" not in gist(aws, 200) and "SlowDown" in gist(aws, 90)
     # a `: ` inside quotes is no wrapper, and a short message stays whole
     quoted = "(1406, \"Data too long for column 'note': at row 1 of the imported batch file\")"
-    assert gist(quoted, 60).startswith("(1406, \"Data too long")
+    assert gist(quoted, 60).startswith('(1406, "Data too long')
     assert gist("connect: connection refused", 90) == "connect: connection refused"
