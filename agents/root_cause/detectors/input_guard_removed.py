@@ -1,6 +1,6 @@
 """Input guard removed: a change that stops cleaning what users send before it is stored or
 passed on: a sanitizer, an escape, a truncation or a filter of characters (`strip_tags`,
-`strip_astral=True`, `sanitize(...)`, `escape(...)`, `truncate(...)`, `clamp(...)`) taken away
+`strip_emoji=True`, `sanitize(...)`, `escape(...)`, `truncate(...)`, `clamp(...)`) taken away
 with nothing like it added back. What it held back now reaches the store or the next service:
 characters a column's character set cannot hold (`Incorrect string value`, 4-byte emoji in a
 3-byte `utf8` column), values longer than a column (`Data too long`, `value too long for
@@ -8,7 +8,7 @@ type`), markup a renderer chokes on. Only the users who send such input fail, so
 share of errors on one write path.
 
 Catches, in code outside docs and tests, a removed line that calls a guard or passes a guard
-flag set to true (`strip_astral=True`, `escape: true`), where no added line of the same file
+flag set to true (`strip_emoji=True`, `escape: true`), where no added line of the same file
 calls or passes it again.
 
 Ignores a plain `.strip()` or `trim()` (whitespace), encoders and serializers, a guard moved
@@ -27,7 +27,7 @@ NAME = "input_guard_removed"
 SYMPTOMS = ("data", "size", "errors")
 
 _GUARD = re.compile(
-    r"\b(?P<name>(?:strip|remove|drop)_(?:astral|emoji|tags|html|control|non_?\w+|unicode|"
+    r"\b(?P<name>(?:strip|remove|drop)_(?:emoji|astral|surrogates?|tags|html|control|non_?\w+|unicode|"
     r"invalid\w*)|sanitiz\w*|escape\w*|html_?escape|truncat\w*|clamp\w*|bleach\w*|"
     r"(?:to_)?ascii(?:fy)?|purify\w*|filter_?(?:chars|characters|unicode|emoji)\w*)"
     r"\s*(?:\(|[:=]\s*(?:True|true)\b)",

@@ -13,7 +13,7 @@ literal, an upper-case constant, or a prefix with a date at day or hour granular
 (`Format("2006-01-02")`, `strftime("%Y-%m-%d")`, `toISOString().slice(0, 10)`,
 `LocalDate.now()`), where the key is a field or argument named for it (`MessageGroupId`,
 `PartitionKey`, `partition_key`, `hash_key`, `shard_key`, `routing_key`, `pk`), or the return
-value of a function named for a key or a message group (`eventKey`, `groupIdFor`,
+value of a function named for a key or a message group (`shardKeyOf`, `messageGroupFor`,
 `partition_key_for`) in which a removed line built it from a variable (an id). For a function
 returning several keys (`pk, sk`), the first is the partition key.
 
