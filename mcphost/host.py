@@ -80,7 +80,8 @@ class ToolHost:
             n: expand(n, config.servers[n], variables) for n in names if n not in self.skipped
         }
         self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        # each server's task and the future it sets once its session is up (or failed)
+        self._tasks: list[tuple[asyncio.Task[None], asyncio.Future[_Running]]] = []
         self._running: dict[str, _Running] = {}
         self.tools: list[HostedTool] = []
 
@@ -96,7 +97,7 @@ class ToolHost:
         started = {name: loop.create_future() for name in self._servers}
         for name, server in self._servers.items():
             task = asyncio.create_task(self._hold(name, server, started[name]), name=f"mcp-{name}")
-            self._tasks.append(task)
+            self._tasks.append((task, started[name]))
         try:
             await asyncio.wait(started.values())
             for future in started.values():
@@ -122,10 +123,10 @@ class ToolHost:
     async def _close(self) -> None:
         """Stop every server at once; one still starting is cancelled."""
         self._stop.set()
-        for task in self._tasks:
-            if task.get_name().removeprefix("mcp-") not in self._running:
+        for task, ready in self._tasks:
+            if not ready.done():
                 task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(task for task, _ in self._tasks), return_exceptions=True)
 
     def find(self, qualified: str) -> HostedTool:
         for tool in self.tools:

@@ -39,6 +39,7 @@ from agents.root_cause.symptoms import (
     KIND_SYMPTOMS,
     RAISED_SYMPTOMS,
     SETTING_SYMPTOMS,
+    WORDS,
     fit,
 )
 from core.state import CauseCategory
@@ -909,12 +910,9 @@ def _carried(text: str) -> bool:
         not PROGRAMMING.search(text))  # fmt: skip
 
 
-# a server refusing for a rate, quota or throughput: its answer, whichever client carries it
-THROTTLED = re.compile(
-    r"\b429\b|throttl|rate ?exceeded|rate.?limit|throughput ?exceeded|provisioned ?throughput|"
-    r"quota|too many requests|slow ?down|requestlimitexceeded",
-    re.I,
-)
+# a server refusing for a rate, quota or throughput (the throttling symptom's words, and a
+# client's own wording of it): its answer, whichever client carries it
+THROTTLED = re.compile(rf"{WORDS['throttling']}|rate ?exceeded|slow ?down", re.I)
 
 
 def _release_only(facts: ChangeFacts) -> bool:

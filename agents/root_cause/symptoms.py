@@ -73,6 +73,8 @@ _WORDS: tuple[tuple[str, str], ...] = (
                  r"cannot (parse|decode)|decod\w* error"),
 )  # fmt: skip
 _PATTERNS = [(family, re.compile(words, re.I)) for family, words in _WORDS]
+WORDS = dict(_WORDS)
+"""Each symptom family's words, as a pattern (for a rule that extends one family's)."""
 NEGATED = re.compile(
     r"\b(?:no|not|zero|without|never|0)\s+(?:an?\s+)?(?:oom\w*|out of memory|crash\w*|"
     r"restarts?|evictions?|probe failures?|throttling|timeouts?|5xx|errors?|pending)\b",

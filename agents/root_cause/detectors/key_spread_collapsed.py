@@ -68,7 +68,6 @@ _STRING = re.compile(r""""[^"]*"|'[^']*'|`[^`]*`""")
 
 
 def detect(change: ChangeFacts) -> list[Finding]:
-    found: list[Finding] = []
     for file, patch in change.patches.items():
         if kinds.file_kind(file) != "code":
             continue
@@ -80,31 +79,35 @@ def detect(change: ChangeFacts) -> list[Finding]:
             if value is None or not _collapsed(value) or not _from_a_variable(before):
                 continue
             what = "a constant" if _CONSTANT.match(value) else "the date"
-            found.append(Finding(
+            return [Finding(
                 NAME, f"sets the key that spreads the work across partitions to {what}: every "
                 "write (or message) now lands on one partition or message group, which one "
                 "shard or one consumer serves (throttled, or a backlog that more consumers "
                 "do not drain, once the traffic on it outgrows it)", file, d.new or 0,
                 SYMPTOMS, strength=0.6 if what == "a constant" else 0.5,
-            ))  # fmt: skip
-    return found[:1]
+            )]  # fmt: skip
+    return []
 
 
 def _key_value(lines: list[DiffLine], i: int) -> tuple[str | None, list[str]]:
     """The key value an added line sets and the removed lines it replaces in its hunk."""
     d = lines[i]
-    removed = [x.text for x in lines if x.hunk == d.hunk and x.sign == "-"]
     field = _KEY_FIELD.search(d.text)
     if field and not _OTHER_KEYS.search(field["name"]):
+        removed = _removed(lines, d.hunk)
         name = field["name"].lower().replace("_", "")
         before = [m["value"] for t in removed if (m := _KEY_FIELD.search(t))
                   and m["name"].lower().replace("_", "") == name]  # fmt: skip
         return _first(field["value"]), before or _returns(removed)
     returned = _RETURN.match(d.text)
-    function = _enclosing_function(lines, i)
-    if returned and function and not _OTHER_KEYS.search(function):
-        return _first(returned["value"]), _returns(removed)
+    if returned and (function := _enclosing_function(lines, i)) and not _OTHER_KEYS.search(
+            function):  # fmt: skip
+        return _first(returned["value"]), _returns(_removed(lines, d.hunk))
     return None, []
+
+
+def _removed(lines: list[DiffLine], hunk: int) -> list[str]:
+    return [x.text for x in lines if x.hunk == hunk and x.sign == "-"]
 
 
 def _enclosing_function(lines: list[DiffLine], i: int) -> str | None:

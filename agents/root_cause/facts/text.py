@@ -67,14 +67,12 @@ def gist(message: str, limit: int = 90) -> str:
     text = without_noise(message)
     if len(text) > limit and (desc := text.rfind(" desc = ")) >= 0:
         text = text[desc + len(" desc = ") :]
-    starts = _chain_starts(text)
-    while len(text) > limit and starts:
-        cut = starts.pop(0)
-        if len(text) - cut < 30:
+    start = 0
+    for cut in _chain_starts(text):  # a link's own links start where they did in the whole
+        if len(text) - start <= limit or len(text) - cut < 30:
             break
-        text = text[cut:]
-        starts = _chain_starts(text)
-    return shorten(text, limit)
+        start = cut
+    return shorten(text[start:], limit)
 
 
 def _chain_starts(text: str) -> list[int]:
